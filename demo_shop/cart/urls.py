@@ -1,0 +1,11 @@
+from django.urls import path
+
+from demo_shop.cart import views
+
+app_name = "cart"
+urlpatterns = [
+    path("", views.cart_detail, name="detail"),
+    path("add/", views.add, name="add"),
+    path("update/", views.update, name="update"),
+    path("remove/", views.remove, name="remove"),
+]

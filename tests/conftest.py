@@ -1,0 +1,56 @@
+"""Service-aware test collection.
+
+Tests marked ``postgres``, ``redis``, ``celery_worker`` or ``browser`` need a
+real service. Without it they are skipped with the reason, except under
+``CI=true``: there PostgreSQL and Redis are required by the settings module and
+a missing Chromium makes the browser tests fail, never skip. Tests marked
+``shop("demo")`` / ``shop("altshop")`` are deselected under the other shape.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+
+from tests.services import IN_CI, chromium_available
+
+
+def _missing(marker: str) -> str | None:
+    if marker == "postgres" and not settings.USES_POSTGRES:
+        return "PostgreSQL not reachable (set DATABASE_URL or run it on 127.0.0.1:5432)"
+    if marker in ("redis", "celery_worker") and not settings.USES_REDIS:
+        return "Redis not reachable (set REDIS_URL or run it on 127.0.0.1:6379)"
+    if marker == "browser" and not chromium_available():
+        return "headless Chromium not found at /usr/bin/chromium (apt-get install chromium)"
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    shop = settings.UPCROSS_TEST_SHOP
+    selected, deselected = [], []
+    for item in items:
+        marker = item.get_closest_marker("shop")
+        if marker and shop not in marker.args:
+            deselected.append(item)
+            continue
+        selected.append(item)
+        for name in ("postgres", "redis", "celery_worker", "browser"):
+            if item.get_closest_marker(name) is None:
+                continue
+            reason = _missing(name)
+            if reason is None:
+                continue
+            if not IN_CI:  # under CI the test runs, and fails on the missing service
+                item.add_marker(pytest.mark.skip(reason=reason))
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = selected
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    return [
+        f"upcross shop shape: {settings.UPCROSS_TEST_SHOP}",
+        f"database: {settings.DATABASES['default']['ENGINE']}",
+        f"cache: {settings.CACHES['default']['BACKEND']}",
+        f"chromium: {'yes' if chromium_available() else 'no'}; CI={IN_CI}",
+    ]

@@ -1,0 +1,23 @@
+"""The suite against the demo shop's shape (integer pks, plain fields)."""
+
+from __future__ import annotations
+
+from demo_shop.settings import *  # noqa: F403
+from tests.settings_base import cache_settings, database_settings
+
+UPCROSS_TEST_SHOP = "demo"
+
+DATABASES = {"default": database_settings("upcross")[0]}
+USES_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+_cache, REDIS_URL = cache_settings()
+CACHES = {"default": _cache}
+USES_REDIS = REDIS_URL is not None
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ALWAYS_EAGER = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MEDIA_ROOT = "/tmp/upcross-test-media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -1,0 +1,195 @@
+"""Host shop integration: the only place that turns settings into querysets and values.
+
+A shop with needs the settings cannot express subclasses :class:`ShopAdapter`
+and names it in ``UPCROSS["ADAPTER"]`` (the django-allauth pattern).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.apps import apps
+from django.db import models
+from django.urls import NoReverseMatch, reverse
+from django.utils.module_loading import import_string
+
+from upcross.conf import upcross_settings
+
+#: The order-line values mining needs, in this order.
+ORDER_LINE_KEYS: tuple[str, ...] = ("order", "product", "quantity", "customer", "placed_at")
+#: Product facts upcross knows about.
+PRODUCT_FIELD_KEYS: tuple[str, ...] = ("price", "category", "parent")
+
+
+def is_dotted_path(value: object) -> bool:
+    """A string with a dot names a callable to import; field paths use ``__`` only."""
+    return isinstance(value, str) and "." in value
+
+
+def resolve_callable(value: str | Callable[..., Any]) -> Callable[..., Any]:
+    if callable(value):
+        return value
+    return import_string(value)
+
+
+@dataclass(frozen=True)
+class ProductFacts:
+    """What upcross knows of one product: lowest price, categories, parent."""
+
+    price: Decimal | None = None
+    categories: frozenset[Any] = field(default_factory=frozenset)
+    parent: Any = None
+
+
+@dataclass(frozen=True)
+class AddToCart:
+    """Where a widget form posts, and the fields it carries."""
+
+    url: str
+    fields: dict[str, str]
+
+
+class ShopAdapter:
+    """Default adapter: everything driven by ``UPCROSS_PRODUCT_MODEL`` and ``UPCROSS``."""
+
+    # --- products -----------------------------------------------------------------
+
+    def product_model(self) -> type[models.Model]:
+        return apps.get_model(upcross_settings.PRODUCT_MODEL)
+
+    def available_products(self, queryset: models.QuerySet | None = None) -> models.QuerySet:
+        """Apply ``PRODUCT_AVAILABLE`` (lookups or a callable(qs) -> qs)."""
+        if queryset is None:
+            queryset = self.product_model()._default_manager.all()
+        rule = upcross_settings.PRODUCT_AVAILABLE
+        if isinstance(rule, Mapping):
+            return queryset.filter(**rule)
+        return resolve_callable(rule)(queryset)
+
+    def product_field(self, key: str) -> str | Callable[..., Any] | None:
+        return upcross_settings.PRODUCT_FIELDS.get(key)
+
+    def product_facts(self, pks: Iterable[Any]) -> dict[Any, ProductFacts]:
+        """Price, categories and parent of many products, in one query when all are paths.
+
+        A path that crosses a to-many relation yields several rows per product: the
+        lowest price wins and categories are collected into a set.
+        """
+        pk_list = list(dict.fromkeys(pks))
+        if not pk_list:
+            return {}
+        model = self.product_model()
+        spec = {key: self.product_field(key) for key in PRODUCT_FIELD_KEYS}
+        paths = {key: value for key, value in spec.items() if isinstance(value, str) and value
+                 and not is_dotted_path(value)}
+        callables = {key: resolve_callable(value) for key, value in spec.items()
+                     if value and (callable(value) or is_dotted_path(value))}
+        prices: dict[Any, Decimal | None] = {pk: None for pk in pk_list}
+        categories: dict[Any, set[Any]] = {pk: set() for pk in pk_list}
+        parents: dict[Any, Any] = {pk: None for pk in pk_list}
+        if paths:
+            keys = list(paths)
+            rows = model._default_manager.filter(pk__in=pk_list).values_list(
+                "pk", *(paths[key] for key in keys)
+            )
+            for pk, *values in rows:
+                for key, value in zip(keys, values, strict=True):
+                    self._collect(key, pk, value, prices, categories, parents)
+        if callables:
+            for product in model._default_manager.filter(pk__in=pk_list):
+                for key, func in callables.items():
+                    value = func(product)
+                    if key == "category" and isinstance(value, (set, frozenset, list, tuple)):
+                        for item in value:
+                            self._collect(key, product.pk, item, prices, categories, parents)
+                    else:
+                        self._collect(key, product.pk, value, prices, categories, parents)
+        return {
+            pk: ProductFacts(
+                price=prices[pk], categories=frozenset(categories[pk]), parent=parents[pk]
+            )
+            for pk in pk_list
+        }
+
+    @staticmethod
+    def _collect(key: str, pk: Any, value: Any, prices: dict[Any, Decimal | None],
+                 categories: dict[Any, set[Any]], parents: dict[Any, Any]) -> None:
+        if value is None:
+            return
+        if key == "price":
+            price = value if isinstance(value, Decimal) else Decimal(str(value))
+            current = prices.get(pk)
+            prices[pk] = price if current is None else min(current, price)
+        elif key == "category":
+            categories[pk].add(value)
+        elif key == "parent":
+            parents[pk] = value
+
+    def facts_for(self, product: models.Model) -> ProductFacts:
+        return self.product_facts([product.pk])[product.pk]
+
+    # --- order lines --------------------------------------------------------------
+
+    def order_line_model(self) -> type[models.Model] | None:
+        label = upcross_settings.ORDER_LINE_MODEL
+        return apps.get_model(label) if label else None
+
+    def order_line_paths(self) -> dict[str, str | None]:
+        fields = upcross_settings.ORDER_LINE_FIELDS
+        return {key: fields.get(key) for key in ORDER_LINE_KEYS}
+
+    def order_lines(self) -> models.QuerySet:
+        """The host's order lines that count for mining (``ORDER_LINE_FILTER`` applied)."""
+        model = self.order_line_model()
+        if model is None:
+            raise LookupError("UPCROSS['ORDER_LINE_MODEL'] is not configured")
+        queryset = model._default_manager.all()
+        rule = upcross_settings.ORDER_LINE_FILTER
+        if isinstance(rule, Mapping):
+            return queryset.filter(**rule)
+        return resolve_callable(rule)(queryset)
+
+    def order_line_rows(self, queryset: models.QuerySet | None = None,
+                        chunk_size: int = 20_000) -> Iterator[tuple[Any, ...]]:
+        """Stream ``(order, product, quantity, customer, placed_at)`` tuples.
+
+        A field that is not configured (``None``) yields ``None`` (quantity 1).
+        """
+        if queryset is None:
+            queryset = self.order_lines()
+        paths = self.order_line_paths()
+        present = [key for key in ORDER_LINE_KEYS if paths[key]]
+        rows = queryset.values_list(*(paths[key] for key in present)).iterator(
+            chunk_size=chunk_size
+        )
+        for row in rows:
+            values = dict(zip(present, row, strict=True))
+            yield tuple(
+                values.get(key, 1 if key == "quantity" else None) for key in ORDER_LINE_KEYS
+            )
+
+    # --- cart ---------------------------------------------------------------------
+
+    def add_to_cart(self, product: models.Model, quantity: int = 1) -> AddToCart:
+        """Resolve ``ADD_TO_CART_URL`` for one product (all forms in DESIGN.md)."""
+        target = upcross_settings.ADD_TO_CART_URL
+        param = upcross_settings.ADD_TO_CART_PRODUCT_PARAM
+        if callable(target) or is_dotted_path(target):
+            url, extra = resolve_callable(target)(product, quantity)
+            return AddToCart(url=str(url), fields={k: str(v) for k, v in dict(extra).items()})
+        if target.startswith("/"):
+            return AddToCart(url=target, fields={param: str(product.pk)})
+        try:
+            return AddToCart(url=reverse(target), fields={param: str(product.pk)})
+        except NoReverseMatch:
+            return AddToCart(url=reverse(target, args=[product.pk]), fields={})
+
+
+@functools.lru_cache(maxsize=1)
+def get_adapter() -> ShopAdapter:
+    """The configured adapter instance (cleared when settings change)."""
+    return import_string(upcross_settings.ADAPTER)()

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class UpcrossConfig(AppConfig):
+    """Registers checks and receivers; queries nothing, imports no host model."""
+
+    name = "upcross"
+    label = "upcross"
+    verbose_name = _("Cross-sell & upsell")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from upcross import checks, handlers  # noqa: F401  (registration side effects)
+
+        handlers.connect()

@@ -1,0 +1,232 @@
+"""System checks: every misconfiguration is a message with an id and a hint.
+
+Ids are stable public contract (README lists them):
+
+- E001 ``UPCROSS_PRODUCT_MODEL`` is missing
+- E002 ``UPCROSS_PRODUCT_MODEL`` is malformed or names a model that is not installed
+- E003 ``ORDER_LINE_MODEL`` is malformed or not installed
+- E004 an ``ORDER_LINE_FIELDS`` path does not resolve
+- E005 a ``PRODUCT_FIELDS`` path does not resolve
+- E006 ``ORDER_LINE_FILTER`` is not valid lookups nor an importable callable
+- E007 ``PRODUCT_AVAILABLE`` is not valid lookups nor an importable callable
+- E008 a dotted callable path (product field, add-to-cart, adapter) does not import
+- E009 ``ADD_TO_CART_URL`` does not reverse
+- E010 ``UPCROSS`` is not a dict, or a value has the wrong type
+- W001 unknown key in ``UPCROSS``
+- W002 unknown key in ``ORDER_LINE_FIELDS`` or ``PRODUCT_FIELDS``
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.apps import apps
+from django.core import checks
+from django.core.exceptions import FieldError, ValidationError
+from django.db import models
+from django.urls import NoReverseMatch, reverse
+
+from upcross.adapters import ORDER_LINE_KEYS, PRODUCT_FIELD_KEYS, is_dotted_path, resolve_callable
+from upcross.conf import DEFAULTS, upcross_settings
+
+SETTINGS_DOC = "See the configuration reference in upcross's README."
+
+
+def _error(id_: str, msg: str, hint: str) -> checks.Error:
+    return checks.Error(msg, hint=hint, id=f"upcross.{id_}")
+
+
+def _get_model(label: str) -> type[models.Model] | None:
+    try:
+        return apps.get_model(label)
+    except (ValueError, LookupError):
+        return None
+
+
+def _importable(value: Any) -> bool:
+    try:
+        return callable(resolve_callable(value))
+    except ImportError:
+        return False
+
+
+def _path_error(model: type[models.Model], path: str) -> str | None:
+    """Return why ``path`` does not resolve from ``model``, or ``None`` if it does."""
+    try:
+        model._default_manager.values(path).query  # noqa: B018  (resolves names, no SQL)
+    except FieldError as exc:
+        return str(exc).splitlines()[0]
+    return None
+
+
+def _lookups_error(model: type[models.Model], lookups: Mapping[str, Any]) -> str | None:
+    try:
+        model._default_manager.filter(**lookups).query  # noqa: B018
+    except (FieldError, ValidationError, ValueError, TypeError) as exc:
+        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return None
+
+
+@checks.register()
+def check_settings_shape(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    user = upcross_settings.user_settings
+    if not isinstance(user, Mapping):
+        return [_error("E010", "The UPCROSS setting must be a dict.",
+                       f"Set UPCROSS = {{...}} with the keys you change. {SETTINGS_DOC}")]
+    messages: list[checks.CheckMessage] = []
+    for key in upcross_settings.unknown_keys():
+        messages.append(checks.Warning(
+            f"Unknown key UPCROSS[{key!r}] is ignored.",
+            hint=f"Known keys: {', '.join(sorted(DEFAULTS))}.", id="upcross.W001"))
+    for key, known in (("ORDER_LINE_FIELDS", ORDER_LINE_KEYS),
+                       ("PRODUCT_FIELDS", PRODUCT_FIELD_KEYS)):
+        value = user.get(key, {})
+        if not isinstance(value, Mapping):
+            messages.append(_error("E010", f"UPCROSS[{key!r}] must be a dict.",
+                                   f"Use a dict with keys {', '.join(known)}."))
+            continue
+        for extra in sorted(set(value) - set(known)):
+            messages.append(checks.Warning(
+                f"Unknown key UPCROSS[{key!r}][{extra!r}] is ignored.",
+                hint=f"Known keys: {', '.join(known)}.", id="upcross.W002"))
+    adapter = upcross_settings.ADAPTER
+    if not _importable(adapter):
+        messages.append(_error("E008", f"UPCROSS['ADAPTER'] = {adapter!r} cannot be imported.",
+                               "Give the dotted path of a ShopAdapter subclass."))
+    return messages
+
+
+@checks.register()
+def check_product_model(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    label = upcross_settings.PRODUCT_MODEL
+    if not label:
+        return [_error("E001", "UPCROSS_PRODUCT_MODEL is not set.",
+                       "Add UPCROSS_PRODUCT_MODEL = 'app_label.ModelName' (your product model) "
+                       "to settings, like AUTH_USER_MODEL.")]
+    model = _get_model(label)
+    if model is None:
+        return [_error("E002", f"UPCROSS_PRODUCT_MODEL = {label!r} is not an installed model.",
+                       "Use the form 'app_label.ModelName' and make sure the app is in "
+                       "INSTALLED_APPS.")]
+    if not isinstance(upcross_settings.user_settings, Mapping):
+        return []
+    messages: list[checks.CheckMessage] = []
+    fields = upcross_settings.PRODUCT_FIELDS
+    if not isinstance(fields, Mapping):
+        return []
+    for key in PRODUCT_FIELD_KEYS:
+        value = fields.get(key)
+        if not value:
+            continue
+        if callable(value) or is_dotted_path(value):
+            if not _importable(value):
+                messages.append(_error(
+                    "E008", f"UPCROSS['PRODUCT_FIELDS'][{key!r}] = {value!r} cannot be imported.",
+                    "Give a field path such as 'price' or 'stockrecords__price', or the dotted "
+                    "path of a callable(product) -> value."))
+            continue
+        problem = _path_error(model, value)
+        if problem:
+            messages.append(_error(
+                "E005",
+                f"UPCROSS['PRODUCT_FIELDS'][{key!r}] = {value!r} does not resolve on {label}: "
+                f"{problem}",
+                "Use a Django lookup path from the product model (it may cross relations, "
+                "e.g. 'stockrecords__price').",
+            ))
+    rule = upcross_settings.PRODUCT_AVAILABLE
+    problem = _rule_problem(model, rule)
+    if problem:
+        messages.append(_error(
+            "E007", f"UPCROSS['PRODUCT_AVAILABLE'] is not usable: {problem}",
+            "Give a dict of lookups such as {'is_active': True}, or the dotted path of a "
+            "callable(queryset) -> queryset."))
+    return messages
+
+
+def _rule_problem(model: type[models.Model], rule: Any) -> str | None:
+    if isinstance(rule, Mapping):
+        return _lookups_error(model, rule)
+    if callable(rule) or is_dotted_path(rule):
+        return None if _importable(rule) else f"{rule!r} cannot be imported"
+    return f"{rule!r} is neither a dict of lookups nor a dotted path"
+
+
+@checks.register()
+def check_order_lines(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    if not isinstance(upcross_settings.user_settings, Mapping):
+        return []
+    label = upcross_settings.ORDER_LINE_MODEL
+    if not label:
+        return []  # mining disabled on purpose
+    model = _get_model(label) if isinstance(label, str) else None
+    if model is None:
+        return [_error("E003", f"UPCROSS['ORDER_LINE_MODEL'] = {label!r} is not an installed "
+                               "model.",
+                       "Use 'app_label.ModelName' of the model that holds one row per product "
+                       "in an order, or None to turn mining off.")]
+    messages: list[checks.CheckMessage] = []
+    fields = upcross_settings.ORDER_LINE_FIELDS
+    if not isinstance(fields, Mapping):
+        return []
+    for key in ORDER_LINE_KEYS:
+        path = fields.get(key)
+        if path is None and key in ("customer", "quantity", "placed_at"):
+            continue
+        if not isinstance(path, str) or not path:
+            messages.append(_error("E004", f"UPCROSS['ORDER_LINE_FIELDS'][{key!r}] is required.",
+                                   f"Give the lookup path from {label} to the {key}."))
+            continue
+        problem = _path_error(model, path)
+        if problem:
+            messages.append(_error(
+                "E004",
+                f"UPCROSS['ORDER_LINE_FIELDS'][{key!r}] = {path!r} does not resolve on {label}: "
+                f"{problem}",
+                "Use a Django lookup path from the order-line model, e.g. 'order__created_at'."))
+    problem = _rule_problem(model, upcross_settings.ORDER_LINE_FILTER)
+    if problem:
+        messages.append(_error(
+            "E006", f"UPCROSS['ORDER_LINE_FILTER'] is not usable: {problem}",
+            "Give a dict of lookups such as {'order__status': 'paid'}, or the dotted path of a "
+            "callable(queryset) -> queryset."))
+    return messages
+
+
+@checks.register(checks.Tags.urls)
+def check_add_to_cart(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    if not isinstance(upcross_settings.user_settings, Mapping):
+        return []
+    target = upcross_settings.ADD_TO_CART_URL
+    if callable(target) or is_dotted_path(target):
+        if _importable(target):
+            return []
+        return [_error("E008", f"UPCROSS['ADD_TO_CART_URL'] = {target!r} cannot be imported.",
+                       "Give a URL name, a path, or the dotted path of a "
+                       "callable(product, quantity) -> (url, extra_fields).")]
+    if isinstance(target, str) and target.startswith("/"):
+        return []
+    if isinstance(target, str) and _reverses(target):
+        return []
+    return [_error("E009", f"UPCROSS['ADD_TO_CART_URL'] = {target!r} does not reverse.",
+                   "Name a URL pattern of your cart's add view (e.g. 'cart:add'), with or "
+                   "without a product pk argument, or give a path starting with '/'.")]
+
+
+def _reverses(name: str) -> bool:
+    attempts: list[Callable[[], str]] = [
+        lambda: reverse(name),
+        lambda: reverse(name, args=[1]),
+        lambda: reverse(name, args=[uuid.uuid4()]),
+        lambda: reverse(name, kwargs={"pk": 1}),
+        lambda: reverse(name, kwargs={"pk": uuid.uuid4()}),
+    ]
+    for attempt in attempts:
+        try:
+            attempt()
+        except NoReverseMatch:
+            continue
+        return True
+    return False

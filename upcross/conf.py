@@ -1,0 +1,226 @@
+"""The one door to settings: every other module asks this one.
+
+``UPCROSS_PRODUCT_MODEL`` is a top-level setting (like ``AUTH_USER_MODEL``)
+because migrations point at it. Everything else lives in the ``UPCROSS``
+dict; missing keys take the defaults below, nested dicts are merged key by key.
+The merged view is cached and cleared on ``setting_changed``.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+#: Documented defaults of every key of the ``UPCROSS`` dict (README lists them).
+DEFAULTS: dict[str, Any] = {
+    # Order lines: where mining reads from.
+    "ORDER_LINE_MODEL": "orders.OrderLine",
+    "ORDER_LINE_FIELDS": {
+        "order": "order",
+        "product": "product",
+        "quantity": "quantity",
+        "customer": "order__customer",
+        "placed_at": "order__created_at",
+    },
+    "ORDER_LINE_FILTER": {},
+    # What upcross needs to know about a product.
+    "PRODUCT_FIELDS": {"price": "price", "category": "category", "parent": None},
+    "PRODUCT_AVAILABLE": {},
+    # How widgets add to the host's cart.
+    "ADD_TO_CART_URL": "cart:add",
+    "ADD_TO_CART_PRODUCT_PARAM": "product_id",
+    # Host integration hook (django-allauth style): a subclass may override any method.
+    "ADAPTER": "upcross.adapters.ShopAdapter",
+    # Widgets.
+    "COMPLEMENTS_ENABLED": True,
+    "UPGRADES_ENABLED": True,
+    "DEFAULT_LIMIT": 4,
+    # Category values whose products may be suggested again after a purchase (socks, toner).
+    "REPEAT_PURCHASE_CATEGORIES": [],
+    # Read-side cache (Django cache framework).
+    "CACHE_ALIAS": "default",
+    "CACHE_TIMEOUT": 60 * 15,
+    # Mining.
+    "MIN_PAIR_COUNT": 5,
+    "MIN_CONFIDENCE": 0.01,
+    "MIN_LIFT": 1.0,
+    "LOOKBACK_DAYS": 365,
+    "HALF_LIFE_DAYS": None,
+    "MAX_PER_PRODUCT": 20,
+    "FOLD_VARIANTS": True,
+    # Upgrades: price band above the source, in percent.
+    "UPGRADE_MIN_PRICE_INCREASE": 5,
+    "UPGRADE_MAX_PRICE_INCREASE": 60,
+    # Celery / schedule.
+    "RECOMPUTE_SCHEDULE": {"minute": "30", "hour": "3"},
+    "TASK_SOFT_TIME_LIMIT": 60 * 60,
+    "TASK_TIME_LIMIT": 60 * 65,
+}
+
+#: Keys whose value is a dict merged key by key with the default.
+MERGED_DICT_KEYS = frozenset({"ORDER_LINE_FIELDS", "PRODUCT_FIELDS"})
+
+
+class UpcrossSettings:
+    """Typed, lazily merged view of the ``UPCROSS`` settings dict."""
+
+    def __init__(self) -> None:
+        self._merged: dict[str, Any] | None = None
+
+    def clear(self) -> None:
+        self._merged = None
+
+    @property
+    def user_settings(self) -> Any:
+        return getattr(settings, "UPCROSS", {})
+
+    @property
+    def merged(self) -> dict[str, Any]:
+        if self._merged is None:
+            user = self.user_settings
+            merged = copy.deepcopy(DEFAULTS)
+            if isinstance(user, Mapping):
+                for key, value in user.items():
+                    if key in MERGED_DICT_KEYS and isinstance(value, Mapping):
+                        merged[key] = {**merged[key], **value}
+                    else:
+                        merged[key] = value
+            self._merged = merged
+        return self._merged
+
+    def get(self, key: str) -> Any:
+        return self.merged[key]
+
+    def unknown_keys(self) -> list[str]:
+        user = self.user_settings
+        if not isinstance(user, Mapping):
+            return []
+        return sorted(str(key) for key in user if key not in DEFAULTS)
+
+    # One typed property per setting.
+    @property
+    def PRODUCT_MODEL(self) -> str:
+        return getattr(settings, "UPCROSS_PRODUCT_MODEL", "")
+
+    @property
+    def ORDER_LINE_MODEL(self) -> str | None:
+        return self.get("ORDER_LINE_MODEL")
+
+    @property
+    def ORDER_LINE_FIELDS(self) -> dict[str, str | None]:
+        return self.get("ORDER_LINE_FIELDS")
+
+    @property
+    def ORDER_LINE_FILTER(self) -> Mapping[str, Any] | str | Callable[..., Any]:
+        return self.get("ORDER_LINE_FILTER")
+
+    @property
+    def PRODUCT_FIELDS(self) -> dict[str, str | Callable[..., Any] | None]:
+        return self.get("PRODUCT_FIELDS")
+
+    @property
+    def PRODUCT_AVAILABLE(self) -> Mapping[str, Any] | str | Callable[..., Any]:
+        return self.get("PRODUCT_AVAILABLE")
+
+    @property
+    def ADD_TO_CART_URL(self) -> str | Callable[..., Any]:
+        return self.get("ADD_TO_CART_URL")
+
+    @property
+    def ADD_TO_CART_PRODUCT_PARAM(self) -> str:
+        return self.get("ADD_TO_CART_PRODUCT_PARAM")
+
+    @property
+    def ADAPTER(self) -> str:
+        return self.get("ADAPTER")
+
+    @property
+    def COMPLEMENTS_ENABLED(self) -> bool:
+        return bool(self.get("COMPLEMENTS_ENABLED"))
+
+    @property
+    def UPGRADES_ENABLED(self) -> bool:
+        return bool(self.get("UPGRADES_ENABLED"))
+
+    @property
+    def DEFAULT_LIMIT(self) -> int:
+        return int(self.get("DEFAULT_LIMIT"))
+
+    @property
+    def REPEAT_PURCHASE_CATEGORIES(self) -> list[Any]:
+        return list(self.get("REPEAT_PURCHASE_CATEGORIES"))
+
+    @property
+    def CACHE_ALIAS(self) -> str:
+        return self.get("CACHE_ALIAS")
+
+    @property
+    def CACHE_TIMEOUT(self) -> int:
+        return int(self.get("CACHE_TIMEOUT"))
+
+    @property
+    def MIN_PAIR_COUNT(self) -> int:
+        return int(self.get("MIN_PAIR_COUNT"))
+
+    @property
+    def MIN_CONFIDENCE(self) -> float:
+        return float(self.get("MIN_CONFIDENCE"))
+
+    @property
+    def MIN_LIFT(self) -> float:
+        return float(self.get("MIN_LIFT"))
+
+    @property
+    def LOOKBACK_DAYS(self) -> int | None:
+        value = self.get("LOOKBACK_DAYS")
+        return None if value is None else int(value)
+
+    @property
+    def HALF_LIFE_DAYS(self) -> float | None:
+        value = self.get("HALF_LIFE_DAYS")
+        return None if value is None else float(value)
+
+    @property
+    def MAX_PER_PRODUCT(self) -> int:
+        return int(self.get("MAX_PER_PRODUCT"))
+
+    @property
+    def FOLD_VARIANTS(self) -> bool:
+        return bool(self.get("FOLD_VARIANTS"))
+
+    @property
+    def UPGRADE_MIN_PRICE_INCREASE(self) -> float:
+        return float(self.get("UPGRADE_MIN_PRICE_INCREASE"))
+
+    @property
+    def UPGRADE_MAX_PRICE_INCREASE(self) -> float:
+        return float(self.get("UPGRADE_MAX_PRICE_INCREASE"))
+
+    @property
+    def RECOMPUTE_SCHEDULE(self) -> dict[str, str]:
+        return dict(self.get("RECOMPUTE_SCHEDULE"))
+
+    @property
+    def TASK_SOFT_TIME_LIMIT(self) -> int:
+        return int(self.get("TASK_SOFT_TIME_LIMIT"))
+
+    @property
+    def TASK_TIME_LIMIT(self) -> int:
+        return int(self.get("TASK_TIME_LIMIT"))
+
+
+upcross_settings = UpcrossSettings()
+
+
+@receiver(setting_changed)
+def _clear_on_setting_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting in ("UPCROSS", "UPCROSS_PRODUCT_MODEL"):
+        upcross_settings.clear()
+        from upcross import adapters
+
+        adapters.get_adapter.cache_clear()

@@ -1,0 +1,185 @@
+"""upcross's own tables. Foreign keys point at ``settings.UPCROSS_PRODUCT_MODEL``."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from upcross.querysets import RelationQuerySet
+
+PRODUCT_MODEL = getattr(settings, "UPCROSS_PRODUCT_MODEL", "upcross.MissingProductModel")
+
+
+class RelationKind(models.TextChoices):
+    COMPLEMENT = "complement", _("Complement (add this too)")
+    UPGRADE = "upgrade", _("Upgrade (upgrade to)")
+
+
+class RelationOrigin(models.TextChoices):
+    MANUAL = "manual", _("Manual")
+    RULE = "rule", _("Rule")
+    MINED = "mined", _("Mined from orders")
+
+
+class RelationStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    BLOCKED = "blocked", _("Blocked")
+
+
+class ProductRelation(models.Model):
+    """One directed suggestion: show ``target`` next to ``source``.
+
+    Blocked rows are kept on purpose: they stop mining from re-creating the pair.
+    """
+
+    source = models.ForeignKey(
+        PRODUCT_MODEL,
+        on_delete=models.CASCADE,
+        related_name="upcross_relations_from",
+        verbose_name=_("source product"),
+    )
+    target = models.ForeignKey(
+        PRODUCT_MODEL,
+        on_delete=models.CASCADE,
+        related_name="upcross_relations_to",
+        verbose_name=_("suggested product"),
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=RelationKind.choices)
+    origin = models.CharField(
+        _("origin"), max_length=16, choices=RelationOrigin.choices, default=RelationOrigin.MANUAL
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=RelationStatus.choices, default=RelationStatus.ACTIVE
+    )
+    position = models.PositiveIntegerField(
+        _("position"), default=0, help_text=_("Manual order: lower comes first.")
+    )
+    score = models.FloatField(_("score"), default=0.0)
+    pair_count = models.PositiveIntegerField(_("orders together"), null=True, blank=True)
+    support = models.FloatField(_("support"), null=True, blank=True)
+    confidence = models.FloatField(_("confidence"), null=True, blank=True)
+    lift = models.FloatField(_("lift"), null=True, blank=True)
+    computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
+    starts_at = models.DateTimeField(_("active from"), null=True, blank=True)
+    ends_at = models.DateTimeField(_("active until"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = RelationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("product relation")
+        verbose_name_plural = _("product relations")
+        ordering = ("source", "kind", "position", "-score")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("source", "target", "kind"), name="upcross_relation_unique_pair"
+            ),
+            models.CheckConstraint(
+                condition=~Q(source=models.F("target")), name="upcross_relation_not_self"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=("source", "kind", "status"), name="upcross_rel_source_kind"),
+            models.Index(fields=("kind", "origin"), name="upcross_rel_kind_origin"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} → {self.target} ({self.get_kind_display()})"
+
+
+class MiningRunKind(models.TextChoices):
+    COMPLEMENTS = "complements", _("Complements")
+    UPGRADES = "upgrades", _("Upgrades")
+    ALL = "all", _("All")
+
+
+class MiningRunStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+    SKIPPED = "skipped", _("Skipped")
+
+
+class MiningRun(models.Model):
+    """One recompute of mined relations, with its figures (read-only history)."""
+
+    kind = models.CharField(_("kind"), max_length=16, choices=MiningRunKind.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=MiningRunStatus.choices,
+        default=MiningRunStatus.PENDING,
+    )
+    task_id = models.CharField(_("task id"), max_length=255, blank=True)
+    parameters = models.JSONField(_("parameters"), default=dict, blank=True)
+    partitions = models.PositiveSmallIntegerField(_("partitions"), default=1)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    orders_scanned = models.PositiveIntegerField(_("orders scanned"), default=0)
+    lines_scanned = models.PositiveIntegerField(_("lines scanned"), default=0)
+    relations_created = models.PositiveIntegerField(_("relations created"), default=0)
+    relations_updated = models.PositiveIntegerField(_("relations updated"), default=0)
+    relations_removed = models.PositiveIntegerField(_("relations removed"), default=0)
+    duration = models.FloatField(_("duration (s)"), null=True, blank=True)
+    progress = models.FloatField(_("progress"), default=0.0)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("mining run")
+        verbose_name_plural = _("mining runs")
+        ordering = ("-created_at", "-pk")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk} ({self.get_status_display()})"
+
+
+class UpgradeRuleSort(models.TextChoices):
+    BEST_SELLING = "best_selling", _("Best-selling")
+    CLOSEST_PRICE = "closest_price", _("Closest price")
+    HIGHEST_MARGIN = "highest_margin", _("Highest margin")
+
+
+class UpgradeRule(models.Model):
+    """A merchandiser's upgrade rule (Magento "target rule" style).
+
+    ``category`` holds the category value as ``PRODUCT_FIELDS["category"]`` yields
+    it (usually a pk), as text; blank means every category.
+    """
+
+    name = models.CharField(_("name"), max_length=200)
+    is_active = models.BooleanField(_("active"), default=True)
+    category = models.CharField(
+        _("category scope"), max_length=255, blank=True,
+        help_text=_("Leave blank for every category."),
+    )
+    min_price_increase = models.DecimalField(
+        _("minimum price increase (%)"), max_digits=6, decimal_places=2, default=5
+    )
+    max_price_increase = models.DecimalField(
+        _("maximum price increase (%)"), max_digits=6, decimal_places=2, default=60
+    )
+    sort = models.CharField(
+        _("sort by"), max_length=20, choices=UpgradeRuleSort.choices,
+        default=UpgradeRuleSort.BEST_SELLING,
+    )
+    limit = models.PositiveSmallIntegerField(_("limit"), default=3)
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), default=0, help_text=_("Lower runs first.")
+    )
+
+    class Meta:
+        verbose_name = _("upgrade rule")
+        verbose_name_plural = _("upgrade rules")
+        ordering = ("priority", "pk")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_price_increase__lte=models.F("max_price_increase")),
+                name="upcross_rule_price_band_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
