@@ -126,6 +126,7 @@ UPCROSS = {
     "PRODUCT_AVAILABLE": {"is_active": True},
     "ADD_TO_CART_URL": "cart:add",
     "ADD_TO_CART_PRODUCT_PARAM": "product_id",
+    "SWAP_CART_LINE_URL": "cart:swap",
     "REPEAT_PURCHASE_CATEGORIES": [],
 }
 

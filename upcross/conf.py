@@ -34,6 +34,10 @@ DEFAULTS: dict[str, Any] = {
     # How widgets add to the host's cart.
     "ADD_TO_CART_URL": "cart:add",
     "ADD_TO_CART_PRODUCT_PARAM": "product_id",
+    # Cart-line upgrades: a URL name/path that takes a POST with ``product_id`` (the
+    # line's product) and ``replacement_id`` (the upgrade) and swaps the line.
+    # ``None``: cart upgrades are offered with a plain add-to-cart button.
+    "SWAP_CART_LINE_URL": None,
     # Host integration hook (django-allauth style): a subclass may override any method.
     "ADAPTER": "upcross.adapters.ShopAdapter",
     # Widgets.
@@ -134,6 +138,10 @@ class UpcrossSettings:
     @property
     def ADD_TO_CART_PRODUCT_PARAM(self) -> str:
         return self.get("ADD_TO_CART_PRODUCT_PARAM")
+
+    @property
+    def SWAP_CART_LINE_URL(self) -> str | None:
+        return self.get("SWAP_CART_LINE_URL")
 
     @property
     def ADAPTER(self) -> str:
