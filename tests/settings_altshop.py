@@ -1,0 +1,102 @@
+"""The suite against a second shop shape, configured for upcross by settings alone.
+
+Standalone on purpose: it imports nothing from ``demo_shop`` and installs none of
+its apps, which proves upcross's migrations never depend on the demo shop.
+The shape (``tests/altshop``): UUID product keys under another app label,
+many-to-many categories, prices on stock records, variants, guest orders without
+a status, and an add-to-cart URL that takes the pk in its path plus a quantity.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.settings_base import cache_settings, database_settings
+
+UPCROSS_TEST_SHOP = "altshop"
+
+BASE_DIR = Path(__file__).resolve().parent / "altshop"
+SECRET_KEY = "altshop-tests-only"
+DEBUG = False
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_celery_beat",
+    "upcross",
+    "tests.altshop.catalog",
+    "tests.altshop.ordering",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+]
+
+ROOT_URLCONF = "tests.altshop.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    }
+]
+
+DATABASES = {"default": database_settings("upcross_alt")[0]}
+USES_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+_cache, REDIS_URL = cache_settings()
+CACHES = {"default": _cache}
+USES_REDIS = REDIS_URL is not None
+
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ALWAYS_EAGER = False
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TIMEZONE = "UTC"
+
+LANGUAGE_CODE = "en"
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = "UTC"
+STATIC_URL = "static/"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+UPCROSS_PRODUCT_MODEL = "altcatalog.Item"
+UPCROSS = {
+    "ORDER_LINE_MODEL": "altorders.Line",
+    "ORDER_LINE_FIELDS": {
+        "order": "order",
+        "product": "item",  # the variant bought
+        "quantity": "qty",
+        "customer": "order__customer",  # null for guest orders
+        "placed_at": "order__placed_on",
+    },
+    "ORDER_LINE_FILTER": "tests.altshop.hooks.real_order_lines",
+    "PRODUCT_FIELDS": {"price": "stockrecords__price", "category": "sections", "parent": "parent"},
+    "PRODUCT_AVAILABLE": {"is_public": True},
+    "ADD_TO_CART_URL": "tests.altshop.hooks.add_to_cart",
+    "ADD_TO_CART_PRODUCT_PARAM": "item",
+    "SWAP_CART_LINE_URL": "basket:swap",
+}
