@@ -64,6 +64,10 @@ DEFAULTS: dict[str, Any] = {
     "RECOMPUTE_SCHEDULE": {"minute": "30", "hour": "3"},
     "TASK_SOFT_TIME_LIMIT": 60 * 60,
     "TASK_TIME_LIMIT": 60 * 65,
+    # REST API: throttle of the anonymous events endpoint (DRF rate, None: no limit)
+    # and the ``max-age`` of the public read endpoints' ``Cache-Control``.
+    "EVENTS_THROTTLE_RATE": "120/min",
+    "API_CACHE_MAX_AGE": 60,
 }
 
 #: Keys whose value is a dict merged key by key with the default.
@@ -220,6 +224,14 @@ class UpcrossSettings:
     @property
     def TASK_TIME_LIMIT(self) -> int:
         return int(self.get("TASK_TIME_LIMIT"))
+
+    @property
+    def EVENTS_THROTTLE_RATE(self) -> str | None:
+        return self.get("EVENTS_THROTTLE_RATE")
+
+    @property
+    def API_CACHE_MAX_AGE(self) -> int:
+        return int(self.get("API_CACHE_MAX_AGE"))
 
 
 upcross_settings = UpcrossSettings()
