@@ -25,15 +25,28 @@ ORDER_LINE_KEYS: tuple[str, ...] = ("order", "product", "quantity", "customer", 
 PRODUCT_FIELD_KEYS: tuple[str, ...] = ("price", "category", "parent")
 
 
+def is_literal_url(value: object) -> bool:
+    """A path such as ``/basket/add/`` (or an absolute URL): used as is, never reversed."""
+    return isinstance(value, str) and (value.startswith("/") or "://" in value)
+
+
 def is_dotted_path(value: object) -> bool:
-    """A string with a dot names a callable to import; field paths use ``__`` only."""
-    return isinstance(value, str) and "." in value
+    """A string with a dot names a callable to import; field paths use ``__`` only.
+
+    A literal URL may contain dots too (``/cart/add.php``): it is not a dotted path.
+    """
+    return isinstance(value, str) and "." in value and not is_literal_url(value)
 
 
 def resolve_callable(value: str | Callable[..., Any]) -> Callable[..., Any]:
     if callable(value):
         return value
     return import_string(value)
+
+
+def _is_collection(value: object) -> bool:
+    """Several values (a set, list, queryset...) rather than one category."""
+    return isinstance(value, Iterable) and not isinstance(value, (str, bytes, models.Model))
 
 
 @dataclass(frozen=True)
@@ -103,7 +116,7 @@ class ShopAdapter:
             for product in model._default_manager.filter(pk__in=pk_list):
                 for key, func in callables.items():
                     value = func(product)
-                    if key == "category" and isinstance(value, (set, frozenset, list, tuple)):
+                    if key == "category" and _is_collection(value):
                         for item in value:
                             self._collect(key, product.pk, item, prices, categories, parents)
                     else:
@@ -120,6 +133,8 @@ class ShopAdapter:
                  categories: dict[Any, set[Any]], parents: dict[Any, Any]) -> None:
         if value is None:
             return
+        if isinstance(value, models.Model):  # a callable may return the object, a path its pk
+            value = value.pk
         if key == "price":
             price = value if isinstance(value, Decimal) else Decimal(str(value))
             current = prices.get(pk)
@@ -180,8 +195,9 @@ class ShopAdapter:
         param = upcross_settings.ADD_TO_CART_PRODUCT_PARAM
         if callable(target) or is_dotted_path(target):
             url, extra = resolve_callable(target)(product, quantity)
-            return AddToCart(url=str(url), fields={k: str(v) for k, v in dict(extra).items()})
-        if target.startswith("/"):
+            return AddToCart(url=str(url),
+                             fields={k: str(v) for k, v in dict(extra or {}).items()})
+        if is_literal_url(target):
             return AddToCart(url=target, fields={param: str(product.pk)})
         try:
             return AddToCart(url=reverse(target), fields={param: str(product.pk)})

@@ -9,9 +9,11 @@ Ids are stable public contract (README lists them):
 - E005 a ``PRODUCT_FIELDS`` path does not resolve
 - E006 ``ORDER_LINE_FILTER`` is not valid lookups nor an importable callable
 - E007 ``PRODUCT_AVAILABLE`` is not valid lookups nor an importable callable
-- E008 a dotted callable path (product field, add-to-cart, adapter) does not import
+- E008 a dotted callable path (product field, add-to-cart, adapter) does not import,
+  or ``ADAPTER`` is not a ``ShopAdapter`` subclass
 - E009 ``ADD_TO_CART_URL`` does not reverse
-- E010 ``UPCROSS`` is not a dict, or a value has the wrong type
+- E010 ``UPCROSS`` is not a dict, or a value has the wrong type or is out of range
+- E011 ``SWAP_CART_LINE_URL`` does not reverse
 - W001 unknown key in ``UPCROSS``
 - W002 unknown key in ``ORDER_LINE_FIELDS`` or ``PRODUCT_FIELDS``
 """
@@ -20,15 +22,23 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from django.apps import apps
 from django.core import checks
+from django.core.cache import caches
 from django.core.exceptions import FieldError, ValidationError
 from django.db import models
 from django.urls import NoReverseMatch, reverse
 
-from upcross.adapters import ORDER_LINE_KEYS, PRODUCT_FIELD_KEYS, is_dotted_path, resolve_callable
+from upcross.adapters import (
+    ORDER_LINE_KEYS,
+    ShopAdapter,
+    is_dotted_path,
+    is_literal_url,
+    resolve_callable,
+)
 from upcross.conf import DEFAULTS, upcross_settings
 
 SETTINGS_DOC = "See the configuration reference in upcross's README."
@@ -38,7 +48,39 @@ def _error(id_: str, msg: str, hint: str) -> checks.Error:
     return checks.Error(msg, hint=hint, id=f"upcross.{id_}")
 
 
-def _get_model(label: str) -> type[models.Model] | None:
+#: Scalar keys of ``UPCROSS`` and the types they accept (E010). Keys not listed here are
+#: checked where they are used (paths, lookups, callables) or not at all.
+_NUMBER = (int, float, Decimal)
+_NONE = type(None)
+VALUE_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
+    "ORDER_LINE_MODEL": ((str, _NONE), "an 'app_label.ModelName' string or None"),
+    "ADD_TO_CART_PRODUCT_PARAM": ((str,), "a POST field name"),
+    "SWAP_CART_LINE_URL": ((str, _NONE), "a URL name, a path, or None"),
+    "ADAPTER": ((str,), "the dotted path of a ShopAdapter subclass"),
+    "COMPLEMENTS_ENABLED": ((bool,), "True or False"),
+    "UPGRADES_ENABLED": ((bool,), "True or False"),
+    "FOLD_VARIANTS": ((bool,), "True or False"),
+    "DEFAULT_LIMIT": ((int,), "a whole number"),
+    "REPEAT_PURCHASE_CATEGORIES": ((list, tuple, set, frozenset), "a list of category values"),
+    "CACHE_ALIAS": ((str,), "a key of the CACHES setting"),
+    "CACHE_TIMEOUT": ((int,), "a number of seconds"),
+    "MIN_PAIR_COUNT": ((int,), "a whole number"),
+    "MIN_CONFIDENCE": (_NUMBER, "a number from 0 to 1"),
+    "MIN_LIFT": (_NUMBER, "a number"),
+    "LOOKBACK_DAYS": ((int, _NONE), "a number of days or None"),
+    "HALF_LIFE_DAYS": ((*_NUMBER, _NONE), "a number of days or None"),
+    "MAX_PER_PRODUCT": ((int,), "a whole number"),
+    "UPGRADE_MIN_PRICE_INCREASE": (_NUMBER, "a percentage"),
+    "UPGRADE_MAX_PRICE_INCREASE": (_NUMBER, "a percentage"),
+    "RECOMPUTE_SCHEDULE": ((Mapping,), "a dict of crontab fields"),
+    "TASK_SOFT_TIME_LIMIT": ((int,), "a number of seconds"),
+    "TASK_TIME_LIMIT": ((int,), "a number of seconds"),
+}
+
+
+def _get_model(label: Any) -> type[models.Model] | None:
+    if not isinstance(label, str):
+        return None
     try:
         return apps.get_model(label)
     except (ValueError, LookupError):
@@ -48,8 +90,15 @@ def _get_model(label: str) -> type[models.Model] | None:
 def _importable(value: Any) -> bool:
     try:
         return callable(resolve_callable(value))
-    except ImportError:
+    except (ImportError, AttributeError, TypeError, ValueError):
         return False
+
+
+def _has_type(value: Any, types: tuple[type, ...]) -> bool:
+    # bool is an int to Python, never to a setting that wants a count.
+    if isinstance(value, bool) and bool not in types:
+        return False
+    return isinstance(value, types)
 
 
 def _path_error(model: type[models.Model], path: str) -> str | None:
@@ -80,28 +129,62 @@ def check_settings_shape(app_configs: Any = None, **kwargs: Any) -> list[checks.
         messages.append(checks.Warning(
             f"Unknown key UPCROSS[{key!r}] is ignored.",
             hint=f"Known keys: {', '.join(sorted(DEFAULTS))}.", id="upcross.W001"))
-    for key, known in (("ORDER_LINE_FIELDS", ORDER_LINE_KEYS),
-                       ("PRODUCT_FIELDS", PRODUCT_FIELD_KEYS)):
+    for key in ("ORDER_LINE_FIELDS", "PRODUCT_FIELDS"):
+        known = list(DEFAULTS[key])
         value = user.get(key, {})
         if not isinstance(value, Mapping):
             messages.append(_error("E010", f"UPCROSS[{key!r}] must be a dict.",
                                    f"Use a dict with keys {', '.join(known)}."))
             continue
-        for extra in sorted(set(value) - set(known)):
+        for extra in sorted(set(value) - set(known), key=str):
             messages.append(checks.Warning(
                 f"Unknown key UPCROSS[{key!r}][{extra!r}] is ignored.",
                 hint=f"Known keys: {', '.join(known)}.", id="upcross.W002"))
-    adapter = upcross_settings.ADAPTER
-    if not _importable(adapter):
-        messages.append(_error("E008", f"UPCROSS['ADAPTER'] = {adapter!r} cannot be imported.",
-                               "Give the dotted path of a ShopAdapter subclass."))
+    messages.extend(_value_type_errors(user))
+    adapter = user.get("ADAPTER", DEFAULTS["ADAPTER"])
+    if isinstance(adapter, str) and not _is_adapter_class(adapter):
+        messages.append(_error(
+            "E008", f"UPCROSS['ADAPTER'] = {adapter!r} cannot be imported or is not a "
+                    "ShopAdapter subclass.",
+            "Give the dotted path of a subclass of upcross.adapters.ShopAdapter."))
+    return messages
+
+
+def _is_adapter_class(path: str) -> bool:
+    if not _importable(path):
+        return False
+    adapter = resolve_callable(path)
+    return isinstance(adapter, type) and issubclass(adapter, ShopAdapter)
+
+
+def _value_type_errors(user: Mapping[str, Any]) -> list[checks.CheckMessage]:
+    messages: list[checks.CheckMessage] = []
+    for key, (types, expected) in VALUE_TYPES.items():
+        if key in user and not _has_type(user[key], types):
+            messages.append(_error(
+                "E010", f"UPCROSS[{key!r}] = {user[key]!r} has the wrong type.",
+                f"Give {expected} (default: {DEFAULTS[key]!r}). {SETTINGS_DOC}"))
+    if messages:
+        return messages
+    low = upcross_settings.get("UPGRADE_MIN_PRICE_INCREASE")
+    high = upcross_settings.get("UPGRADE_MAX_PRICE_INCREASE")
+    if low > high:
+        messages.append(_error(
+            "E010", f"UPCROSS['UPGRADE_MIN_PRICE_INCREASE'] ({low}) is above "
+                    f"UPCROSS['UPGRADE_MAX_PRICE_INCREASE'] ({high}).",
+            "The upgrade price band runs from the minimum increase up to the maximum."))
+    alias = upcross_settings.get("CACHE_ALIAS")
+    if alias not in caches.settings:
+        messages.append(_error(
+            "E010", f"UPCROSS['CACHE_ALIAS'] = {alias!r} is not a key of the CACHES setting.",
+            f"Use one of: {', '.join(map(repr, caches.settings))}."))
     return messages
 
 
 @checks.register()
 def check_product_model(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     label = upcross_settings.PRODUCT_MODEL
-    if not label:
+    if label is None or label == "":
         return [_error("E001", "UPCROSS_PRODUCT_MODEL is not set.",
                        "Add UPCROSS_PRODUCT_MODEL = 'app_label.ModelName' (your product model) "
                        "to settings, like AUTH_USER_MODEL.")]
@@ -116,9 +199,15 @@ def check_product_model(app_configs: Any = None, **kwargs: Any) -> list[checks.C
     fields = upcross_settings.PRODUCT_FIELDS
     if not isinstance(fields, Mapping):
         return []
-    for key in PRODUCT_FIELD_KEYS:
+    for key in DEFAULTS["PRODUCT_FIELDS"]:
         value = fields.get(key)
-        if not value:
+        if value is None or value == "":
+            continue
+        if not (callable(value) or isinstance(value, str)):
+            messages.append(_error(
+                "E010", f"UPCROSS['PRODUCT_FIELDS'][{key!r}] = {value!r} has the wrong type.",
+                "Give a field path string, the dotted path of a callable(product) -> value, "
+                "or None."))
             continue
         if callable(value) or is_dotted_path(value):
             if not _importable(value):
@@ -161,7 +250,9 @@ def check_order_lines(app_configs: Any = None, **kwargs: Any) -> list[checks.Che
     label = upcross_settings.ORDER_LINE_MODEL
     if not label:
         return []  # mining disabled on purpose
-    model = _get_model(label) if isinstance(label, str) else None
+    if not isinstance(label, str):
+        return []  # E010, from check_settings_shape
+    model = _get_model(label)
     if model is None:
         return [_error("E003", f"UPCROSS['ORDER_LINE_MODEL'] = {label!r} is not an installed "
                                "model.",
@@ -175,7 +266,12 @@ def check_order_lines(app_configs: Any = None, **kwargs: Any) -> list[checks.Che
         path = fields.get(key)
         if path is None and key in ("customer", "quantity", "placed_at"):
             continue
-        if not isinstance(path, str) or not path:
+        if path is not None and not isinstance(path, str):
+            messages.append(_error(
+                "E010", f"UPCROSS['ORDER_LINE_FIELDS'][{key!r}] = {path!r} has the wrong type.",
+                f"Give the lookup path from {label} to the {key} as a string."))
+            continue
+        if not path:
             messages.append(_error("E004", f"UPCROSS['ORDER_LINE_FIELDS'][{key!r}] is required.",
                                    f"Give the lookup path from {label} to the {key}."))
             continue
@@ -206,13 +302,34 @@ def check_add_to_cart(app_configs: Any = None, **kwargs: Any) -> list[checks.Che
         return [_error("E008", f"UPCROSS['ADD_TO_CART_URL'] = {target!r} cannot be imported.",
                        "Give a URL name, a path, or the dotted path of a "
                        "callable(product, quantity) -> (url, extra_fields).")]
-    if isinstance(target, str) and target.startswith("/"):
-        return []
-    if isinstance(target, str) and _reverses(target):
+    if not isinstance(target, str):
+        return [_error("E010", f"UPCROSS['ADD_TO_CART_URL'] = {target!r} has the wrong type.",
+                       "Give a URL name, a path, or the dotted path of a "
+                       "callable(product, quantity) -> (url, extra_fields).")]
+    if is_literal_url(target) or _reverses(target):
         return []
     return [_error("E009", f"UPCROSS['ADD_TO_CART_URL'] = {target!r} does not reverse.",
                    "Name a URL pattern of your cart's add view (e.g. 'cart:add'), with or "
                    "without a product pk argument, or give a path starting with '/'.")]
+
+
+@checks.register(checks.Tags.urls)
+def check_swap_cart_line(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    if not isinstance(upcross_settings.user_settings, Mapping):
+        return []
+    target = upcross_settings.SWAP_CART_LINE_URL
+    if target is None or not isinstance(target, str):  # None: off; a wrong type is E010
+        return []
+    if is_literal_url(target):
+        return []
+    try:
+        reverse(target)
+    except NoReverseMatch:
+        return [_error("E011", f"UPCROSS['SWAP_CART_LINE_URL'] = {target!r} does not reverse.",
+                       "Name the URL pattern (without arguments) of a view that takes a POST "
+                       "with product_id and replacement_id, give a path starting with '/', or "
+                       "set None to offer cart upgrades with a plain add-to-cart button.")]
+    return []
 
 
 def _reverses(name: str) -> bool:

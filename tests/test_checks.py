@@ -1,0 +1,223 @@
+"""One test per system check id: each misconfiguration yields exactly its ``upcross.*`` id.
+
+The cases start from the running shape's own (correct) ``UPCROSS`` dict and break one
+thing, so they run against both the demo shop and the altshop.
+"""
+
+from __future__ import annotations
+
+import re
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.core import checks
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+from django.test import override_settings
+
+import upcross.checks
+
+ALL_IDS = {
+    "upcross.E001", "upcross.E002", "upcross.E003", "upcross.E004", "upcross.E005",
+    "upcross.E006", "upcross.E007", "upcross.E008", "upcross.E009", "upcross.E010",
+    "upcross.E011", "upcross.W001", "upcross.W002",
+}
+
+
+def upcross_messages() -> list[checks.CheckMessage]:
+    return [m for m in checks.run_checks() if (m.id or "").startswith("upcross.")]
+
+
+def with_upcross(**changes: Any) -> dict[str, Any]:
+    """The shape's own ``UPCROSS`` dict with some keys replaced (nested dicts merged)."""
+    merged = dict(settings.UPCROSS)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+def assert_only(expected: str, **overrides: Any) -> list[checks.CheckMessage]:
+    """Under ``overrides`` the upcross checks report ``expected`` and nothing else.
+
+    Also runs ``manage.py check``: an error must come out as a ``SystemCheckError``
+    naming the id (Django's normal report), a warning on stderr; never a traceback.
+    """
+    with override_settings(**overrides):
+        messages = upcross_messages()
+        assert {m.id for m in messages} == {expected}, [str(m) for m in messages]
+        for message in messages:
+            assert message.hint, f"{message.id} has no hint"
+            assert message.obj is None or message.obj
+        stderr = StringIO()
+        if expected.startswith("upcross.E"):
+            with pytest.raises(SystemCheckError, match=expected.replace(".", r"\.")):
+                call_command("check", stdout=StringIO(), stderr=stderr)
+        else:
+            call_command("check", stdout=StringIO(), stderr=stderr)
+            assert expected in stderr.getvalue()
+    return messages
+
+
+def test_correct_configuration_has_no_upcross_messages() -> None:
+    assert upcross_messages() == []
+    call_command("check", stdout=StringIO(), stderr=StringIO())  # raises on any error
+
+
+def test_every_documented_id_is_tested_here() -> None:
+    """The module docstring of upcross.checks lists the ids; this file covers each."""
+    documented = {f"upcross.{line.split()[1]}" for line in upcross.checks.__doc__.splitlines()
+                  if line.startswith("- E") or line.startswith("- W")}
+    assert documented == ALL_IDS
+    tested = {f"upcross.{match[1].upper()}" for name in globals()
+              if (match := re.match(r"test_([ew]\d{3})_", name))}
+    assert tested == ALL_IDS
+
+
+# --- E001 / E002: the product model ---------------------------------------------------
+
+
+def test_e001_product_model_missing() -> None:
+    with override_settings():
+        del settings.UPCROSS_PRODUCT_MODEL
+        messages = upcross_messages()
+        assert [m.id for m in messages] == ["upcross.E001"]
+        assert "AUTH_USER_MODEL" in messages[0].hint
+    assert_only("upcross.E001", UPCROSS_PRODUCT_MODEL="")
+
+
+@pytest.mark.parametrize("label", ["shop.Nothing", "not-a-label", "catalog", 42])
+def test_e002_product_model_unknown(label: object) -> None:
+    assert_only("upcross.E002", UPCROSS_PRODUCT_MODEL=label)
+
+
+# --- order lines ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("label", ["orders.Nothing", "nothing"])
+def test_e003_order_line_model_unknown(label: str) -> None:
+    assert_only("upcross.E003", UPCROSS=with_upcross(ORDER_LINE_MODEL=label))
+
+
+@pytest.mark.parametrize("fields", [
+    {"placed_at": "order__no_such_date"},
+    {"product": "no_such_product"},
+    {"order": ""},
+])
+def test_e004_order_line_field_does_not_resolve(fields: dict[str, str]) -> None:
+    messages = assert_only("upcross.E004", UPCROSS=with_upcross(ORDER_LINE_FIELDS=fields))
+    assert len(messages) == 1
+    assert repr(next(iter(fields))) in messages[0].msg
+
+
+def test_order_line_model_none_turns_mining_off_quietly() -> None:
+    with override_settings(UPCROSS=with_upcross(ORDER_LINE_MODEL=None)):
+        assert upcross_messages() == []
+
+
+# --- products ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", ["price", "category", "parent"])
+def test_e005_product_field_does_not_resolve(key: str) -> None:
+    messages = assert_only("upcross.E005",
+                           UPCROSS=with_upcross(PRODUCT_FIELDS={key: "no_such__path"}))
+    assert len(messages) == 1
+    assert settings.UPCROSS_PRODUCT_MODEL in messages[0].msg
+
+
+@pytest.mark.parametrize("rule", [{"order__no_such_field": True}, "tests.nowhere.keep_lines",
+                                  "not a path", 7])
+def test_e006_order_line_filter_unusable(rule: object) -> None:
+    assert_only("upcross.E006", UPCROSS=with_upcross(ORDER_LINE_FILTER=rule))
+
+
+@pytest.mark.parametrize("rule", [{"no_such_flag": True}, "tests.nowhere.available", None])
+def test_e007_product_available_unusable(rule: object) -> None:
+    assert_only("upcross.E007", UPCROSS=with_upcross(PRODUCT_AVAILABLE=rule))
+
+
+# --- callables and URLs -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("changes", [
+    {"PRODUCT_FIELDS": {"price": "tests.nowhere.price_of"}},
+    {"PRODUCT_FIELDS": {"category": "tests.altshop.hooks.no_such_function"}},
+    {"ADD_TO_CART_URL": "tests.nowhere.add_to_cart"},
+    {"ADAPTER": "tests.nowhere.Adapter"},
+    {"ADAPTER": "tests.altshop.hooks.add_to_cart"},  # importable, but not a ShopAdapter
+], ids=["price", "category", "add-to-cart", "adapter-missing", "adapter-not-a-class"])
+def test_e008_dotted_path_does_not_import(changes: dict[str, Any]) -> None:
+    assert_only("upcross.E008", UPCROSS=with_upcross(**changes))
+
+
+@pytest.mark.parametrize("target", ["no_such:add", "add-to-cart", "admin:app_list"])
+def test_e009_add_to_cart_url_does_not_reverse(target: str) -> None:
+    # "admin:app_list" exists but takes an installed app label, not a product pk.
+    assert_only("upcross.E009", UPCROSS=with_upcross(ADD_TO_CART_URL=target))
+
+
+@pytest.mark.parametrize("overrides", [
+    {"UPCROSS": ["not", "a", "dict"]},
+    {"UPCROSS": None},
+    {"UPCROSS": "PRODUCT_MODEL=catalog.Product"},
+], ids=["list", "none", "str"])
+def test_e010_upcross_is_not_a_dict(overrides: dict[str, Any]) -> None:
+    assert_only("upcross.E010", **overrides)
+
+
+@pytest.mark.parametrize("changes", [
+    {"PRODUCT_FIELDS": "price"},
+    {"ORDER_LINE_FIELDS": ["order", "product"]},
+    {"ORDER_LINE_FIELDS": {"quantity": 3}},
+    {"PRODUCT_FIELDS": {"price": 3}},
+    {"DEFAULT_LIMIT": "4"},
+    {"COMPLEMENTS_ENABLED": "yes"},
+    {"MIN_PAIR_COUNT": True},
+    {"LOOKBACK_DAYS": 30.5},
+    {"REPEAT_PURCHASE_CATEGORIES": "socks"},
+    {"RECOMPUTE_SCHEDULE": "daily"},
+    {"ADD_TO_CART_URL": 12},
+    {"ADAPTER": 12},
+    {"ORDER_LINE_MODEL": 12},
+    {"UPGRADE_MIN_PRICE_INCREASE": 80, "UPGRADE_MAX_PRICE_INCREASE": 20},
+    {"CACHE_ALIAS": "no-such-cache"},
+], ids=lambda changes: "-".join(changes))
+def test_e010_value_of_wrong_type(changes: dict[str, Any]) -> None:
+    messages = assert_only("upcross.E010", UPCROSS=with_upcross(**changes))
+    assert len(messages) == 1
+
+
+def test_e011_swap_cart_line_url_does_not_reverse() -> None:
+    assert_only("upcross.E011", UPCROSS=with_upcross(SWAP_CART_LINE_URL="no_such:swap"))
+
+
+@pytest.mark.parametrize("target", [None, "/basket/swap.php"])
+def test_swap_url_none_or_literal_path_is_fine(target: str | None) -> None:
+    with override_settings(UPCROSS=with_upcross(SWAP_CART_LINE_URL=target)):
+        assert upcross_messages() == []
+
+
+@pytest.mark.parametrize("target", ["/cart/add.php", "https://shop.example/cart/add/"])
+def test_add_to_cart_literal_url_with_dots_is_not_a_callable_path(target: str) -> None:
+    with override_settings(UPCROSS=with_upcross(ADD_TO_CART_URL=target)):
+        assert upcross_messages() == []
+
+
+# --- warnings ---------------------------------------------------------------------------
+
+
+def test_w001_unknown_key() -> None:
+    messages = assert_only("upcross.W001", UPCROSS=with_upcross(DEFAULT_LIMTI=3))
+    assert "DEFAULT_LIMTI" in messages[0].msg
+    assert "DEFAULT_LIMIT" in messages[0].hint
+
+
+@pytest.mark.parametrize("key", ["PRODUCT_FIELDS", "ORDER_LINE_FIELDS"])
+def test_w002_unknown_field_key(key: str) -> None:
+    messages = assert_only("upcross.W002", UPCROSS=with_upcross(**{key: {"colour": "colour"}}))
+    assert "colour" in messages[0].msg
