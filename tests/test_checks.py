@@ -18,6 +18,7 @@ from django.core.management.base import SystemCheckError
 from django.test import override_settings
 
 import upcross.checks
+from upcross.conf import MERGED_DICT_KEYS
 
 ALL_IDS = {
     "upcross.E001", "upcross.E002", "upcross.E003", "upcross.E004", "upcross.E005",
@@ -31,10 +32,11 @@ def upcross_messages() -> list[checks.CheckMessage]:
 
 
 def with_upcross(**changes: Any) -> dict[str, Any]:
-    """The shape's own ``UPCROSS`` dict with some keys replaced (nested dicts merged)."""
+    """The shape's own ``UPCROSS`` dict with some keys replaced (field dicts merged)."""
     merged = dict(settings.UPCROSS)
     for key, value in changes.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+        if key in MERGED_DICT_KEYS and isinstance(value, dict) and isinstance(merged.get(key),
+                                                                             dict):
             merged[key] = {**merged[key], **value}
         else:
             merged[key] = value
