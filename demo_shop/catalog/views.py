@@ -1,18 +1,28 @@
+"""Catalog pages: the product grid (all or one category), a product page, placeholders."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.html import escape
 
 from demo_shop.catalog.models import Category, Product
 
+PRODUCTS_PER_PAGE = 24
+
 
 def product_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
-    products = Product.objects.filter(is_active=True).select_related("category")
+    # Cheapest first within a category: storage tiers line up from small to large.
+    products = (Product.objects.filter(is_active=True).select_related("category")
+                .order_by("category__position", "category__name", "price", "name"))
     category = None
     if slug:
         category = get_object_or_404(Category, slug=slug)
         products = products.filter(category=category)
+    page = Paginator(products, PRODUCTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "catalog/product_list.html", {
-        "products": products, "category": category, "categories": Category.objects.all(),
+        "products": page.object_list, "page_obj": page, "category": category,
     })
 
 
@@ -22,15 +32,24 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "catalog/product_detail.html", {"product": product})
 
 
+def _initials(name: str) -> str:
+    """Up to two capitals from words that start with a letter ("Nova X 64 GB" → "NX")."""
+    words = [word for word in name.split() if word[0].isalpha()]
+    return "".join(word[0] for word in words[:2]).upper() or name[:2].upper()
+
+
 def placeholder(request: HttpRequest, pk: int) -> HttpResponse:
     """A generated picture for products without an image (no external service)."""
     product = get_object_or_404(Product, pk=pk)
-    initials = escape("".join(word[0] for word in product.name.split()[:2]).upper())
+    initials = escape(_initials(product.name))
     color = escape(product.color)
     svg = (
         '<svg xmlns="http://www.w3.org/2000/svg" width="400" height="300" viewBox="0 0 400 300">'
         f'<rect width="400" height="300" fill="{color}"/>'
-        '<text x="200" y="175" font-family="sans-serif" font-size="72" fill="#fff" '
+        '<circle cx="330" cy="40" r="120" fill="#fff" fill-opacity=".08"/>'
+        '<circle cx="60" cy="280" r="90" fill="#000" fill-opacity=".07"/>'
+        '<text x="200" y="178" font-family="system-ui, sans-serif" font-size="80" '
+        'font-weight="700" letter-spacing="4" fill="#fff" fill-opacity=".92" '
         f'text-anchor="middle">{initials}</text></svg>'
     )
     response = HttpResponse(svg, content_type="image/svg+xml")
