@@ -1,0 +1,129 @@
+"""OpenAPI glue (drf-spectacular) that works without the host configuring it.
+
+The host need not add ``drf_spectacular`` to ``INSTALLED_APPS`` nor point DRF's
+``DEFAULT_SCHEMA_CLASS`` at it: upcross's views carry :class:`UpcrossAutoSchema`
+themselves, and the schema view describes upcross's own URL patterns only, under
+the prefix the host mounted them at.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from upcross.adapters import get_adapter
+
+SCHEMA_SETTINGS: dict[str, Any] = {
+    "TITLE": "upcross API",
+    "DESCRIPTION": (
+        "Cross-selling (complements) and upselling (upgrades) for headless storefronts, "
+        "staff endpoints for relations and mining runs, and widget events."
+    ),
+    "VERSION": "1",
+    # Read-only fields stay out of request bodies (and out of generated test data).
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "RelationKindEnum": "upcross.models.RelationKind",
+        "RelationOriginEnum": "upcross.models.RelationOrigin",
+        "RelationStatusEnum": "upcross.models.RelationStatus",
+        "MiningRunKindEnum": "upcross.models.MiningRunKind",
+        "MiningRunStatusEnum": "upcross.models.MiningRunStatus",
+    },
+}
+
+
+def product_pk_field() -> models.Field:
+    """The primary key field of ``UPCROSS_PRODUCT_MODEL`` (an integer or a UUID, usually)."""
+    return get_adapter().product_model()._meta.pk
+
+
+def product_pk_schema() -> dict[str, Any]:
+    """The OpenAPI schema of a product id, decided by the configured product model."""
+    field = product_pk_field()
+    while isinstance(field, models.ForeignKey):  # multi-table inheritance: parent_ptr
+        field = field.target_field
+    if isinstance(field, models.UUIDField):
+        return {"type": "string", "format": "uuid"}
+    if isinstance(field, (models.IntegerField, models.AutoField)):
+        return {"type": "integer"}
+    return {"type": "string"}
+
+
+class ProductPkFieldExtension(OpenApiSerializerFieldExtension):
+    target_class = "upcross.api.serializers.ProductPkField"
+
+    def map_serializer_field(self, auto_schema: AutoSchema, direction: str) -> dict[str, Any]:
+        return product_pk_schema()
+
+
+class ProductRelatedFieldExtension(ProductPkFieldExtension):
+    target_class = "upcross.api.serializers.ProductRelatedField"
+
+
+class UpcrossAutoSchema(AutoSchema):
+    """Adds the product ``pk`` path parameter with the product model's key type."""
+
+    def get_override_parameters(self) -> list[Any]:
+        parameters = list(super().get_override_parameters())
+        if getattr(self.view, "product_lookup", False):
+            parameters.append(OpenApiParameter(
+                "pk", type=product_pk_schema(), location=OpenApiParameter.PATH,
+                description=str(_("Primary key of the product (an integer or a UUID).")),
+            ))
+        return parameters
+
+
+def error_responses(*status_codes: int) -> dict[int, OpenApiResponse]:
+    """Responses of the JSON error body for the given status codes."""
+    from upcross.api.serializers import ErrorSerializer
+
+    descriptions = {
+        400: _("The request is invalid; `message` says why, `errors` per field."),
+        401: _("Authentication credentials were not provided."),
+        403: _("Not allowed: staff with the matching upcross permission only."),
+        404: _("Unknown or unavailable object."),
+        405: _("Method not allowed."),
+        429: _("Too many requests; retry after the `Retry-After` header's seconds."),
+    }
+    return {code: OpenApiResponse(ErrorSerializer, description=str(descriptions[code]))
+            for code in status_codes}
+
+
+class UpcrossSchemaGenerator(SchemaGenerator):
+    """Keeps ``{pk}`` in paths as the URLs name it (DRF would rename it ``{id}``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.coerce_path_pk = False
+
+
+class UpcrossSchemaView(SpectacularAPIView):
+    """The OpenAPI 3 document of upcross's endpoints, with the paths the host mounted.
+
+    The mount point is read from the request (``…/schema/`` minus ``schema/``), so
+    the schema is right wherever the host includes ``upcross.api.urls``.
+    """
+
+    custom_settings = SCHEMA_SETTINGS
+    generator_class = UpcrossSchemaGenerator
+    authentication_classes = ()
+    schema_route = "schema/"
+
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        from upcross.api.urls import api_patterns
+
+        mount = request.path_info.lstrip("/")
+        if mount.endswith(self.schema_route):
+            mount = mount[: -len(self.schema_route)]
+        self.patterns = [path(mount, include(api_patterns))]
+        return super().get(request, *args, **kwargs)

@@ -1,0 +1,293 @@
+"""Serializers of upcross's REST API.
+
+Product ids are those of ``UPCROSS_PRODUCT_MODEL``: integers in one shop, UUIDs in
+another; :class:`ProductPkField` validates them with the model's own pk field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+from rest_framework.validators import UniqueTogetherValidator
+
+from upcross.adapters import get_adapter
+from upcross.api.schema import product_pk_field
+from upcross.models import (
+    MiningRun,
+    MiningRunKind,
+    ProductRelation,
+    RelationKind,
+    RelationOrigin,
+    RelationStatus,
+)
+
+#: Most suggestions one read request may ask for.
+MAX_LIMIT = 50
+#: Most lines a posted cart may hold.
+MAX_CART_ITEMS = 200
+#: Most products one widget event may name.
+MAX_EVENT_PRODUCTS = 50
+#: Widget names and event types the events endpoint accepts.
+WIDGETS = (
+    ("complements", _("Product page: complements")),
+    ("upgrades", _("Product page: upgrades")),
+    ("cart_complements", _("Cart: complements")),
+    ("cart_upgrades", _("Cart: upgrades")),
+)
+EVENT_TYPES = (("impression", _("Impression")), ("click", _("Click")))
+
+
+def clean_product_pk(value: Any) -> Any:
+    """Return ``value`` as a product pk, or raise Django's ``ValidationError``."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise DjangoValidationError("not an id")
+    return product_pk_field().clean(value, None)
+
+
+class ProductPkField(serializers.Field):
+    """A primary key of the configured product model (integer or UUID)."""
+
+    default_error_messages = {"invalid": _("“{value}” is not a valid product id.")}
+
+    def to_internal_value(self, data: Any) -> Any:
+        try:
+            return clean_product_pk(data)
+        except (DjangoValidationError, TypeError, ValueError, OverflowError):
+            self.fail("invalid", value=str(data)[:100])
+
+    def to_representation(self, value: Any) -> Any:
+        return value if isinstance(value, int) else str(value)
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Every error the API answers with."""
+
+    message = serializers.CharField(help_text=_("What went wrong, in words."))
+    code = serializers.CharField(help_text=_("A stable code, e.g. `not_found`, `invalid`."))
+    errors = serializers.DictField(
+        required=False, help_text=_("Validation errors per field (400 only)."),
+    )
+
+
+# --- public read side -----------------------------------------------------------------
+
+
+class ProductCardSerializer(serializers.Serializer):
+    """What a storefront needs to show a product card."""
+
+    pk = ProductPkField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    url = serializers.CharField(read_only=True, allow_null=True)
+    image_url = serializers.CharField(read_only=True, allow_null=True)
+    price = serializers.DecimalField(
+        max_digits=None, decimal_places=None, read_only=True, allow_null=True,
+    )
+
+
+class RecommendationSerializer(serializers.Serializer):
+    product = ProductCardSerializer(read_only=True)
+    kind = serializers.ChoiceField(choices=RelationKind.choices, read_only=True)
+    origin = serializers.ChoiceField(choices=RelationOrigin.choices, read_only=True)
+    reason = serializers.CharField(read_only=True, help_text=_("Why it is suggested."))
+    price_difference = serializers.DecimalField(
+        max_digits=None, decimal_places=None, read_only=True, allow_null=True,
+        help_text=_("Upgrades: how much more it costs than the product it upgrades."),
+    )
+
+
+class ProductRecommendationsSerializer(serializers.Serializer):
+    product = ProductPkField(read_only=True, help_text=_("The product asked about."))
+    results = RecommendationSerializer(many=True, read_only=True)
+
+
+class LimitQuerySerializer(serializers.Serializer):
+    limit = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_LIMIT,
+        help_text=_("How many suggestions at most (default: the DEFAULT_LIMIT setting)."),
+    )
+
+
+class CartItemSerializer(serializers.Serializer):
+    product = ProductPkField()
+    quantity = serializers.IntegerField(min_value=1, max_value=100_000, default=1)
+
+
+class CartSerializer(serializers.Serializer):
+    items = CartItemSerializer(many=True, max_length=MAX_CART_ITEMS)
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=MAX_LIMIT)
+
+
+class CartRecommendationsSerializer(serializers.Serializer):
+    results = RecommendationSerializer(many=True, read_only=True)
+    ignored = serializers.ListField(
+        child=ProductPkField(), read_only=True,
+        help_text=_("Posted product ids that are unknown or unavailable (left out)."),
+    )
+
+
+class CartUpgradeSerializer(RecommendationSerializer):
+    line = ProductPkField(read_only=True, help_text=_("The cart line's product it upgrades."))
+
+
+class CartUpgradesSerializer(serializers.Serializer):
+    results = CartUpgradeSerializer(many=True, read_only=True)
+    ignored = serializers.ListField(
+        child=ProductPkField(), read_only=True,
+        help_text=_("Posted product ids that are unknown or unavailable (left out)."),
+    )
+
+
+# --- staff: relations and mining runs --------------------------------------------------
+
+
+class ProductRelatedField(serializers.PrimaryKeyRelatedField):
+    """A product of ``UPCROSS_PRODUCT_MODEL`` by pk; it must exist (available or not)."""
+
+    default_error_messages = {
+        "does_not_exist": _("Unknown product id “{pk_value}”."),
+        "incorrect_type": _("“{data_type}” is not a valid product id."),
+    }
+
+    def get_queryset(self) -> Any:
+        return get_adapter().product_model()._default_manager.all()
+
+    def to_internal_value(self, data: Any) -> Any:
+        try:
+            clean_product_pk(data)
+        except (DjangoValidationError, TypeError, ValueError, OverflowError):
+            self.fail("incorrect_type", data_type=str(data)[:100])
+        return super().to_internal_value(data)
+
+
+class ProductRelationSerializer(serializers.ModelSerializer):
+    source = ProductRelatedField()
+    target = ProductRelatedField()
+
+    class Meta:
+        model = ProductRelation
+        fields = (
+            "id", "source", "target", "kind", "origin", "status", "position", "score",
+            "pair_count", "support", "confidence", "lift", "computed_at",
+            "starts_at", "ends_at", "created_at", "updated_at",
+        )
+        read_only_fields = (
+            "pair_count", "support", "confidence", "lift", "computed_at",
+            "created_at", "updated_at",
+        )
+
+    def get_validators(self) -> list[Any]:
+        return [UniqueTogetherValidator(
+            queryset=ProductRelation.objects.all(), fields=("source", "target", "kind"),
+            message=_("A relation of this kind between these two products already exists."),
+        )]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        instance = self.instance
+
+        def current(name: str) -> Any:
+            if name in attrs:
+                return attrs[name]
+            return getattr(instance, name, None)
+
+        source, target = current("source"), current("target")
+        if source is not None and target is not None and source.pk == target.pk:
+            raise serializers.ValidationError(
+                {"target": [_("A product cannot be related to itself.")]}
+            )
+        starts, ends = current("starts_at"), current("ends_at")
+        if starts is not None and ends is not None and ends <= starts:
+            raise serializers.ValidationError(
+                {"ends_at": [_("The end of the active window must come after its start.")]}
+            )
+        return attrs
+
+
+class RelationFilterSerializer(serializers.Serializer):
+    """Query parameters of the relation list."""
+
+    source = ProductPkField(required=False, help_text=_("Only relations from this product."))
+    target = ProductPkField(required=False, help_text=_("Only relations to this product."))
+    kind = serializers.ChoiceField(choices=RelationKind.choices, required=False)
+    origin = serializers.ChoiceField(choices=RelationOrigin.choices, required=False)
+    status = serializers.ChoiceField(choices=RelationStatus.choices, required=False)
+
+
+class MiningRunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MiningRun
+        fields = (
+            "id", "kind", "status", "task_id", "parameters", "partitions", "created_at",
+            "started_at", "finished_at", "orders_scanned", "lines_scanned",
+            "relations_created", "relations_updated", "relations_removed", "duration",
+            "progress", "error",
+        )
+        read_only_fields = fields
+
+
+class MiningRunTriggerSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=MiningRunKind.choices, default=MiningRunKind.ALL)
+    partitions = serializers.IntegerField(min_value=1, max_value=64, default=1)
+
+
+# --- events ----------------------------------------------------------------------------
+
+
+class EventSerializer(serializers.Serializer):
+    """One widget impression or click, sent by the widget's script."""
+
+    widget = serializers.ChoiceField(choices=WIDGETS)
+    event = serializers.ChoiceField(choices=EVENT_TYPES)
+    products = serializers.ListField(
+        child=ProductPkField(), min_length=1, max_length=MAX_EVENT_PRODUCTS,
+        help_text=_("Products shown (impression) or the product clicked (click)."),
+    )
+    source = ProductPkField(
+        required=False, allow_null=True,
+        help_text=_("The product whose page shows the widget, if any."),
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        products = list(dict.fromkeys(attrs["products"]))
+        if attrs["event"] == "click" and len(products) != 1:
+            raise serializers.ValidationError(
+                {"products": [_("A click names exactly one product.")]}
+            )
+        source = attrs.get("source")
+        wanted = {*products, *([source] if source is not None else [])}
+        model = get_adapter().product_model()
+        known = set(model._default_manager.filter(pk__in=wanted).values_list("pk", flat=True))
+        if source is not None and source not in known:
+            raise serializers.ValidationError({"source": [_("Unknown product id.")]})
+        unknown = [pk for pk in products if pk not in known]
+        if unknown:
+            raise serializers.ValidationError({"products": [
+                _("Unknown product ids: %(ids)s.") % {"ids": ", ".join(sorted(map(str, unknown)))}
+            ]})
+        attrs["products"] = products
+        return attrs
+
+
+class EventAcceptedSerializer(serializers.Serializer):
+    counted = serializers.IntegerField(help_text=_("How many product counters were bumped."))
+
+
+def first_error(errors: Any, prefix: str = "") -> str:
+    """Flatten DRF's nested validation errors into one readable sentence."""
+    if isinstance(errors, Mapping):
+        for key, value in errors.items():
+            label = prefix if key in ("non_field_errors", "detail") else (
+                f"{prefix}.{key}" if prefix else str(key)
+            )
+            return first_error(value, label)
+    if isinstance(errors, (list, tuple)):
+        for index, value in enumerate(errors):
+            if value in ({}, [], None):
+                continue
+            label = f"{prefix}[{index}]" if isinstance(value, (Mapping, list)) else prefix
+            return first_error(value, label)
+    return f"{prefix}: {errors}" if prefix else str(errors)

@@ -1,0 +1,426 @@
+"""Views of upcross's REST API: DRF generics, thin over ``upcross.recommend``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, models, transaction
+from django.http import HttpResponseBase
+from django.utils.cache import (
+    get_conditional_response,
+    patch_cache_control,
+    patch_vary_headers,
+    set_response_etag,
+)
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from upcross.adapters import ProductFacts, get_adapter
+from upcross.api import serializers as s
+from upcross.api.events import record_event
+from upcross.api.exceptions import upcross_exception_handler
+from upcross.api.permissions import IsStaffWithModelPermission
+from upcross.api.schema import UpcrossAutoSchema, error_responses
+from upcross.api.throttling import EventsRateThrottle
+from upcross.conf import upcross_settings
+from upcross.models import MiningRun, MiningRunStatus, ProductRelation
+
+UNKNOWN_PRODUCT = _("Unknown or unavailable product.")
+DUPLICATE_RELATION = _("A relation of this kind between these two products already exists.")
+
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match", str, OpenApiParameter.HEADER, required=False,
+    description=str(_("An ETag from an earlier answer: 304 when it is still current.")),
+)
+NOT_MODIFIED = OpenApiResponse(description=str(_("Not modified (the ETag matched).")))
+
+
+class UpcrossAPIMixin:
+    """What every upcross view shares: the OpenAPI inspector and JSON errors."""
+
+    schema = UpcrossAutoSchema()
+
+    def get_exception_handler(self) -> Callable[..., Response | None]:
+        return upcross_exception_handler
+
+
+class ConditionalGetMixin:
+    """``Cache-Control`` and a body ``ETag`` on successful reads; 304 on a match.
+
+    Works like Django's ``ConditionalGetMiddleware`` but for these views only, so
+    a storefront or CDN can revalidate cheaply.
+    """
+
+    cache_control: dict[str, Any] = {"public": True}
+
+    def finalize_response(self, request: Request, response: HttpResponseBase, *args: Any,
+                          **kwargs: Any) -> HttpResponseBase:
+        response = super().finalize_response(  # type: ignore[misc]
+            request, response, *args, **kwargs
+        )
+        if response.status_code != 200 or request.method not in ("GET", "HEAD", "POST"):
+            return response
+        if isinstance(response, Response):
+            response.render()
+        patch_cache_control(response, max_age=upcross_settings.API_CACHE_MAX_AGE,
+                            **self.cache_control)
+        patch_vary_headers(response, ("Accept", "Accept-Language"))
+        set_response_etag(response)
+        if request.method == "POST":  # a 304 only makes sense for a safe method
+            return response
+        return get_conditional_response(request, etag=response["ETag"], response=response)
+
+
+# --- product cards --------------------------------------------------------------------
+
+
+def _display(adapter: Any, name: str, product: models.Model, fallback: Callable[[], Any]) -> Any:
+    """Use the adapter's display helper when it has one (hosts may override it)."""
+    helper = getattr(adapter, name, None)
+    return helper(product) if callable(helper) else fallback()
+
+
+def _product_url(product: models.Model) -> str | None:
+    get_url = getattr(product, "get_absolute_url", None)
+    return get_url() if callable(get_url) else None
+
+
+def _image_url(product: models.Model) -> str | None:
+    for attribute in ("image_url", "image"):
+        value = getattr(product, attribute, None)
+        if isinstance(value, str):
+            return value or None
+        if value and getattr(value, "url", None):
+            return value.url
+    return None
+
+
+def product_card(product: models.Model, facts: ProductFacts | None,
+                 request: Request) -> dict[str, Any]:
+    adapter = get_adapter()
+    url = _display(adapter, "product_url", product, lambda: _product_url(product))
+    image = _display(adapter, "product_image_url", product, lambda: _image_url(product))
+    return {
+        "pk": product.pk,
+        "name": str(product),
+        "url": request.build_absolute_uri(url) if url else None,
+        "image_url": request.build_absolute_uri(image) if image else None,
+        "price": facts.price if facts else None,
+    }
+
+
+def present(suggestions: Iterable[Any], request: Request,
+            line_of: Callable[[Any], Any] | None = None) -> list[dict[str, Any]]:
+    """Turn ``upcross.recommend`` objects into plain dicts for the serializers."""
+    suggestions = list(suggestions)
+    facts = get_adapter().product_facts(item.product.pk for item in suggestions)
+    rows = []
+    for item in suggestions:
+        difference = getattr(item, "price_difference", None)
+        row = {
+            "product": product_card(item.product, facts.get(item.product.pk), request),
+            "kind": str(item.kind),
+            "origin": str(item.origin),
+            "reason": str(item.reason or ""),
+            "price_difference": Decimal(difference) if difference is not None else None,
+        }
+        if line_of is not None:
+            row["line"] = line_of(item)
+        rows.append(row)
+    return rows
+
+
+# --- public: product and cart recommendations ----------------------------------------
+
+
+class ProductRecommendationsView(UpcrossAPIMixin, ConditionalGetMixin, generics.RetrieveAPIView):
+    """A product's suggestions; ``recommend_name`` picks the ``upcross.recommend`` call."""
+
+    authentication_classes = ()  # public and cacheable: no session, no ``Vary: Cookie``
+    permission_classes = (AllowAny,)
+    serializer_class = s.ProductRecommendationsSerializer
+    product_lookup = True
+    recommend_name = ""
+
+    def get_queryset(self) -> models.QuerySet:
+        return get_adapter().available_products()
+
+    def get_object(self) -> dict[str, Any]:
+        try:
+            pk = s.clean_product_pk(self.kwargs["pk"])
+        except (DjangoValidationError, TypeError, ValueError, OverflowError) as exc:
+            raise NotFound(UNKNOWN_PRODUCT) from exc  # a malformed id names no product
+        product = self.get_queryset().filter(pk=pk).first()
+        if product is None:
+            raise NotFound(UNKNOWN_PRODUCT)
+        query = s.LimitQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        limit = query.validated_data.get("limit", upcross_settings.DEFAULT_LIMIT)
+        from upcross import recommend
+
+        suggestions = getattr(recommend, self.recommend_name)(product, limit=limit)
+        return {"product": product.pk, "results": present(suggestions, self.request)}
+
+
+_READ_DOC = dict(
+    parameters=[s.LimitQuerySerializer, IF_NONE_MATCH],
+    responses={200: s.ProductRecommendationsSerializer, 304: NOT_MODIFIED,
+               **error_responses(400, 404)},
+)
+
+
+@extend_schema(
+    summary=str(_("Complements of a product")),
+    description=str(_("Products to add too (“add this too”), best first; available only.")),
+    **_READ_DOC,
+)
+class ProductComplementsView(ProductRecommendationsView):
+    recommend_name = "complements"
+
+
+@extend_schema(
+    summary=str(_("Upgrades of a product")),
+    description=str(_("Better, pricier versions of the product (“upgrade to”), best first.")),
+    **_READ_DOC,
+)
+class ProductUpgradesView(ProductRecommendationsView):
+    recommend_name = "upgrades"
+
+
+class CartRecommendationsView(UpcrossAPIMixin, ConditionalGetMixin, generics.GenericAPIView):
+    """Suggestions for a posted cart; unknown or unavailable ids are ignored and listed.
+
+    A POST because a cart is per shopper and may be long; the answer is still
+    a read (nothing is stored), with an ``ETag`` and ``Cache-Control: private``.
+    """
+
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+    serializer_class = s.CartSerializer
+    cache_control = {"private": True}
+
+    def get_queryset(self) -> models.QuerySet:
+        return get_adapter().available_products()
+
+    def cart_lines(self) -> tuple[list[tuple[models.Model, int]], list[Any]]:
+        request = self.get_serializer(data=self.request.data)
+        request.is_valid(raise_exception=True)
+        quantities: dict[Any, int] = {}
+        for item in request.validated_data["items"]:
+            quantities[item["product"]] = quantities.get(item["product"], 0) + item["quantity"]
+        products = self.get_queryset().in_bulk(list(quantities))
+        lines = [(products[pk], qty) for pk, qty in quantities.items() if pk in products]
+        ignored = [pk for pk in quantities if pk not in products]
+        self.limit = request.validated_data.get("limit", upcross_settings.DEFAULT_LIMIT)
+        return lines, ignored
+
+
+class CartLine:
+    """What ``upcross.recommend`` takes for a cart: an object with product and quantity."""
+
+    __slots__ = ("product", "quantity")
+
+    def __init__(self, product: models.Model, quantity: int) -> None:
+        self.product = product
+        self.quantity = quantity
+
+
+@extend_schema(
+    summary=str(_("Complements of a cart")),
+    request=s.CartSerializer,
+    responses={200: s.CartRecommendationsSerializer, **error_responses(400)},
+)
+class CartComplementsView(CartRecommendationsView):
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        lines, ignored = self.cart_lines()
+        from upcross import recommend
+
+        suggestions = recommend.cart_complements(
+            [CartLine(product, qty) for product, qty in lines], limit=self.limit
+        )
+        data = {"results": present(suggestions, request), "ignored": ignored}
+        return Response(s.CartRecommendationsSerializer(data).data)
+
+
+@extend_schema(
+    summary=str(_("Upgrades of a cart's lines")),
+    description=str(_("For each cart line, upgrades it could be swapped for; `line` names "
+                      "the line's product.")),
+    request=s.CartSerializer,
+    responses={200: s.CartUpgradesSerializer, **error_responses(400)},
+)
+class CartUpgradesView(CartRecommendationsView):
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        lines, ignored = self.cart_lines()
+        from upcross import recommend
+
+        suggestions = recommend.cart_upgrades([CartLine(product, qty) for product, qty in lines])
+        rows = present(suggestions, request, line_of=_line_pk)
+        data = {"results": rows[: self.limit * max(len(lines), 1)], "ignored": ignored}
+        return Response(s.CartUpgradesSerializer(data).data)
+
+
+def _line_pk(item: Any) -> Any:
+    line = getattr(item, "line", None) or getattr(item, "source", None)
+    line = getattr(line, "product", line)
+    return getattr(line, "pk", line)
+
+
+# --- staff: relations ------------------------------------------------------------------
+
+
+class StaffPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class StaffAPIMixin(UpcrossAPIMixin):
+    permission_classes = (IsStaffWithModelPermission,)
+    pagination_class = StaffPagination
+
+
+STAFF_ERRORS = (401, 403)
+
+
+class RelationMixin(StaffAPIMixin):
+    queryset = ProductRelation.objects.all()
+    serializer_class = s.ProductRelationSerializer
+
+    def save_checked(self, serializer: s.ProductRelationSerializer) -> None:
+        """Save; a unique-pair race lost to another writer becomes a 400, not a 500."""
+        try:
+            with transaction.atomic():
+                serializer.save()
+        except IntegrityError as exc:
+            raise ValidationError({"non_field_errors": [DUPLICATE_RELATION]}) from exc
+
+
+@extend_schema(
+    methods=["GET"], summary=str(_("List relations (staff)")),
+    parameters=[s.RelationFilterSerializer],
+    responses={200: s.ProductRelationSerializer(many=True), **error_responses(400, *STAFF_ERRORS)},
+)
+@extend_schema(
+    methods=["POST"], summary=str(_("Create a relation (staff)")),
+    responses={201: s.ProductRelationSerializer, **error_responses(400, *STAFF_ERRORS)},
+)
+class RelationListView(RelationMixin, generics.ListCreateAPIView):
+    def get_queryset(self) -> models.QuerySet:
+        queryset = super().get_queryset()
+        if self.request.method != "GET":
+            return queryset
+        filters = s.RelationFilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        queryset = queryset.filter(**filters.validated_data)
+        return queryset.order_by(*ProductRelation._meta.ordering, "pk")
+
+    def perform_create(self, serializer: s.ProductRelationSerializer) -> None:
+        self.save_checked(serializer)
+
+
+@extend_schema(
+    methods=["GET"], summary=str(_("One relation (staff)")),
+    responses={200: s.ProductRelationSerializer, **error_responses(404, *STAFF_ERRORS)},
+)
+@extend_schema(
+    methods=["PUT", "PATCH"], summary=str(_("Change a relation (staff)")),
+    responses={200: s.ProductRelationSerializer, **error_responses(400, 404, *STAFF_ERRORS)},
+)
+@extend_schema(
+    methods=["DELETE"], summary=str(_("Delete a relation (staff)")),
+    responses={204: None, **error_responses(404, *STAFF_ERRORS)},
+)
+class RelationDetailView(RelationMixin, generics.RetrieveUpdateDestroyAPIView):
+    def perform_update(self, serializer: s.ProductRelationSerializer) -> None:
+        self.save_checked(serializer)
+
+
+# --- staff: mining runs ---------------------------------------------------------------
+
+
+def enqueue_recompute(run: MiningRun) -> None:
+    """Send ``upcross.recompute`` for ``run`` once the run row is committed."""
+    from upcross import tasks
+
+    kwargs = {"kind": run.kind, "partitions": run.partitions, "run_id": run.pk}
+    transaction.on_commit(lambda: tasks.recompute.delay(**kwargs))
+
+
+@extend_schema(
+    methods=["GET"], summary=str(_("List mining runs (staff)")),
+    responses={200: s.MiningRunSerializer(many=True), **error_responses(*STAFF_ERRORS)},
+)
+@extend_schema(
+    methods=["POST"], summary=str(_("Start a recompute (staff)")),
+    description=str(_("Creates a pending mining run and enqueues the `upcross.recompute` "
+                      "task for it; answers 202 with the run.")),
+    request=s.MiningRunTriggerSerializer,
+    responses={202: s.MiningRunSerializer, **error_responses(400, *STAFF_ERRORS)},
+)
+class MiningRunListView(StaffAPIMixin, generics.ListCreateAPIView):
+    queryset = MiningRun.objects.order_by("-created_at", "-pk")
+    serializer_class = s.MiningRunSerializer
+
+    def get_serializer_class(self) -> type[Any]:
+        if self.request is not None and self.request.method == "POST":
+            return s.MiningRunTriggerSerializer
+        return s.MiningRunSerializer
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        trigger = self.get_serializer(data=request.data)
+        trigger.is_valid(raise_exception=True)
+        with transaction.atomic():
+            run = MiningRun.objects.create(
+                kind=trigger.validated_data["kind"],
+                partitions=trigger.validated_data["partitions"],
+                status=MiningRunStatus.PENDING,
+                parameters={"requested_by": request.user.get_username(), "via": "api"},
+            )
+            enqueue_recompute(run)
+        return Response(s.MiningRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+@extend_schema(
+    summary=str(_("One mining run (staff)")),
+    responses={200: s.MiningRunSerializer, **error_responses(404, *STAFF_ERRORS)},
+)
+class MiningRunDetailView(StaffAPIMixin, generics.RetrieveAPIView):
+    queryset = MiningRun.objects.all()
+    serializer_class = s.MiningRunSerializer
+
+
+# --- events ----------------------------------------------------------------------------
+
+
+@extend_schema(
+    summary=str(_("Record a widget impression or click")),
+    description=str(_("Anonymous, throttled. Counted per day, widget, event type and "
+                      "product; nothing is stored in the database yet.")),
+    request=s.EventSerializer,
+    responses={202: s.EventAcceptedSerializer, **error_responses(400, 429)},
+)
+class EventView(UpcrossAPIMixin, generics.CreateAPIView):
+    """Widget beacons. No authentication at all: a beacon carries no identity and no
+    session is read, so no session-authenticated write can happen without CSRF."""
+
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+    throttle_classes = (EventsRateThrottle,)
+    serializer_class = s.EventSerializer
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        event = self.get_serializer(data=request.data)
+        event.is_valid(raise_exception=True)
+        data = event.validated_data
+        counted = record_event(data["widget"], data["event"], data["products"])
+        return Response({"counted": counted}, status=status.HTTP_202_ACCEPTED)
