@@ -280,9 +280,12 @@ def first_error(errors: Any, prefix: str = "") -> str:
     """Flatten DRF's nested validation errors into one readable sentence."""
     if isinstance(errors, Mapping):
         for key, value in errors.items():
-            label = prefix if key in ("non_field_errors", "detail") else (
-                f"{prefix}.{key}" if prefix else str(key)
-            )
+            if key in ("non_field_errors", "detail"):
+                label = prefix
+            elif isinstance(key, int) or str(key).isdigit():  # a list item, by index
+                label = f"{prefix}[{key}]"
+            else:
+                label = f"{prefix}.{key}" if prefix else str(key)
             return first_error(value, label)
     if isinstance(errors, (list, tuple)):
         for index, value in enumerate(errors):

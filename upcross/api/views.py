@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -24,7 +23,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from upcross.adapters import ProductFacts, get_adapter
+from upcross.adapters import get_adapter
 from upcross.api import serializers as s
 from upcross.api.events import record_event
 from upcross.api.exceptions import upcross_exception_handler
@@ -83,58 +82,35 @@ class ConditionalGetMixin:
 # --- product cards --------------------------------------------------------------------
 
 
-def _display(adapter: Any, name: str, product: models.Model, fallback: Callable[[], Any]) -> Any:
-    """Use the adapter's display helper when it has one (hosts may override it)."""
-    helper = getattr(adapter, name, None)
-    return helper(product) if callable(helper) else fallback()
-
-
-def _product_url(product: models.Model) -> str | None:
-    get_url = getattr(product, "get_absolute_url", None)
-    return get_url() if callable(get_url) else None
-
-
-def _image_url(product: models.Model) -> str | None:
-    for attribute in ("image_url", "image"):
-        value = getattr(product, attribute, None)
-        if isinstance(value, str):
-            return value or None
-        if value and getattr(value, "url", None):
-            return value.url
-    return None
-
-
-def product_card(product: models.Model, facts: ProductFacts | None,
-                 request: Request) -> dict[str, Any]:
-    adapter = get_adapter()
-    url = _display(adapter, "product_url", product, lambda: _product_url(product))
-    image = _display(adapter, "product_image_url", product, lambda: _image_url(product))
-    return {
-        "pk": product.pk,
-        "name": str(product),
-        "url": request.build_absolute_uri(url) if url else None,
-        "image_url": request.build_absolute_uri(image) if image else None,
-        "price": facts.price if facts else None,
-    }
+def _absolute(request: Request, url: str | None) -> str | None:
+    return request.build_absolute_uri(url) if url else None
 
 
 def present(suggestions: Iterable[Any], request: Request,
-            line_of: Callable[[Any], Any] | None = None) -> list[dict[str, Any]]:
-    """Turn ``upcross.recommend`` objects into plain dicts for the serializers."""
-    suggestions = list(suggestions)
-    facts = get_adapter().product_facts(item.product.pk for item in suggestions)
+            with_line: bool = False) -> list[dict[str, Any]]:
+    """Turn ``upcross.recommend`` results into plain dicts for the serializers.
+
+    Name, URL and picture come from the adapter's ``product_display`` (the same
+    the widgets show), made absolute for storefronts on another origin.
+    """
     rows = []
     for item in suggestions:
-        difference = getattr(item, "price_difference", None)
+        display = item.display
         row = {
-            "product": product_card(item.product, facts.get(item.product.pk), request),
+            "product": {
+                "pk": item.product.pk,
+                "name": display.name,
+                "url": _absolute(request, display.url),
+                "image_url": _absolute(request, display.image_url),
+                "price": item.price,
+            },
             "kind": str(item.kind),
             "origin": str(item.origin),
             "reason": str(item.reason or ""),
-            "price_difference": Decimal(difference) if difference is not None else None,
+            "price_difference": item.price_difference,
         }
-        if line_of is not None:
-            row["line"] = line_of(item)
+        if with_line:
+            row["line"] = getattr(item.source, "pk", None)
         rows.append(row)
     return rows
 
@@ -264,15 +240,8 @@ class CartUpgradesView(CartRecommendationsView):
         from upcross import recommend
 
         suggestions = recommend.cart_upgrades([CartLine(product, qty) for product, qty in lines])
-        rows = present(suggestions, request, line_of=_line_pk)
-        data = {"results": rows[: self.limit * max(len(lines), 1)], "ignored": ignored}
+        data = {"results": present(suggestions, request, with_line=True), "ignored": ignored}
         return Response(s.CartUpgradesSerializer(data).data)
-
-
-def _line_pk(item: Any) -> Any:
-    line = getattr(item, "line", None) or getattr(item, "source", None)
-    line = getattr(line, "product", line)
-    return getattr(line, "pk", line)
 
 
 # --- staff: relations ------------------------------------------------------------------

@@ -1,0 +1,98 @@
+"""Helpers of the API tests: products of the active shop shape, users, clients.
+
+Products are built through the models of whichever shape runs (the demo shop's
+integer-keyed ``catalog.Product`` or the altshop's UUID ``altcatalog.Item`` with
+stock-record prices), so every API test runs on both shapes.
+"""
+
+from __future__ import annotations
+
+import itertools
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.core.cache import caches
+from rest_framework.test import APIClient
+
+from upcross.adapters import get_adapter
+from upcross.api.throttling import EventsRateThrottle
+from upcross.conf import MERGED_DICT_KEYS, upcross_settings
+
+_counter = itertools.count(1)
+
+
+def make_product(name: str, price: str | Decimal = "10.00", *, available: bool = True,
+                 category: str = "general") -> Any:
+    """One product of the active shape, priced, in ``category``."""
+    n = next(_counter)
+    slug = f"{name.lower().replace(' ', '-')}-{n}"
+    if settings.UPCROSS_TEST_SHOP == "altshop":
+        from tests.altshop.catalog.models import Item, Section, StockRecord
+
+        section, _ = Section.objects.get_or_create(slug=category, defaults={"name": category})
+        item = Item.objects.create(title=name, slug=slug, is_public=available)
+        item.sections.add(section)
+        StockRecord.objects.create(item=item, partner="main", price=Decimal(price))
+        return item
+    from demo_shop.catalog.models import Category, Product
+
+    cat, _ = Category.objects.get_or_create(slug=category, defaults={"name": category})
+    return Product.objects.create(
+        category=cat, name=name, slug=slug, sku=f"SKU-{n}", price=Decimal(price),
+        is_active=available,
+    )
+
+
+def missing_pk() -> Any:
+    """A well-formed product pk that names no product."""
+    field = get_adapter().product_model()._meta.pk
+    if field.get_internal_type() == "UUIDField":
+        return "00000000-0000-4000-8000-000000000000"
+    return 987654321
+
+
+def pk_json(product: Any) -> Any:
+    """A product's pk as the API writes it in JSON."""
+    return product.pk if isinstance(product.pk, int) else str(product.pk)
+
+
+def make_user(username: str, *, staff: bool = True, perms: tuple[str, ...] = ()) -> Any:
+    user = get_user_model().objects.create_user(username, password="pw", is_staff=staff)
+    for codename in perms:
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label="upcross", codename=codename)
+        )
+    return user
+
+
+def client_for(user: Any = None, *, csrf: bool = False) -> APIClient:
+    client = APIClient(enforce_csrf_checks=csrf)
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def with_upcross(**changes: Any) -> dict[str, Any]:
+    """The active ``UPCROSS`` setting with ``changes`` merged in (for override_settings)."""
+    merged = dict(getattr(settings, "UPCROSS", {}))
+    for key, value in changes.items():
+        if key in MERGED_DICT_KEYS and isinstance(value, dict):
+            merged[key] = {**merged.get(key, {}), **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+@pytest.fixture
+def fresh_throttle() -> Any:
+    """Forget the events throttle history of the test client's address, before and after."""
+    key = EventsRateThrottle.cache_format % {"scope": EventsRateThrottle.scope,
+                                             "ident": "127.0.0.1"}
+    cache = caches[upcross_settings.CACHE_ALIAS]
+    cache.delete(key)
+    yield key
+    cache.delete(key)
