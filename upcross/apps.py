@@ -13,6 +13,7 @@ class UpcrossConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from upcross import checks, handlers  # noqa: F401  (registration side effects)
+        from upcross import checks, handlers, schedule  # noqa: F401  (registration side effects)
 
         handlers.connect()
+        schedule.connect(self)  # the nightly recompute PeriodicTask, on post_migrate

@@ -1,0 +1,253 @@
+"""Order lines → compact arrays for mining, read through the shop adapter.
+
+Two ways in, same result:
+
+- **PostgreSQL with integer keys**: the adapter's queryset is compiled to SQL
+  and wrapped in ``COPY (SELECT ...) TO STDOUT (FORMAT BINARY)``; every row is
+  four big-endian int64 (order, product, customer, epoch seconds), parsed by
+  numpy in blocks of a few megabytes. No Python object per line.
+- **anything else** (SQLite, UUID keys, computed paths): ``values_list`` streamed
+  with ``iterator(chunk_size=...)`` into Python lists, then numpy arrays.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from django.db import connections, models
+from django.db.models.constants import LOOKUP_SEP
+
+from upcross.adapters import ShopAdapter, get_adapter
+from upcross.mining.counting import GUEST
+
+ProgressCallback = Callable[[int], None]
+
+_INTEGER_TYPES = frozenset({
+    "AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField",
+    "SmallIntegerField", "PositiveIntegerField", "PositiveBigIntegerField",
+    "PositiveSmallIntegerField",
+})
+_BINARY_HEADER = 19  # "PGCOPY\n\377\r\n\0" + flags (int32) + extension length (int32, 0)
+_ROW_DTYPE = np.dtype([
+    ("fields", ">i2"),
+    ("l0", ">i4"), ("order", ">i8"),
+    ("l1", ">i4"), ("product", ">i8"),
+    ("l2", ">i4"), ("customer", ">i8"),
+    ("l3", ">i4"), ("time", ">i8"),
+])
+_BLOCK = 8 << 20
+
+
+@dataclass
+class LineArrays:
+    """Raw order-line values, one entry per line (keys may repeat)."""
+
+    order: np.ndarray
+    product: np.ndarray
+    customer: np.ndarray  # GUEST (int arrays) or None (object arrays) for guest orders
+    time: np.ndarray  # int64 epoch seconds, 0 when unknown
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+
+def _resolve_field(model: type[models.Model], path: str) -> models.Field | None:
+    """The concrete field a values_list path ends on (a foreign key yields its target)."""
+    field: Any = None
+    for part in path.split(LOOKUP_SEP):
+        try:
+            field = model._meta.get_field(part)
+        except Exception:
+            return None
+        if field.is_relation:
+            model = field.related_model
+    if field is not None and field.is_relation and field.many_to_one:
+        field = field.target_field
+    return field
+
+
+def _is_integer(model: type[models.Model], path: str | None) -> bool:
+    if not path:
+        return True
+    field = _resolve_field(model, path)
+    return field is not None and field.get_internal_type() in _INTEGER_TYPES
+
+
+def order_lines(
+    adapter: ShopAdapter | None = None,
+    since: datetime | None = None,
+    order_range: tuple[Any, Any] | None = None,
+) -> models.QuerySet:
+    """The adapter's order lines, limited to the look-back window and an order range."""
+    adapter = adapter or get_adapter()
+    queryset = adapter.order_lines()
+    paths = adapter.order_line_paths()
+    if since is not None and paths["placed_at"]:
+        queryset = queryset.filter(**{f"{paths['placed_at']}__gte": since})
+    if order_range is not None:
+        lo, hi = order_range
+        if lo is not None:
+            queryset = queryset.filter(**{f"{paths['order']}__gte": lo})
+        if hi is not None:
+            queryset = queryset.filter(**{f"{paths['order']}__lt": hi})
+    return queryset
+
+
+def partition_bounds(
+    partitions: int, adapter: ShopAdapter | None = None, since: datetime | None = None
+) -> list[tuple[Any, Any]]:
+    """Split the orders into ``partitions`` contiguous key ranges of about equal size.
+
+    Bounds are JSON-friendly (UUIDs become strings) so they can travel as task kwargs.
+    """
+    adapter = adapter or get_adapter()
+    if partitions <= 1:
+        return [(None, None)]
+    order_path = adapter.order_line_paths()["order"]
+    keys = (
+        order_lines(adapter, since).order_by(order_path)
+        .values_list(order_path, flat=True).distinct()
+    )
+    total = keys.count()
+    cuts = []
+    for k in range(1, partitions):
+        offset = total * k // partitions
+        if 0 < offset < total:
+            value = keys[offset]
+            cuts.append(value if isinstance(value, (int, str)) else str(value))
+    cuts = list(dict.fromkeys(cuts))
+    bounds = [None, *cuts, None]
+    return list(itertools.pairwise(bounds))
+
+
+def load_lines(
+    adapter: ShopAdapter | None = None,
+    since: datetime | None = None,
+    order_range: tuple[Any, Any] | None = None,
+    progress: ProgressCallback | None = None,
+    chunk_size: int = 50_000,
+) -> LineArrays:
+    """Read the order lines that count for mining into :class:`LineArrays`."""
+    adapter = adapter or get_adapter()
+    queryset = order_lines(adapter, since, order_range)
+    connection = connections[queryset.db]
+    paths = adapter.order_line_paths()
+    model = queryset.model
+    if connection.vendor == "postgresql" and all(
+        _is_integer(model, paths[key]) for key in ("order", "product", "customer")
+    ):
+        return _load_postgres_copy(queryset, paths, connection, progress)
+    return _load_generic(adapter, queryset, progress, chunk_size)
+
+
+def _load_generic(
+    adapter: ShopAdapter, queryset: models.QuerySet, progress: ProgressCallback | None,
+    chunk_size: int,
+) -> LineArrays:
+    orders: list[Any] = []
+    products: list[Any] = []
+    customers: list[Any] = []
+    times: list[int] = []
+    for n, (order, product, _quantity, customer, placed_at) in enumerate(
+        adapter.order_line_rows(queryset, chunk_size=chunk_size), start=1
+    ):
+        orders.append(order)
+        products.append(product)
+        customers.append(customer)
+        times.append(int(placed_at.timestamp()) if placed_at is not None else 0)
+        if progress is not None and n % chunk_size == 0:
+            progress(n)
+    if progress is not None:
+        progress(len(orders))
+    return LineArrays(
+        order=_as_key_array(orders),
+        product=_as_key_array(products),
+        customer=_as_customer_array(customers),
+        time=np.asarray(times, dtype=np.int64),
+    )
+
+
+def _as_key_array(values: list[Any]) -> np.ndarray:
+    if values and all(type(v) is int for v in values):
+        return np.asarray(values, dtype=np.int64)
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
+
+
+def _as_customer_array(values: list[Any]) -> np.ndarray:
+    if all(v is None or type(v) is int for v in values):
+        return np.asarray([GUEST if v is None else v for v in values], dtype=np.int64)
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
+
+
+def _load_postgres_copy(
+    queryset: models.QuerySet, paths: dict[str, str | None], connection: Any,
+    progress: ProgressCallback | None,
+) -> LineArrays:
+    present = [key for key in ("order", "product", "customer", "placed_at") if paths[key]]
+    inner = queryset.order_by().values_list(*(paths[key] for key in present))
+    sql, params = inner.query.sql_with_params()
+    aliases = {key: f"c{i}" for i, key in enumerate(present)}
+    customer = f"COALESCE(t.{aliases['customer']}::bigint, {GUEST})" if "customer" in aliases \
+        else str(GUEST)
+    placed = (
+        f"COALESCE(FLOOR(EXTRACT(EPOCH FROM t.{aliases['placed_at']}))::bigint, 0)"
+        if "placed_at" in aliases else "0::bigint"
+    )
+    select = (
+        f"SELECT t.{aliases['order']}::bigint, t.{aliases['product']}::bigint, "
+        f"{customer}::bigint, {placed} FROM ({sql}) AS t({', '.join(aliases.values())})"
+    )
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        statement = connection.ops.compose_sql(select, params)
+        blocks: list[np.ndarray] = []
+        pending = bytearray()
+        header_skipped = False
+        seen = 0
+        with cursor.cursor.copy(f"COPY ({statement}) TO STDOUT (FORMAT BINARY)") as copy:
+            for data in copy:
+                pending += data
+                if len(pending) < _BLOCK:
+                    continue
+                if not header_skipped:
+                    del pending[:_BINARY_HEADER]
+                    header_skipped = True
+                rows = len(pending) // _ROW_DTYPE.itemsize
+                blocks.append(_parse_rows(pending, rows))
+                del pending[: rows * _ROW_DTYPE.itemsize]
+                seen += rows
+                if progress is not None:
+                    progress(seen)
+        if not header_skipped:
+            del pending[:_BINARY_HEADER]
+        rows = len(pending) // _ROW_DTYPE.itemsize  # the 2-byte trailer is left over
+        blocks.append(_parse_rows(pending, rows))
+    if progress is not None:
+        progress(seen + rows)
+    merged = np.concatenate(blocks) if blocks else np.empty(0, _ROW_DTYPE)
+    return LineArrays(
+        order=merged["order"].astype(np.int64),
+        product=merged["product"].astype(np.int64),
+        customer=merged["customer"].astype(np.int64),
+        time=merged["time"].astype(np.int64),
+    )
+
+
+def _parse_rows(buffer: bytearray, rows: int) -> np.ndarray:
+    parsed = np.frombuffer(bytes(buffer[: rows * _ROW_DTYPE.itemsize]), dtype=_ROW_DTYPE)
+    if rows and ((parsed["fields"] != 4).any() or (parsed["l2"] != 8).any()):
+        raise ValueError("unexpected row in COPY output (NULL key?)")
+    out = np.empty(rows, dtype=[("order", "<i8"), ("product", "<i8"), ("customer", "<i8"),
+                                ("time", "<i8")])
+    for name in ("order", "product", "customer", "time"):
+        out[name] = parsed[name]
+    return out

@@ -1,0 +1,153 @@
+"""Complements: directional association rules A → B from :class:`CoCounts`.
+
+Definitions (DESIGN.md), with ``n(X)`` the orders containing X and ``N`` all orders:
+
+- ``support    = n(A∧B) / N``
+- ``confidence = n(A∧B) / n(A)``
+- ``lift       = confidence / (n(B) / N)``
+
+With recency weighting (a half-life in days) every order counts with weight
+``w = 0.5 ** (age_days / half_life)`` and the same formulas use weighted sums:
+``support = w(A∧B) / W``, ``confidence = w(A∧B) / w(A)``,
+``lift = confidence / (w(B) / W)``. ``pair_count`` stays the plain integer count
+of orders, and the minimum pair count applies to it.
+
+Ranking score (per source, higher first)::
+
+    score = wilson_lower(confidence, n(A)) * (n(A∧B)' + K) / (E(A∧B) + K)
+
+- ``wilson_lower`` is the lower bound of the 95 % Wilson interval of the
+  confidence, taking ``n(A)`` orders as the sample: 2 of 3 orders gives ≈ 0.21,
+  not 0.67, while 400 of 1,000 stays ≈ 0.37.
+- the second factor is the lift shrunk towards 1 by ``K`` pseudo-orders
+  (``SHRINKAGE``): ``E(A∧B) = n(A) n(B) / N`` is the count expected if A and B
+  were independent and ``n(A∧B)' = confidence * n(A)`` (the pair count, or its
+  recency-weighted equivalent). A pair seen twice among products sold 3 times has
+  an astronomic raw lift but a shrunk lift of ≈ 1.2; a pair seen in 400 orders
+  where 100 were expected keeps ≈ 3.7.
+
+So the score prefers pairs that are both likely (confidence) and specific
+(lift), and needs evidence before believing either.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from upcross.mining.counting import CoCounts
+
+SHRINKAGE = 10.0
+Z_95 = 1.959963984540054
+
+
+@dataclass(frozen=True)
+class RuleParams:
+    min_pair_count: int = 5
+    min_confidence: float = 0.0
+    min_lift: float = 0.0
+    max_per_product: int | None = None
+    shrinkage: float = SHRINKAGE
+
+
+@dataclass
+class MinedRules:
+    """Directional rules as parallel arrays; ``source``/``target`` are product codes."""
+
+    product_ids: np.ndarray
+    source: np.ndarray
+    target: np.ndarray
+    pair_count: np.ndarray
+    support: np.ndarray
+    confidence: np.ndarray
+    lift: np.ndarray
+    score: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.source)
+
+    def keys(self) -> np.ndarray:
+        """Directional keys ``source * P + target``."""
+        return self.source.astype(np.int64) * max(len(self.product_ids), 1) + self.target
+
+    def take(self, index: np.ndarray) -> MinedRules:
+        return MinedRules(
+            self.product_ids, self.source[index], self.target[index], self.pair_count[index],
+            self.support[index], self.confidence[index], self.lift[index], self.score[index],
+        )
+
+    def rows(self) -> list[tuple]:
+        """``(source_id, target_id, pair_count, support, confidence, lift, score)``."""
+        ids = self.product_ids
+        return list(zip(
+            ids[self.source].tolist(), ids[self.target].tolist(), self.pair_count.tolist(),
+            self.support.tolist(), self.confidence.tolist(), self.lift.tolist(),
+            self.score.tolist(), strict=True,
+        ))
+
+
+def wilson_lower(p: np.ndarray, n: np.ndarray, z: float = Z_95) -> np.ndarray:
+    """Lower bound of the Wilson score interval of a proportion ``p`` over ``n`` trials."""
+    n = np.maximum(np.asarray(n, dtype=np.float64), 1e-12)
+    z2 = z * z
+    centre = p + z2 / (2 * n)
+    margin = z * np.sqrt(np.maximum(p * (1 - p) / n + z2 / (4 * n * n), 0))
+    return np.maximum((centre - margin) / (1 + z2 / n), 0.0)
+
+
+def cap_per_source(rules: MinedRules, limit: int | None) -> MinedRules:
+    """Keep the best ``limit`` rules per source (score, then pair count, then target id)."""
+    if not len(rules):
+        return rules
+    order = np.lexsort((rules.target, -rules.pair_count, -rules.score, rules.source))
+    rules = rules.take(order)
+    if limit is None:
+        return rules
+    starts = np.flatnonzero(np.r_[True, rules.source[1:] != rules.source[:-1]])
+    group_start = np.repeat(starts, np.diff(np.r_[starts, len(rules.source)]))
+    rank = np.arange(len(rules.source)) - group_start
+    return rules.take(np.flatnonzero(rank < limit))
+
+
+def complement_rules(
+    counts: CoCounts, params: RuleParams, exclude_keys: np.ndarray | None = None
+) -> MinedRules:
+    """All rules A → B passing the thresholds, best ``max_per_product`` per source.
+
+    ``exclude_keys`` are directional keys (``a * P + b``) never to return, e.g.
+    pairs that are substitutes (upgrades) rather than complements.
+    """
+    n_products = max(counts.n_products, 1)
+    keep = counts.pair_count >= params.min_pair_count
+    a, b = counts.pair_codes()
+    a, b = a[keep], b[keep]
+    source = np.concatenate([a, b])
+    target = np.concatenate([b, a])
+    pair_count = np.tile(counts.pair_count[keep], 2)
+    if counts.weighted:
+        together = np.tile(counts.pair_weight[keep], 2).astype(np.float64)
+        item = counts.item_weight.astype(np.float64)
+        total = float(counts.total_weight or 0)
+    else:
+        together = pair_count.astype(np.float64)
+        item = counts.item_count.astype(np.float64)
+        total = float(counts.n_orders)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        support = together / total
+        confidence = together / item[source]
+        lift = confidence / (item[target] / total)
+        n_source = counts.item_count[source].astype(np.float64)
+        expected = n_source * item[target] / total
+        shrunk_lift = (confidence * n_source + params.shrinkage) / (expected + params.shrinkage)
+        score = wilson_lower(confidence, n_source) * shrunk_lift
+    ok = (confidence >= params.min_confidence) & (lift >= params.min_lift)
+    ok &= np.isfinite(lift)
+    if exclude_keys is not None and len(exclude_keys):
+        ok &= ~np.isin(source * n_products + target, exclude_keys)
+    index = np.flatnonzero(ok)
+    rules = MinedRules(
+        counts.product_ids, source[index], target[index], pair_count[index],
+        support[index], confidence[index], lift[index], score[index],
+    )
+    return cap_per_source(rules, params.max_per_product)

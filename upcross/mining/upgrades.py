@@ -1,0 +1,216 @@
+"""Upgrades: pricier substitutes of a product, ranked by evidence from orders.
+
+Candidates for A → B: B shares a category with A (or a rule's scope) and
+``price(A) * (1 + min%) <= price(B) <= price(A) * (1 + max%)``.
+
+Two kinds of evidence rank them:
+
+1. **Trading up**: identified customers who bought A and *later* (strictly
+   later order time) bought B. Guest orders cannot show this and do not count.
+   ``seq_share = customers(A then B) / customers(A)``, taken at the lower bound
+   of its Wilson interval so three customers out of three do not beat 80 out
+   of 200.
+2. **Same context, not together**: B is bought with the same other products as
+   A (cosine similarity of their co-purchase profiles over the ``CONTEXTS``
+   most bought products) but rarely with A itself:
+   ``substitution = similarity * max(0, 1 - lift(A, B))``. Complements are
+   bought together (lift above 1) and score 0 here.
+
+``score = seq_share_lower + SUBSTITUTION_WEIGHT * substitution + TIE * popularity(B)``
+where popularity is ``n(B) / max n`` and ``TIE`` is small enough to only break
+ties. A candidate needs ``min_customers`` trading-up customers or a substitution
+of at least ``min_substitution`` to be kept.
+
+The figures stored on an upgrade row: ``pair_count`` = customers who bought A
+then B, ``support`` = that over all identified customers, ``confidence`` =
+that over customers who bought A, ``lift`` = confidence over the share of
+customers who bought B.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from upcross.mining.counting import CoCounts
+from upcross.mining.rules import MinedRules, cap_per_source, wilson_lower
+
+CONTEXTS = 512
+SUBSTITUTION_WEIGHT = 0.5
+TIE = 1e-6
+
+
+@dataclass(frozen=True)
+class UpgradeParams:
+    min_price_increase: float = 5.0  # percent
+    max_price_increase: float = 60.0
+    min_customers: int = 2
+    min_substitution: float = 0.2
+    max_per_product: int | None = None
+
+
+@dataclass
+class Catalog:
+    """Product facts aligned with ``CoCounts.product_ids`` codes."""
+
+    price: np.ndarray  # float64 per product code, NaN when unknown
+    member_product: np.ndarray  # int64 product code per (product, category) membership
+    member_category: np.ndarray  # int64 category code per membership
+
+
+def candidate_pairs(catalog: Catalog, params: UpgradeParams, n_products: int) -> np.ndarray:
+    """Sorted unique directional keys ``a * P + b`` of same-category, in-band pairs."""
+    price = catalog.price
+    valid = ~np.isnan(price[catalog.member_product])
+    product = catalog.member_product[valid]
+    category = catalog.member_category[valid]
+    if not len(product):
+        return np.empty(0, np.int64)
+    order = np.lexsort((price[product], category))
+    product, category = product[order], category[order]
+    member_price = price[product]
+    # Sort key that keeps categories apart: categories in blocks, price inside.
+    block = np.flatnonzero(np.r_[True, category[1:] != category[:-1]])
+    block_of = np.repeat(np.arange(len(block)), np.diff(np.r_[block, len(product)]))
+    span = float(np.nanmax(np.abs(member_price))) * (2 + params.max_price_increase / 100.0) + 1.0
+    sort_key = block_of * span + member_price
+    low = sort_key + member_price * params.min_price_increase / 100.0
+    high = sort_key + member_price * params.max_price_increase / 100.0
+    lo = np.searchsorted(sort_key, low, side="left")
+    hi = np.searchsorted(sort_key, high, side="right")
+    # Exact band check below repairs float rounding at the edges.
+    widths = np.maximum(hi - lo, 0)
+    source_pos = np.repeat(np.arange(len(product)), widths)
+    offsets = np.arange(widths.sum()) - np.repeat(np.cumsum(widths) - widths, widths)
+    target_pos = np.repeat(lo, widths) + offsets
+    a, b = product[source_pos], product[target_pos]
+    pa, pb = price[a], price[b]
+    ok = (a != b) & (pb >= pa * (1 + params.min_price_increase / 100.0) - 1e-9)
+    ok &= pb <= pa * (1 + params.max_price_increase / 100.0) + 1e-9
+    return np.unique(a[ok] * n_products + b[ok])
+
+
+def _trading_up(counts: CoCounts, catalog: Catalog, candidates: np.ndarray) -> np.ndarray:
+    """Customers who bought A and later B, per candidate key (aligned with ``candidates``)."""
+    n_products = max(counts.n_products, 1)
+    result = np.zeros(len(candidates), np.int64)
+    if not len(counts.hist_customer) or not len(candidates):
+        return result
+    # Explode histories by category so pairs are generated within (customer, category) only.
+    per_product = np.bincount(catalog.member_product, minlength=n_products)
+    first_member = np.r_[0, np.cumsum(per_product)[:-1]]
+    member_order = np.argsort(catalog.member_product, kind="stable")
+    member_category = catalog.member_category[member_order]
+    repeat = per_product[counts.hist_product]
+    row = np.repeat(np.arange(len(counts.hist_product)), repeat)
+    offset = np.arange(repeat.sum()) - np.repeat(np.cumsum(repeat) - repeat, repeat)
+    category = member_category[first_member[counts.hist_product[row]] + offset]
+    customer = counts.hist_customer[row]
+    order = np.lexsort((category, customer))
+    row, category, customer = row[order], category[order], customer[order]
+    group = np.flatnonzero(
+        np.r_[True, (customer[1:] != customer[:-1]) | (category[1:] != category[:-1])]
+    )
+    sizes = np.diff(np.r_[group, len(row)])
+    found_keys, found_customers = [], []
+    for size in np.unique(sizes):
+        if size < 2:
+            continue
+        starts = group[sizes == size]
+        i, j = np.nonzero(~np.eye(int(size), dtype=bool))
+        step = max(1, 2_000_000 // len(i))
+        for lo in range(0, len(starts), step):
+            rows = row[starts[lo : lo + step][:, None] + np.arange(size)]
+            a, b = rows[:, i].ravel(), rows[:, j].ravel()
+            later = counts.hist_first[a] < counts.hist_last[b]
+            a, b = a[later], b[later]
+            keys = counts.hist_product[a] * n_products + counts.hist_product[b]
+            hit = np.isin(keys, candidates)
+            found_keys.append(keys[hit])
+            found_customers.append(counts.hist_customer[a[hit]])
+    if not found_keys:
+        return result
+    keys = np.concatenate(found_keys)
+    customers = np.concatenate(found_customers)
+    # A customer counts once per pair even when both products share several categories.
+    unique_pairs = np.unique(np.stack([keys, customers], axis=1), axis=0)
+    keys, count = np.unique(unique_pairs[:, 0], return_counts=True)
+    result[np.searchsorted(candidates, keys)] = count
+    return result
+
+
+def _context_similarity(counts: CoCounts, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Cosine similarity of the co-purchase profiles of ``a[i]`` and ``b[i]``."""
+    n_products = counts.n_products
+    if not len(a) or not len(counts.pair_key):
+        return np.zeros(len(a))
+    contexts = np.argsort(-counts.item_count, kind="stable")[: min(CONTEXTS, n_products)]
+    column = np.full(n_products, -1, np.int64)
+    column[contexts] = np.arange(len(contexts))
+    pa, pb = counts.pair_codes()
+    profile = np.zeros((n_products, len(contexts)), np.float32)
+    for row, other in ((pa, pb), (pb, pa)):
+        col = column[other]
+        ok = col >= 0
+        profile[row[ok], col[ok]] = counts.pair_count[ok]
+    norm = np.linalg.norm(profile, axis=1)
+    norm[norm == 0] = 1.0
+    profile /= norm[:, None]
+    similarity = np.empty(len(a))
+    step = 50_000
+    for lo in range(0, len(a), step):
+        sa, sb = a[lo : lo + step], b[lo : lo + step]
+        similarity[lo : lo + step] = np.einsum("ij,ij->i", profile[sa], profile[sb])
+    return similarity
+
+
+def _pair_counts_of(counts: CoCounts, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Orders containing both ``a[i]`` and ``b[i]`` (0 when never together)."""
+    n_products = max(counts.n_products, 1)
+    keys = np.minimum(a, b) * n_products + np.maximum(a, b)
+    pos = np.searchsorted(counts.pair_key, keys)
+    pos = np.minimum(pos, max(len(counts.pair_key) - 1, 0))
+    found = (len(counts.pair_key) > 0) & (counts.pair_key[pos] == keys)
+    return np.where(found, counts.pair_count[pos] if len(counts.pair_key) else 0, 0)
+
+
+def upgrade_rules(counts: CoCounts, catalog: Catalog, params: UpgradeParams) -> MinedRules:
+    """Mined upgrade rules A → B, best ``max_per_product`` per source."""
+    n_products = max(counts.n_products, 1)
+    candidates = candidate_pairs(catalog, params, n_products)
+    a, b = candidates // n_products, candidates % n_products
+    sequential = _trading_up(counts, catalog, candidates)
+
+    n_customers = max(len(counts.customer_ids), 1)
+    customers_of = np.bincount(counts.hist_product, minlength=counts.n_products).astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        confidence = np.where(customers_of[a] > 0, sequential / customers_of[a], 0.0)
+        support = sequential / n_customers
+        lift = np.where(customers_of[b] > 0, confidence / (customers_of[b] / n_customers), 0.0)
+        together = _pair_counts_of(counts, a, b).astype(float)
+        expected = counts.item_count[a] * counts.item_count[b] / max(counts.n_orders, 1)
+        pair_lift = np.where(expected > 0, together / expected, 0.0)
+    similarity = _context_similarity(counts, a, b)
+    substitution = similarity * np.clip(1.0 - pair_lift, 0.0, 1.0)
+    popularity = counts.item_count[b] / max(int(counts.item_count.max(initial=0)), 1)
+    score = (
+        wilson_lower(confidence, customers_of[a])
+        + SUBSTITUTION_WEIGHT * substitution
+        + TIE * popularity
+    )
+    keep = (sequential >= params.min_customers) | (substitution >= params.min_substitution)
+    index = np.flatnonzero(keep)
+    rules = MinedRules(
+        counts.product_ids, a[index], b[index], sequential[index], support[index],
+        confidence[index], lift[index], score[index],
+    )
+    return cap_per_source(rules, params.max_per_product)
+
+
+def substitute_keys(upgrades: MinedRules) -> np.ndarray:
+    """Directional keys of both directions of each upgrade pair (never complements)."""
+    n = max(len(upgrades.product_ids), 1)
+    forward = upgrades.source.astype(np.int64) * n + upgrades.target
+    backward = upgrades.target.astype(np.int64) * n + upgrades.source
+    return np.unique(np.concatenate([forward, backward]))

@@ -1,0 +1,59 @@
+"""The nightly recompute as a django-celery-beat ``PeriodicTask``, created once.
+
+Created on ``post_migrate`` with idempotent ``get_or_create``; once the row
+exists upcross never touches it again, so a merchandiser's edits in admin
+(another time, disabled, other kwargs) survive every later ``migrate``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.apps import AppConfig
+from django.apps import apps as global_apps
+from django.db import DEFAULT_DB_ALIAS, connections, router
+from django.db.models.signals import post_migrate
+
+from upcross.conf import upcross_settings
+
+TASK_NAME = "upcross: nightly recompute"
+TASK = "upcross.recompute"
+_CRONTAB_FIELDS = ("minute", "hour", "day_of_week", "day_of_month", "month_of_year")
+
+
+def ensure_nightly_recompute(using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> Any | None:
+    """Create the periodic task if it does not exist yet; return it (or None)."""
+    if not global_apps.is_installed("django_celery_beat"):
+        return None
+    periodic_task = global_apps.get_model("django_celery_beat", "PeriodicTask")
+    crontab = global_apps.get_model("django_celery_beat", "CrontabSchedule")
+    if not router.allow_migrate_model(using, periodic_task):
+        return None
+    tables = connections[using].introspection.table_names()
+    if periodic_task._meta.db_table not in tables or crontab._meta.db_table not in tables:
+        return None
+    existing = periodic_task.objects.using(using).filter(name=TASK_NAME).first()
+    if existing is not None:
+        return existing
+    spec = {key: str(value) for key, value in upcross_settings.RECOMPUTE_SCHEDULE.items()
+            if key in _CRONTAB_FIELDS}
+    spec = {**dict.fromkeys(_CRONTAB_FIELDS, "*"), **spec}
+    schedule = crontab.objects.using(using).filter(**spec).order_by("pk").first()
+    if schedule is None:
+        schedule = crontab.objects.using(using).create(**spec)
+    task, _created = periodic_task.objects.using(using).get_or_create(
+        name=TASK_NAME,
+        defaults={"task": TASK, "crontab": schedule, "kwargs": json.dumps({"kind": "all"}),
+                  "description": "Recompute mined complements and upgrades from orders."},
+    )
+    return task
+
+
+def _on_post_migrate(sender: AppConfig, using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> None:
+    ensure_nightly_recompute(using=using)
+
+
+def connect(app_config: AppConfig) -> None:
+    post_migrate.connect(_on_post_migrate, sender=app_config,
+                         dispatch_uid="upcross.schedule.nightly_recompute")

@@ -1,0 +1,403 @@
+"""Write side: ``recompute()`` behind the Celery task, the command and the admin button.
+
+A recompute reads the host's order lines (``loading``), counts and mines them
+(``mining``), and replaces the mined rows of each kind in one transaction:
+readers see the old set or the new one, a failed or killed run leaves the old
+set in place. Manual and rule rows are never touched, blocked pairs are never
+re-created.
+
+Single flight: only one recompute runs at a time. The lock dies with the
+process holding it (a PostgreSQL session advisory lock, or an ``flock`` on
+other databases), so a SIGKILLed worker cannot block later runs. A run that
+finds the lock taken is recorded as ``skipped``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import logging
+import os
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+from django.db import connections, router, transaction
+from django.utils import timezone
+
+from upcross import loading, mining
+from upcross.adapters import get_adapter
+from upcross.conf import upcross_settings
+from upcross.models import (
+    MiningRun,
+    MiningRunKind,
+    MiningRunStatus,
+    ProductRelation,
+    RelationKind,
+)
+from upcross.signals import relations_recomputed
+from upcross.writing import write_relations
+
+logger = logging.getLogger("upcross.recompute")
+
+#: ``progress(stage, fraction)``; stages: "loading", "mining", "writing", "done".
+Progress = Callable[[str, float], None]
+KINDS = ("complements", "upgrades")
+_LOCK_KEY = int.from_bytes(hashlib.sha1(b"upcross.recompute").digest()[:8], "big", signed=True)
+_FACTS_CHUNK = 5_000
+
+
+def kinds_of(kind: str) -> tuple[str, ...]:
+    if kind == MiningRunKind.ALL:
+        return KINDS
+    if kind in KINDS:
+        return (kind,)
+    raise ValueError(f"kind must be one of complements, upgrades, all (got {kind!r})")
+
+
+# --- parameters -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MiningParameters:
+    """Everything a run depends on, fixed at its start (also stored on the MiningRun)."""
+
+    now: float
+    lookback_days: int | None
+    half_life_days: float | None
+    min_pair_count: int
+    min_confidence: float
+    min_lift: float
+    max_per_product: int
+    fold_variants: bool
+    upgrade_min_price_increase: float
+    upgrade_max_price_increase: float
+
+    @classmethod
+    def from_settings(cls, now: datetime | None = None) -> MiningParameters:
+        s = upcross_settings
+        return cls(
+            now=(now or timezone.now()).timestamp(),
+            lookback_days=s.LOOKBACK_DAYS,
+            half_life_days=s.HALF_LIFE_DAYS,
+            min_pair_count=s.MIN_PAIR_COUNT,
+            min_confidence=s.MIN_CONFIDENCE,
+            min_lift=s.MIN_LIFT,
+            max_per_product=s.MAX_PER_PRODUCT,
+            fold_variants=s.FOLD_VARIANTS,
+            upgrade_min_price_increase=s.UPGRADE_MIN_PRICE_INCREASE,
+            upgrade_max_price_increase=s.UPGRADE_MAX_PRICE_INCREASE,
+        )
+
+    @property
+    def since(self) -> datetime | None:
+        if not self.lookback_days:
+            return None
+        now = datetime.fromtimestamp(self.now, tz=timezone.get_current_timezone())
+        return now - timedelta(days=self.lookback_days)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# --- single flight ----------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def single_flight(using: str | None = None) -> Iterator[bool]:
+    """Yield True when this process holds the recompute lock, False when another does."""
+    using = using or router.db_for_write(ProductRelation)
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [_LOCK_KEY])
+            acquired = bool(cursor.fetchone()[0])
+        try:
+            yield acquired
+        finally:
+            if acquired and connection.connection is not None:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [_LOCK_KEY])
+        return
+    name = str(connection.settings_dict.get("NAME") or using)
+    digest = hashlib.sha1(name.encode()).hexdigest()[:16]
+    path = os.path.join(tempfile.gettempdir(), f"upcross-recompute-{digest}.lock")
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def active_partitioned_run(exclude: int | None = None) -> MiningRun | None:
+    """A partitioned run whose tasks may still be alive (younger than the hard time limit)."""
+    horizon = timezone.now() - timedelta(seconds=upcross_settings.TASK_TIME_LIMIT)
+    runs = MiningRun.objects.filter(
+        status=MiningRunStatus.RUNNING, partitions__gt=1, started_at__gte=horizon
+    )
+    if exclude is not None:
+        runs = runs.exclude(pk=exclude)
+    return runs.order_by("started_at").first()
+
+
+def _close_abandoned_runs(current: MiningRun) -> None:
+    """Runs left "running" by a dead process (we hold the lock, so they are not running)."""
+    horizon = timezone.now() - timedelta(seconds=upcross_settings.TASK_TIME_LIMIT)
+    stale = MiningRun.objects.filter(status=MiningRunStatus.RUNNING).exclude(pk=current.pk)
+    stale = stale.filter(partitions__lte=1) | stale.filter(started_at__lt=horizon)
+    stale.update(status=MiningRunStatus.FAILED, finished_at=timezone.now(),
+                 error="Abandoned: the process running it stopped before finishing.")
+
+
+def record_skipped(kind: str, partitions: int, task_id: str = "", reason: str = "") -> MiningRun:
+    now = timezone.now()
+    return MiningRun.objects.create(
+        kind=kind, status=MiningRunStatus.SKIPPED, partitions=partitions, task_id=task_id,
+        started_at=now, finished_at=now, duration=0.0,
+        error=reason or "Skipped: another recompute was running.",
+    )
+
+
+def start_run(kind: str, partitions: int, parameters: MiningParameters,
+              task_id: str = "") -> MiningRun:
+    run = MiningRun.objects.create(
+        kind=kind, status=MiningRunStatus.RUNNING, partitions=partitions, task_id=task_id,
+        started_at=timezone.now(), parameters=parameters.as_dict(),
+    )
+    _close_abandoned_runs(run)
+    return run
+
+
+def _set_progress(run: MiningRun, value: float) -> None:
+    run.progress = round(min(max(value, 0.0), 1.0), 4)
+    MiningRun.objects.filter(pk=run.pk).update(progress=run.progress)
+
+
+def fail_run(run: MiningRun, exc: BaseException) -> None:
+    """Record the error; best effort (the database may be what failed)."""
+    try:
+        run.status = MiningRunStatus.FAILED
+        run.finished_at = timezone.now()
+        run.duration = (run.finished_at - run.started_at).total_seconds() if run.started_at \
+            else None
+        run.error = "".join(traceback.format_exception_only(type(exc), exc)).strip()[:4000]
+        run.save(update_fields=["status", "finished_at", "duration", "error"])
+    except Exception:  # pragma: no cover - the original error matters more
+        logger.exception("could not record the failure of mining run %s", run.pk)
+
+
+# --- counting ---------------------------------------------------------------------------
+
+
+def count_orders(parameters: MiningParameters, order_range: tuple[Any, Any] | None = None,
+                 progress: Callable[[int], None] | None = None) -> mining.CoCounts:
+    """Load one order range (or all) and count it."""
+    adapter = get_adapter()
+    lines = loading.load_lines(adapter, parameters.since, order_range, progress)
+    parents = _variant_parents(lines.product) if parameters.fold_variants else None
+    baskets = mining.build_baskets(lines.order, lines.product, lines.customer, lines.time,
+                                   product_parent=parents)
+    del lines
+    return mining.count_baskets(baskets, parameters.now, parameters.half_life_days)
+
+
+def _variant_parents(products: np.ndarray) -> dict[Any, Any] | None:
+    adapter = get_adapter()
+    if not adapter.product_field("parent"):
+        return None
+    parents = {}
+    for pk, facts in _facts(np.unique(products).tolist()).items():
+        if facts.parent is not None:
+            parents[pk] = facts.parent
+    return parents or None
+
+
+def _facts(pks: list[Any]) -> dict[Any, Any]:
+    adapter = get_adapter()
+    out: dict[Any, Any] = {}
+    for lo in range(0, len(pks), _FACTS_CHUNK):
+        out.update(adapter.product_facts(pks[lo : lo + _FACTS_CHUNK]))
+    return out
+
+
+def _to_pks(values: Sequence[Any]) -> list[Any]:
+    """Raw keys (possibly strings after travelling between tasks) as product pk values."""
+    field = ProductRelation._meta.get_field("source").target_field
+    return [field.to_python(value) for value in values]
+
+
+# --- mining -----------------------------------------------------------------------------
+
+
+def _catalog(counts: mining.CoCounts) -> mining.Catalog:
+    pks = _to_pks(counts.product_ids.tolist())
+    facts = _facts(pks)
+    price = np.full(len(pks), np.nan)
+    members: list[tuple[int, Any]] = []
+    for code, pk in enumerate(pks):
+        fact = facts.get(pk)
+        if fact is None:
+            continue
+        if fact.price is not None:
+            price[code] = float(fact.price)
+        members.extend((code, category) for category in fact.categories)
+    category_codes: dict[Any, int] = {}
+    member_product = np.fromiter((m[0] for m in members), np.int64, len(members))
+    member_category = np.fromiter(
+        (category_codes.setdefault(m[1], len(category_codes)) for m in members),
+        np.int64, len(members),
+    )
+    return mining.Catalog(price, member_product, member_category)
+
+
+def mine(counts: mining.CoCounts, kinds: Sequence[str],
+         parameters: MiningParameters) -> dict[str, mining.MinedRules]:
+    out: dict[str, mining.MinedRules] = {}
+    exclude = None
+    if "upgrades" in kinds:
+        out["upgrades"] = mining.upgrade_rules(counts, _catalog(counts), mining.UpgradeParams(
+            min_price_increase=parameters.upgrade_min_price_increase,
+            max_price_increase=parameters.upgrade_max_price_increase,
+            max_per_product=parameters.max_per_product,
+        ))
+        exclude = mining.substitute_keys(out["upgrades"])
+    if "complements" in kinds:
+        if exclude is None:
+            exclude = _existing_upgrade_keys(counts)
+        out["complements"] = mining.complement_rules(counts, mining.RuleParams(
+            min_pair_count=parameters.min_pair_count,
+            min_confidence=parameters.min_confidence,
+            min_lift=parameters.min_lift,
+            max_per_product=parameters.max_per_product,
+        ), exclude_keys=exclude)
+    return out
+
+
+def _existing_upgrade_keys(counts: mining.CoCounts) -> np.ndarray:
+    """Upgrade pairs already stored (any origin), as directional keys of both directions."""
+    ids = np.asarray(_to_pks(counts.product_ids.tolist()), dtype=object)
+    position = {pk: code for code, pk in enumerate(ids.tolist())}
+    n = max(len(ids), 1)
+    keys = []
+    for source, target in ProductRelation.objects.upgrades().values_list("source", "target"):
+        a, b = position.get(source), position.get(target)
+        if a is not None and b is not None:
+            keys.extend((a * n + b, b * n + a))
+    return np.unique(np.asarray(keys, dtype=np.int64))
+
+
+# --- writing ----------------------------------------------------------------------------
+
+
+def finish_run(run: MiningRun, counts: mining.CoCounts, kind: str,
+               parameters: MiningParameters, progress: Progress | None = None) -> MiningRun:
+    """Mine ``counts`` and write every kind of ``kind`` in one transaction; close the run."""
+    report = progress or (lambda stage, fraction: None)
+    kinds = kinds_of(kind)
+    report("mining", 0.0)
+    _set_progress(run, 0.55)
+    started = time.perf_counter()
+    rules = mine(counts, kinds, parameters)
+    mine_seconds = time.perf_counter() - started
+    _set_progress(run, 0.7)
+    report("writing", 0.0)
+    computed_at = datetime.fromtimestamp(parameters.now, tz=timezone.get_current_timezone())
+    started = time.perf_counter()
+    totals = {"created": 0, "updated": 0, "removed": 0}
+    with transaction.atomic(using=router.db_for_write(ProductRelation)):
+        for done, name in enumerate(kinds, start=1):
+            relation_kind = RelationKind.COMPLEMENT if name == "complements" \
+                else RelationKind.UPGRADE
+            rows = rules[name].rows()
+            result = write_relations(relation_kind, _as_pk_rows(rows), computed_at,
+                                     on_progress=lambda f, d=done: report(
+                                         "writing", (d - 1 + f) / len(kinds)))
+            for key in totals:
+                totals[key] += result[key]
+        for name in kinds:
+            transaction.on_commit(
+                lambda name=name: relations_recomputed.send(
+                    sender=MiningRun, kind=name, run=run, source_pks=None)
+            )
+    write_seconds = time.perf_counter() - started
+    run.status = MiningRunStatus.SUCCEEDED
+    run.finished_at = timezone.now()
+    run.duration = (run.finished_at - run.started_at).total_seconds()
+    run.progress = 1.0
+    run.orders_scanned = counts.n_orders
+    run.lines_scanned = counts.lines
+    run.relations_created = totals["created"]
+    run.relations_updated = totals["updated"]
+    run.relations_removed = totals["removed"]
+    run.parameters = {**run.parameters, "timings": {
+        "mine_s": round(mine_seconds, 3), "write_s": round(write_seconds, 3)},
+        "relations": {name: len(rules[name]) for name in kinds}}
+    run.error = ""
+    run.save()
+    report("done", 1.0)
+    return run
+
+
+def _as_pk_rows(rows: list[tuple]) -> list[tuple]:
+    if not rows:
+        return rows
+    sources = _to_pks([row[0] for row in rows])
+    targets = _to_pks([row[1] for row in rows])
+    return [(s, t, *row[2:]) for s, t, row in zip(sources, targets, rows, strict=True)]
+
+
+# --- the one entry point ----------------------------------------------------------------
+
+
+def recompute(kind: str = "all", partitions: int = 1, *, progress: Progress | None = None,
+              task_id: str = "", now: datetime | None = None) -> MiningRun:
+    """Recompute mined relations of ``kind`` in this process; returns the MiningRun.
+
+    ``partitions > 1`` splits the orders into that many ranges counted one after
+    the other and merged (the Celery task spreads them over workers instead);
+    the result is identical to one range.
+    """
+    kinds_of(kind)
+    partitions = max(1, int(partitions))
+    report = progress or (lambda stage, fraction: None)
+    with single_flight() as acquired:
+        if not acquired or active_partitioned_run() is not None:
+            return record_skipped(kind, partitions, task_id)
+        parameters = MiningParameters.from_settings(now)
+        run = start_run(kind, partitions, parameters, task_id)
+        try:
+            report("loading", 0.0)
+            bounds = loading.partition_bounds(partitions, since=parameters.since)
+            expected = max(_previous_lines(), 1)
+            parts = []
+            for index, order_range in enumerate(bounds):
+                base = index / len(bounds)
+
+                def on_lines(n: int, base: float = base) -> None:
+                    fraction = base + min(n / expected, 1.0) / len(bounds)
+                    report("loading", min(fraction, 1.0))
+
+                parts.append(count_orders(parameters, order_range, on_lines))
+                _set_progress(run, 0.5 * (index + 1) / len(bounds))
+            counts = mining.merge_counts(parts)
+            del parts
+            return finish_run(run, counts, kind, parameters, report)
+        except BaseException as exc:
+            fail_run(run, exc)
+            raise
+
+
+def _previous_lines() -> int:
+    last = MiningRun.objects.filter(status=MiningRunStatus.SUCCEEDED).order_by("-finished_at")
+    return last.values_list("lines_scanned", flat=True).first() or 0

@@ -1,0 +1,124 @@
+"""Celery tasks: thin wrappers over ``upcross.services`` with primitive arguments.
+
+``upcross.recompute(kind="all", partitions=1)`` is the public task (and the one
+the nightly ``PeriodicTask`` sends). With ``partitions > 1`` and a result
+backend it fans out: a chord of ``upcross.recompute_partition`` tasks, one per
+order range, whose additive counts ``upcross.recompute_merge`` sums exactly and
+writes. Without a result backend (or eagerly) the partitions are counted one
+after the other in this task: same rows either way.
+
+Transient database and broker errors are retried with exponential backoff;
+``acks_late`` keeps the message until the work is done. Time limits come from
+``UPCROSS["TASK_SOFT_TIME_LIMIT"]`` / ``["TASK_TIME_LIMIT"]``.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from celery import Task, chord, shared_task
+from django.db import InterfaceError, OperationalError
+from django.db.models import F
+from kombu.exceptions import OperationalError as BrokerOperationalError
+
+from upcross import loading, services
+from upcross.conf import upcross_settings
+from upcross.mining import CoCounts, merge_counts
+from upcross.models import MiningRun, MiningRunStatus
+
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, BrokerOperationalError)
+
+
+class RecomputeTask(Task):
+    """Shared options of the recompute tasks; time limits read from settings."""
+
+    acks_late = True
+    autoretry_for = TRANSIENT_ERRORS
+    retry_backoff = 15
+    retry_backoff_max = 600
+    retry_jitter = True
+    max_retries = 5
+
+    @property
+    def soft_time_limit(self) -> int:  # type: ignore[override]
+        return upcross_settings.TASK_SOFT_TIME_LIMIT
+
+    @property
+    def time_limit(self) -> int:  # type: ignore[override]
+        return upcross_settings.TASK_TIME_LIMIT
+
+
+def _can_fan_out(task: Task) -> bool:
+    conf = task.app.conf
+    backend = conf.result_backend
+    return bool(backend) and backend != "disabled" and not conf.task_always_eager
+
+
+@shared_task(name="upcross.recompute", base=RecomputeTask, bind=True)
+def recompute(self: Task, kind: str = "all", partitions: int = 1) -> dict[str, Any]:
+    """Recompute mined relations; single-flight (a concurrent call is recorded as skipped)."""
+    services.kinds_of(kind)
+    partitions = max(1, int(partitions))
+    task_id = self.request.id or ""
+    if partitions > 1 and _can_fan_out(self):
+        return _fan_out(kind, partitions, task_id)
+    run = services.recompute(kind, partitions, task_id=task_id)
+    return {"run": run.pk, "status": run.status}
+
+
+def _fan_out(kind: str, partitions: int, task_id: str) -> dict[str, Any]:
+    with services.single_flight() as acquired:
+        if not acquired or services.active_partitioned_run() is not None:
+            run = services.record_skipped(kind, partitions, task_id)
+            return {"run": run.pk, "status": run.status}
+        parameters = services.MiningParameters.from_settings()
+        run = services.start_run(kind, partitions, parameters, task_id)
+    try:
+        bounds = loading.partition_bounds(partitions, since=parameters.since)
+        params = parameters.as_dict()
+        header = [recompute_partition.s(run.pk, lo, hi, params) for lo, hi in bounds]
+        chord(header)(recompute_merge.s(run.pk, kind, params))
+    except Exception as exc:
+        services.fail_run(run, exc)
+        raise
+    return {"run": run.pk, "status": run.status, "partitions": len(bounds)}
+
+
+@shared_task(name="upcross.recompute_partition", base=RecomputeTask, bind=True)
+def recompute_partition(self: Task, run_id: int, lo: Any, hi: Any,
+                        parameters: dict[str, Any]) -> str:
+    """Count one order range; returns the counts as base64 ``.npz`` for the merge."""
+    run = MiningRun.objects.get(pk=run_id)
+    try:
+        counts = services.count_orders(services.MiningParameters(**parameters), (lo, hi))
+    except TRANSIENT_ERRORS:
+        raise
+    except Exception as exc:
+        services.fail_run(run, exc)
+        raise
+    MiningRun.objects.filter(pk=run_id).update(
+        progress=F("progress") + 0.5 / max(run.partitions, 1)
+    )
+    return base64.b64encode(counts.to_bytes()).decode("ascii")
+
+
+@shared_task(name="upcross.recompute_merge", base=RecomputeTask, bind=True)
+def recompute_merge(self: Task, parts: list[str], run_id: int, kind: str,
+                    parameters: dict[str, Any]) -> dict[str, Any]:
+    """Merge the partition counts (exact sums) and write, holding the single-flight lock."""
+    run = MiningRun.objects.get(pk=run_id)
+    if run.status != MiningRunStatus.RUNNING:
+        return {"run": run.pk, "status": run.status}
+    with services.single_flight() as acquired:
+        if not acquired:  # a coordinator is deciding right now: try again shortly
+            raise self.retry(countdown=2, max_retries=30)
+        try:
+            counts = merge_counts([CoCounts.from_bytes(base64.b64decode(p)) for p in parts])
+            run = services.finish_run(run, counts, kind, services.MiningParameters(**parameters))
+        except TRANSIENT_ERRORS:
+            raise
+        except Exception as exc:
+            services.fail_run(run, exc)
+            raise
+    return {"run": run.pk, "status": run.status}
