@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from django.conf import settings
@@ -74,23 +75,31 @@ DEFAULTS: dict[str, Any] = {
 MERGED_DICT_KEYS = frozenset({"ORDER_LINE_FIELDS", "PRODUCT_FIELDS"})
 
 
+#: What ``UPCROSS`` reads as when unset: one object, so the identity check below holds.
+_NO_USER_SETTINGS: Mapping[str, Any] = MappingProxyType({})
+
+
 class UpcrossSettings:
     """Typed, lazily merged view of the ``UPCROSS`` settings dict."""
 
     def __init__(self) -> None:
         self._merged: dict[str, Any] | None = None
+        self._merged_from: Any = None
 
     def clear(self) -> None:
         self._merged = None
+        self._merged_from = None
 
     @property
     def user_settings(self) -> Any:
-        return getattr(settings, "UPCROSS", {})
+        return getattr(settings, "UPCROSS", _NO_USER_SETTINGS)
 
     @property
     def merged(self) -> dict[str, Any]:
-        if self._merged is None:
-            user = self.user_settings
+        user = self.user_settings
+        # ``setting_changed`` clears the cache; the identity check also catches a setting
+        # replaced or deleted without the signal (``del settings.UPCROSS`` in a test).
+        if self._merged is None or user is not self._merged_from:
             merged = copy.deepcopy(DEFAULTS)
             if isinstance(user, Mapping):
                 for key, value in user.items():
@@ -98,7 +107,7 @@ class UpcrossSettings:
                         merged[key] = {**merged[key], **value}
                     else:
                         merged[key] = value
-            self._merged = merged
+            self._merged, self._merged_from = merged, user
         return self._merged
 
     def get(self, key: str) -> Any:
