@@ -59,6 +59,15 @@ class ProductFacts:
 
 
 @dataclass(frozen=True)
+class ProductDisplay:
+    """How a widget shows a product: plain strings, escaped by the templates."""
+
+    name: str
+    url: str
+    image_url: str
+
+
+@dataclass(frozen=True)
 class AddToCart:
     """Where a widget form posts, and the fields it carries."""
 
@@ -203,6 +212,68 @@ class ShopAdapter:
             return AddToCart(url=reverse(target), fields={param: str(product.pk)})
         except NoReverseMatch:
             return AddToCart(url=reverse(target, args=[product.pk]), fields={})
+
+
+    # --- widgets: how a product looks, swapping a cart line, past purchases ----------
+
+    def product_display(self, product: models.Model) -> ProductDisplay:
+        """Name, URL and picture of ``product`` for the widgets (``PRODUCT_DISPLAY``)."""
+        spec = upcross_settings.PRODUCT_DISPLAY
+        name = _display_value(product, spec.get("name"))
+        url = _display_value(product, spec.get("url"))
+        if url is None and spec.get("url") is None:
+            get_url = getattr(product, "get_absolute_url", None)
+            url = get_url() if callable(get_url) else None
+        image = _display_value(product, spec.get("image_url"))
+        return ProductDisplay(
+            name=str(product) if name is None else str(name),
+            url=str(url) if url else "",
+            image_url=str(image) if image else "",
+        )
+
+    def swap_cart_line(self, product: models.Model,
+                       replacement: models.Model) -> AddToCart | None:
+        """Where a cart-line "Upgrade" form posts (``SWAP_CART_LINE_URL``), or ``None``.
+
+        The host's view receives ``product_id`` (the line's product) and
+        ``replacement_id`` (the upgrade) and replaces the line, keeping its quantity.
+        """
+        target = upcross_settings.SWAP_CART_LINE_URL
+        if not target:
+            return None
+        url = target if is_literal_url(target) else reverse(target)
+        return AddToCart(url=url, fields={"product_id": str(product.pk),
+                                          "replacement_id": str(replacement.pk)})
+
+    def customer_product_pks(self, customer: Any) -> set[Any]:
+        """Pks of the products ``customer`` (a user or its pk) bought, from ``order_lines()``."""
+        paths = self.order_line_paths()
+        if not paths["customer"] or not paths["product"] or self.order_line_model() is None:
+            return set()
+        customer_pk = getattr(customer, "pk", customer)
+        rows = self.order_lines().filter(**{paths["customer"]: customer_pk})
+        return set(rows.order_by().values_list(paths["product"], flat=True).distinct())
+
+
+def _display_value(product: models.Model, spec: str | Callable[..., Any] | None) -> Any:
+    """Follow an attribute path (``__``-separated) or call a dotted callable; ``None`` if absent.
+
+    A method at the end of the path is called; a file field yields its URL.
+    """
+    if not spec:
+        return None
+    if callable(spec) or is_dotted_path(spec):
+        return resolve_callable(spec)(product)
+    value: Any = product
+    for part in str(spec).split("__"):
+        value = getattr(value, part, None)
+        if value is None:
+            return None
+        if callable(value) and not isinstance(value, models.Model):
+            value = value()
+    if hasattr(value, "url") and hasattr(value, "name"):  # FieldFile: its URL, if any
+        return value.url if value.name else None
+    return value
 
 
 @functools.lru_cache(maxsize=1)

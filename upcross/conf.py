@@ -32,6 +32,11 @@ DEFAULTS: dict[str, Any] = {
     # What upcross needs to know about a product.
     "PRODUCT_FIELDS": {"price": "price", "category": "category", "parent": None},
     "PRODUCT_AVAILABLE": {},
+    # How widgets show a product. Each value is an attribute path ("image_url", "image",
+    # "photo__url"; a method is called, a file field gives its URL) or the dotted path of
+    # a callable(product) -> value. ``None``: ``str(product)`` for the name,
+    # ``product.get_absolute_url()`` for the URL, no picture for the image.
+    "PRODUCT_DISPLAY": {"name": None, "url": None, "image_url": "image_url"},
     # How widgets add to the host's cart.
     "ADD_TO_CART_URL": "cart:add",
     "ADD_TO_CART_PRODUCT_PARAM": "product_id",
@@ -47,6 +52,9 @@ DEFAULTS: dict[str, Any] = {
     "DEFAULT_LIMIT": 4,
     # Category values whose products may be suggested again after a purchase (socks, toner).
     "REPEAT_PURCHASE_CATEGORIES": [],
+    # Category values whose products replace each other (phones, laptops): a cart holding
+    # one is not offered another of the same category as a complement.
+    "SUBSTITUTE_CATEGORIES": [],
     # Read-side cache (Django cache framework).
     "CACHE_ALIAS": "default",
     "CACHE_TIMEOUT": 60 * 15,
@@ -72,7 +80,7 @@ DEFAULTS: dict[str, Any] = {
 }
 
 #: Keys whose value is a dict merged key by key with the default.
-MERGED_DICT_KEYS = frozenset({"ORDER_LINE_FIELDS", "PRODUCT_FIELDS"})
+MERGED_DICT_KEYS = frozenset({"ORDER_LINE_FIELDS", "PRODUCT_FIELDS", "PRODUCT_DISPLAY"})
 
 
 #: What ``UPCROSS`` reads as when unset: one object, so the identity check below holds.
@@ -145,6 +153,10 @@ class UpcrossSettings:
         return self.get("PRODUCT_AVAILABLE")
 
     @property
+    def PRODUCT_DISPLAY(self) -> dict[str, str | Callable[..., Any] | None]:
+        return self.get("PRODUCT_DISPLAY")
+
+    @property
     def ADD_TO_CART_URL(self) -> str | Callable[..., Any]:
         return self.get("ADD_TO_CART_URL")
 
@@ -175,6 +187,10 @@ class UpcrossSettings:
     @property
     def REPEAT_PURCHASE_CATEGORIES(self) -> list[Any]:
         return list(self.get("REPEAT_PURCHASE_CATEGORIES"))
+
+    @property
+    def SUBSTITUTE_CATEGORIES(self) -> list[Any]:
+        return list(self.get("SUBSTITUTE_CATEGORIES"))
 
     @property
     def CACHE_ALIAS(self) -> str:
