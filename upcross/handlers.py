@@ -1,7 +1,110 @@
-"""Signal receivers, connected from ``UpcrossConfig.ready()``."""
+"""Signal receivers, connected from ``UpcrossConfig.ready()``: cache invalidation.
+
+- a ``ProductRelation`` saved or deleted, or ``relations_recomputed`` sent: every
+  cached entry and card is stale (one token bump, see :mod:`upcross.cache`);
+- a product of ``UPCROSS_PRODUCT_MODEL`` saved or deleted: its own entry and card go;
+- an order line or its order saved or deleted: customers' "already bought" sets go.
+
+Fixture loading (``raw`` saves) is skipped. Invalidation runs at once *and* again on
+commit: a reader that rebuilt from the old rows inside the transaction window is
+corrected when the new rows become visible.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models, transaction
+from django.db.models.signals import post_delete, post_save
+
+from upcross import cache
+from upcross.conf import upcross_settings
+from upcross.signals import relations_recomputed
+
+logger = logging.getLogger("upcross.handlers")
+
+
+def _now_and_on_commit(action: Callable[[], None]) -> None:
+    action()
+    transaction.on_commit(action)
+
+
+def relation_changed(sender: Any, instance: Any = None, raw: bool = False,
+                     **kwargs: Any) -> None:
+    if raw:
+        return
+    _now_and_on_commit(cache.invalidate_relations)
+
+
+def relations_were_recomputed(sender: Any = None, **kwargs: Any) -> None:
+    # Sent inside on_commit already: the new set is visible.
+    cache.invalidate_relations()
+
+
+def product_changed(sender: Any, instance: models.Model, raw: bool = False,
+                    **kwargs: Any) -> None:
+    if raw or instance.pk is None:
+        return
+    pk = instance.pk
+    _now_and_on_commit(lambda: cache.invalidate_products([pk]))
+
+
+def order_changed(sender: Any, instance: Any = None, raw: bool = False, **kwargs: Any) -> None:
+    if raw:
+        return
+    _now_and_on_commit(cache.invalidate_bought)
+
+
+def _order_models() -> list[type[models.Model]]:
+    """The order-line model and the model its ``order`` path points at (if resolvable)."""
+    label = upcross_settings.ORDER_LINE_MODEL
+    if not isinstance(label, str) or not label:
+        return []
+    try:
+        line_model = apps.get_model(label)
+    except (LookupError, ValueError):
+        return []  # reported by the system checks (upcross.E003)
+    found = [line_model]
+    path = upcross_settings.ORDER_LINE_FIELDS.get("order")
+    model: Any = line_model
+    if isinstance(path, str) and path:
+        try:
+            for part in path.split("__"):
+                model = model._meta.get_field(part).related_model
+                if model is None:
+                    break
+        except (FieldDoesNotExist, AttributeError):
+            model = None
+        if model is not None and model is not line_model:
+            found.append(model)
+    return found
+
 
 def connect() -> None:
-    """Connect upcross's receivers (cache invalidation is added by the read path)."""
+    """Connect the receivers. Models named by settings that don't resolve are skipped
+    (the system checks report them), so a misconfigured project still starts."""
+    from upcross.models import ProductRelation
+
+    post_save.connect(relation_changed, sender=ProductRelation,
+                      dispatch_uid="upcross.relation_saved")
+    post_delete.connect(relation_changed, sender=ProductRelation,
+                        dispatch_uid="upcross.relation_deleted")
+    relations_recomputed.connect(relations_were_recomputed,
+                                 dispatch_uid="upcross.relations_recomputed")
+    try:
+        product_model = apps.get_model(upcross_settings.PRODUCT_MODEL)
+    except (LookupError, ValueError):
+        product_model = None  # upcross.E001 / E002
+    if product_model is not None:
+        post_save.connect(product_changed, sender=product_model,
+                          dispatch_uid="upcross.product_saved")
+        post_delete.connect(product_changed, sender=product_model,
+                            dispatch_uid="upcross.product_deleted")
+    for model in _order_models():
+        uid = f"upcross.order_changed.{model._meta.label_lower}"
+        post_save.connect(order_changed, sender=model, dispatch_uid=f"{uid}.save")
+        post_delete.connect(order_changed, sender=model, dispatch_uid=f"{uid}.delete")

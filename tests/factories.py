@@ -1,0 +1,121 @@
+"""Products, categories, orders and relations for either shop shape.
+
+The active shape is ``settings.UPCROSS_TEST_SHOP``: "demo" (integer pks, ``name``,
+``price`` and ``category`` on the product) or "altshop" (UUID pks, ``title``,
+``is_public``, many-to-many sections, prices on stock records, variants).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+
+from upcross.models import ProductRelation
+
+_counter = itertools.count(1)
+
+
+def shop() -> str:
+    return settings.UPCROSS_TEST_SHOP
+
+
+def is_demo() -> bool:
+    return shop() == "demo"
+
+
+def category(name: str = "Things") -> Any:
+    n = next(_counter)
+    if is_demo():
+        from demo_shop.catalog.models import Category
+
+        return Category.objects.create(name=name, slug=f"cat-{n}")
+    from tests.altshop.catalog.models import Section
+
+    return Section.objects.create(name=name, slug=f"sec-{n}")
+
+
+def product(name: str = "Thing", price: Decimal | str | int | None = "10.00", *,
+            in_category: Any = None, available: bool = True, parent: Any = None) -> Any:
+    """A product; ``price=None`` gives no price (altshop: no stock record)."""
+    n = next(_counter)
+    cat = in_category if in_category is not None else category()
+    if is_demo():
+        from demo_shop.catalog.models import Product
+
+        return Product.objects.create(
+            category=cat, name=name, slug=f"p-{n}", sku=f"SKU-{n}",
+            price=Decimal(str(price if price is not None else "0")), is_active=available,
+        )
+    from tests.altshop.catalog.models import Item, StockRecord
+
+    item = Item.objects.create(title=name, slug=f"item-{n}", is_public=available, parent=parent)
+    item.sections.add(cat)
+    if price is not None:
+        StockRecord.objects.create(item=item, partner="main", price=Decimal(str(price)))
+    return item
+
+
+def set_available(item: Any, available: bool) -> None:
+    field = "is_active" if is_demo() else "is_public"
+    setattr(item, field, available)
+    item.save()
+
+
+def set_price(item: Any, price: Decimal | str) -> None:
+    if is_demo():
+        item.price = Decimal(str(price))
+        item.save()
+    else:
+        item.stockrecords.update(price=Decimal(str(price)))
+        item.save()  # the host saves the product when its offer changes
+
+
+def category_value(cat: Any) -> Any:
+    """The category value ``PRODUCT_FIELDS["category"]`` yields: the pk in both shapes."""
+    return cat.pk
+
+
+def category_of(item: Any) -> Any:
+    return item.category if is_demo() else item.sections.first()
+
+
+def customer(username: str | None = None) -> Any:
+    return get_user_model().objects.create_user(username or f"user{next(_counter)}",
+                                                password="x")
+
+
+def order(products: Iterable[Any], buyer: Any = None) -> Any:
+    """A paid (demo) / real (altshop) order holding ``products`` once each."""
+    if is_demo():
+        from demo_shop.orders.models import Order, OrderLine
+
+        placed = Order.objects.create(customer=buyer, status="paid")
+        for item in products:
+            OrderLine.objects.create(order=placed, product=item, quantity=1,
+                                     unit_price=item.price)
+        return placed
+    from tests.altshop.ordering.models import Line, Order
+
+    placed = Order.objects.create(customer=buyer)
+    for item in products:
+        Line.objects.create(order=placed, item=item, qty=1)
+    return placed
+
+
+def relation(source: Any, target: Any, kind: str = "complement", origin: str = "manual",
+             **fields: Any) -> ProductRelation:
+    return ProductRelation.objects.create(source=source, target=target, kind=kind,
+                                          origin=origin, **fields)
+
+
+class Line:
+    """A cart line as hosts have them: ``.product`` and ``.quantity``."""
+
+    def __init__(self, product: Any, quantity: int = 1) -> None:
+        self.product = product
+        self.quantity = quantity

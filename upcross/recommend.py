@@ -1,0 +1,559 @@
+"""The read path: which products to suggest, shared by the template tags and the API.
+
+``complements(product)``, ``upgrades(product)``, ``cart_complements(items)`` and
+``cart_upgrades(items)`` merge manual relations (by position), rule relations and
+mined relations (each by score), and keep out blocked pairs, relations outside
+their active window, unavailable products, the product itself, what is in the
+cart, the cart's upgrades and downgrades (for cart complements), and what a
+signed-in customer already bought (unless its category is a repeat purchase).
+
+Cost. Per product, everything the widgets need (relations of both kinds, the
+parent's relations for a variant, price, categories) is built in two queries
+and cached as one *entry*; each suggested product is cached as a *card* (the
+instance, its price and categories). A warm product page costs no query; a cart
+costs the same number of queries for 1 line as for 30. See :mod:`upcross.cache`
+for keys and invalidation.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from functools import cached_property
+from typing import Any
+
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from upcross import cache
+from upcross.adapters import AddToCart, ProductDisplay, get_adapter, is_dotted_path
+from upcross.conf import upcross_settings
+from upcross.models import ProductRelation, RelationKind, RelationOrigin, RelationStatus
+
+COMPLEMENT = RelationKind.COMPLEMENT.value
+UPGRADE = RelationKind.UPGRADE.value
+KINDS: tuple[str, ...] = (COMPLEMENT, UPGRADE)
+
+#: Manual relations first (the merchandiser's order), then rules, then mined evidence.
+ORIGIN_RANK: dict[str, int] = {
+    RelationOrigin.MANUAL.value: 0,
+    RelationOrigin.RULE.value: 1,
+    RelationOrigin.MINED.value: 2,
+}
+
+REASONS: dict[tuple[str, str], Any] = {
+    (COMPLEMENT, RelationOrigin.MANUAL.value): _("Goes well with this"),
+    (COMPLEMENT, RelationOrigin.RULE.value): _("Often bought together"),
+    (COMPLEMENT, RelationOrigin.MINED.value): _("Often bought together"),
+    (UPGRADE, RelationOrigin.MANUAL.value): _("Our pick if you want more"),
+    (UPGRADE, RelationOrigin.RULE.value): _("A step up in the same range"),
+    (UPGRADE, RelationOrigin.MINED.value): _("Customers who bought this later upgraded"),
+}
+
+
+# --- what the cache holds (language-neutral, picklable) ------------------------------
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One active relation row, reduced to what ranking needs."""
+
+    target: Any
+    origin: str
+    position: int
+    score: float
+    pair_count: int | None
+    starts_at: datetime | None
+    ends_at: datetime | None
+
+    def live(self, now: datetime) -> bool:
+        """Inside the active window; the same rule as ``RelationQuerySet.active()``."""
+        return ((self.starts_at is None or self.starts_at <= now)
+                and (self.ends_at is None or self.ends_at > now))
+
+    def rank(self) -> tuple[int, int, float]:
+        origin_rank = ORIGIN_RANK.get(self.origin, len(ORIGIN_RANK))
+        position = self.position if self.origin == RelationOrigin.MANUAL.value else 0
+        return origin_rank, position, -self.score
+
+
+@dataclass(frozen=True)
+class Entry:
+    """Everything about one product that its widgets need, stamped with a token."""
+
+    token: str
+    price: Decimal | None
+    categories: frozenset[Any]
+    parent: Any
+    own: Mapping[str, tuple[Candidate, ...]]
+    inherited: Mapping[str, tuple[Candidate, ...]]
+    blocked: frozenset[tuple[str, Any]]
+    #: Products linked to this one by any upgrade relation, in either direction.
+    neighbours: frozenset[Any]
+
+    def candidates(self, kind: str, now: datetime) -> list[Candidate]:
+        """Live candidates, ranked; a variant without live ones of its own gets its parent's."""
+        own = [c for c in self.own.get(kind, ()) if c.live(now)]
+        chosen = own or [c for c in self.inherited.get(kind, ())
+                         if c.live(now) and (kind, c.target) not in self.blocked]
+        return sorted(chosen, key=Candidate.rank)
+
+
+@dataclass(frozen=True)
+class Card:
+    """A product that may be suggested: ``product`` is ``None`` when it is unavailable."""
+
+    token: str
+    product: models.Model | None
+    price: Decimal | None
+    categories: frozenset[Any]
+
+
+# --- what callers get -----------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class Recommendation:
+    """One suggestion. ``reason`` is translated; display fields come from the adapter."""
+
+    product: models.Model
+    kind: str
+    origin: str
+    reason: str
+    price: Decimal | None = None
+    #: Upgrades: what the upgrade costs more than ``source`` (``None`` if a price is unknown).
+    price_difference: Decimal | None = None
+    score: float = 0.0
+    pair_count: int | None = None
+    #: The product it is suggested for (the page's product, or the cart line's product).
+    source: models.Model | None = None
+    #: Cart complements: every cart product that suggests it.
+    sources: tuple[models.Model, ...] = field(default_factory=tuple)
+
+    @cached_property
+    def display(self) -> ProductDisplay:
+        return get_adapter().product_display(self.product)
+
+    @property
+    def name(self) -> str:
+        return self.display.name
+
+    @property
+    def url(self) -> str:
+        return self.display.url
+
+    @property
+    def image_url(self) -> str:
+        return self.display.image_url
+
+    @property
+    def source_name(self) -> str:
+        """Display name of ``source`` (what a cart upgrade replaces)."""
+        if self.source is None:
+            return ""
+        return get_adapter().product_display(self.source).name
+
+    @cached_property
+    def add_to_cart(self) -> AddToCart:
+        return get_adapter().add_to_cart(self.product)
+
+    @cached_property
+    def swap(self) -> AddToCart | None:
+        """Cart upgrades: the form that swaps ``source``'s line for this product, if any."""
+        if self.kind != UPGRADE or self.source is None:
+            return None
+        return get_adapter().swap_cart_line(self.source, self.product)
+
+
+# --- public API ------------------------------------------------------------------------
+
+
+def complements(product: Any, limit: int | None = None,
+                customer: Any = None) -> list[Recommendation]:
+    """"Add this too" for a product page, best first."""
+    if product is None or not upcross_settings.COMPLEMENTS_ENABLED:
+        return []
+    return _for_product(product, COMPLEMENT, _limit(limit), customer)
+
+
+def upgrades(product: Any, limit: int | None = None,
+             customer: Any = None) -> list[Recommendation]:
+    """"Upgrade to" for a product page, best first, with the price difference."""
+    if product is None or not upcross_settings.UPGRADES_ENABLED:
+        return []
+    return _for_product(product, UPGRADE, _limit(limit), customer)
+
+
+def cart_complements(items: Iterable[Any], limit: int | None = None,
+                     customer: Any = None) -> list[Recommendation]:
+    """Complements of the whole cart: a product suggested by more lines ranks higher."""
+    if not upcross_settings.COMPLEMENTS_ENABLED:
+        return []
+    lines = _cart_products(items)
+    limit = _limit(limit)
+    if not lines or limit == 0:
+        return []
+    now = timezone.now()
+    snapshot = _Snapshot.load(lines, customer)
+    in_cart = set(lines) | {e.parent for e in snapshot.entries.values() if e.parent is not None}
+    neighbours = set().union(*(e.neighbours for e in snapshot.entries.values()))
+    substitute = {str(c) for c in upcross_settings.SUBSTITUTE_CATEGORIES}
+    cart_substitutes = {str(c) for e in snapshot.entries.values() for c in e.categories
+                        if str(c) in substitute}
+
+    supporters: dict[Any, list[Any]] = defaultdict(list)
+    best: dict[Any, Candidate] = {}
+    score: dict[Any, float] = defaultdict(float)
+    for pk in lines:
+        for candidate in snapshot.entries[pk].candidates(COMPLEMENT, now):
+            target = candidate.target
+            if target in in_cart or target in neighbours or pk in supporters[target]:
+                continue
+            supporters[target].append(pk)
+            score[target] += candidate.score
+            if target not in best or candidate.rank() < best[target].rank():
+                best[target] = candidate
+    ranked = sorted(best, key=lambda t: (-len(supporters[t]), best[t].rank()[:2], -score[t]))
+
+    def accept(target: Any, card: Card) -> bool:
+        return not (cart_substitutes and {str(c) for c in card.categories} & cart_substitutes)
+
+    results = []
+    for target, card in snapshot.pick(ranked, limit, accept):
+        candidate, count = best[target], len(supporters[target])
+        reason = (ngettext("Goes with %(count)d item in your cart",
+                           "Goes with %(count)d items in your cart", count) % {"count": count}
+                  if count > 1 else _reason(COMPLEMENT, candidate))
+        results.append(Recommendation(
+            product=card.product, kind=COMPLEMENT, origin=candidate.origin, reason=reason,
+            price=card.price, score=score[target], pair_count=candidate.pair_count,
+            source=lines[supporters[target][0]],
+            sources=tuple(lines[pk] for pk in supporters[target]),
+        ))
+    return results
+
+
+def cart_upgrades(items: Iterable[Any], customer: Any = None) -> list[Recommendation]:
+    """At most one upgrade per cart line, in cart order; ``source`` is the line's product."""
+    if not upcross_settings.UPGRADES_ENABLED:
+        return []
+    lines = _cart_products(items)
+    if not lines:
+        return []
+    now = timezone.now()
+    snapshot = _Snapshot.load(lines, customer)
+    results = []
+    for pk, product in lines.items():
+        entry = snapshot.entries[pk]
+        candidates = {c.target: c for c in entry.candidates(UPGRADE, now)}
+        excluded = set(lines) | {entry.parent}
+        ranked = [target for target in candidates if target not in excluded]
+        for target, card in snapshot.pick(ranked, 1, _pricier_than(entry, candidates)):
+            results.append(_upgrade(candidates[target], card, entry, product))
+    return results
+
+
+# --- building results -----------------------------------------------------------------
+
+
+def _for_product(product: Any, kind: str, limit: int,
+                 customer: Any) -> list[Recommendation]:
+    if limit == 0:
+        return []
+    pk = getattr(product, "pk", product)
+    instance = product if isinstance(product, models.Model) else None
+    snapshot = _Snapshot.load({pk: instance}, customer)
+    entry = snapshot.entries[pk]
+    candidates = {c.target: c for c in entry.candidates(kind, timezone.now())}
+    excluded = {pk, entry.parent}
+    ranked = [target for target in candidates if target not in excluded]
+    accept = _pricier_than(entry, candidates) if kind == UPGRADE else None
+    results = []
+    for target, card in snapshot.pick(ranked, limit, accept):
+        candidate = candidates[target]
+        if kind == UPGRADE:
+            results.append(_upgrade(candidate, card, entry, instance))
+        else:
+            results.append(Recommendation(
+                product=card.product, kind=kind, origin=candidate.origin,
+                reason=_reason(kind, candidate), price=card.price, score=candidate.score,
+                pair_count=candidate.pair_count, source=instance,
+            ))
+    return results
+
+
+def _upgrade(candidate: Candidate, card: Card, entry: Entry,
+             source: models.Model | None) -> Recommendation:
+    difference = (card.price - entry.price
+                  if card.price is not None and entry.price is not None else None)
+    return Recommendation(
+        product=card.product, kind=UPGRADE, origin=candidate.origin,
+        reason=_reason(UPGRADE, candidate), price=card.price, price_difference=difference,
+        score=candidate.score, pair_count=candidate.pair_count, source=source,
+    )
+
+
+def _pricier_than(entry: Entry,
+                  candidates: Mapping[Any, Candidate]) -> Callable[[Any, Card], bool]:
+    """Upgrades cost more. A merchandiser's manual upgrade is trusted as it is."""
+
+    def accept(target: Any, card: Card) -> bool:
+        if candidates[target].origin == RelationOrigin.MANUAL.value:
+            return True
+        return card.price is None or entry.price is None or card.price > entry.price
+
+    return accept
+
+
+def _reason(kind: str, candidate: Candidate) -> str:
+    if kind == COMPLEMENT and candidate.origin == RelationOrigin.MINED.value \
+            and candidate.pair_count:
+        return ngettext("Bought together in %(count)d order",
+                        "Bought together in %(count)d orders",
+                        candidate.pair_count) % {"count": candidate.pair_count}
+    return str(REASONS.get((kind, candidate.origin), _("Recommended")))
+
+
+def _limit(limit: Any) -> int:
+    if limit is None:
+        return upcross_settings.DEFAULT_LIMIT
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+        raise ValueError(f"limit must be a whole number of 0 or more, not {limit!r}")
+    return limit
+
+
+def _cart_products(items: Iterable[Any] | None) -> dict[Any, Any]:
+    """``{pk: product}`` in cart order, from products or lines with a ``.product``."""
+    if items is None:
+        return {}
+    model = get_adapter().product_model()
+    lines: dict[Any, Any] = {}
+    for item in items:
+        product = item if isinstance(item, model) else getattr(item, "product", None)
+        if isinstance(product, models.Model) and product.pk is not None:
+            lines.setdefault(product.pk, product)
+    return lines
+
+
+# --- loading: cache first, then two queries -------------------------------------------
+
+
+class _Snapshot:
+    """Entries of some products, plus the cards and the customer's purchases around them."""
+
+    def __init__(self, token: str, entries: dict[Any, Entry], cards: dict[Any, Card],
+                 bought: frozenset[Any]) -> None:
+        self.token = token
+        self.entries = entries
+        self.cards = cards
+        self.bought = bought
+        self._repeat = {str(c) for c in upcross_settings.REPEAT_PURCHASE_CATEGORIES}
+
+    @classmethod
+    def load(cls, products: Mapping[Any, models.Model | None], customer: Any) -> _Snapshot:
+        customer_pk = _customer_pk(customer)
+        keys = [cache.GENERATION_KEY, cache.BOUGHT_GENERATION_KEY]
+        keys += [cache.entry_key(pk) for pk in products]
+        if customer_pk is not None:
+            keys.append(cache.bought_key(customer_pk))
+        found = cache.get_many(keys)
+        token, bought_token = cache.tokens(found)
+        entries: dict[Any, Entry] = {}
+        for pk in products:
+            entry = found.get(cache.entry_key(pk))
+            if isinstance(entry, Entry) and entry.token == token:
+                entries[pk] = entry
+        cards: dict[Any, Card] = {}
+        missing = {pk: products[pk] for pk in products if pk not in entries}
+        if missing:
+            built, cards = _build_entries(missing, token)
+            entries.update(built)
+            cache.set_many({cache.entry_key(pk): entry for pk, entry in built.items()}
+                           | {cache.card_key(pk): card for pk, card in cards.items()})
+        bought: frozenset[Any] = frozenset()
+        if customer_pk is not None:
+            stamped = found.get(cache.bought_key(customer_pk))
+            if isinstance(stamped, tuple) and len(stamped) == 2 and stamped[0] == bought_token:
+                bought = stamped[1]
+            else:
+                bought = frozenset(get_adapter().customer_product_pks(customer_pk))
+                cache.set_many({cache.bought_key(customer_pk): (bought_token, bought)})
+        return cls(token, entries, cards, bought)
+
+    def pick(self, ranked: list[Any], limit: int,
+             accept: Callable[[Any, Card], bool] | None = None) -> list[tuple[Any, Card]]:
+        """The first ``limit`` targets of ``ranked`` that are available and not excluded.
+
+        Cards are fetched in small batches: usually one ``get_many``, and more only
+        when many candidates turn out unavailable or already bought.
+        """
+        picked: list[tuple[Any, Card]] = []
+        start = 0
+        while len(picked) < limit and start < len(ranked):
+            batch = ranked[start:start + max(limit * 2, limit + 4)]
+            start += len(batch)
+            self._fetch_cards(batch)
+            for target in batch:
+                card = self.cards.get(target)
+                if card is None or card.product is None or not self._may_suggest(target, card):
+                    continue
+                if accept is not None and not accept(target, card):
+                    continue
+                picked.append((target, card))
+                if len(picked) == limit:
+                    break
+        return picked
+
+    def _may_suggest(self, target: Any, card: Card) -> bool:
+        if target not in self.bought:
+            return True
+        return bool(self._repeat and {str(c) for c in card.categories} & self._repeat)
+
+    def _fetch_cards(self, pks: list[Any]) -> None:
+        wanted = [pk for pk in pks if pk not in self.cards]
+        if not wanted:
+            return
+        found = cache.get_many([cache.card_key(pk) for pk in wanted])
+        missing = []
+        for pk in wanted:
+            card = found.get(cache.card_key(pk))
+            if isinstance(card, Card) and card.token == self.token:
+                self.cards[pk] = card
+            else:
+                missing.append(pk)
+        if missing:
+            built = _build_cards(missing, self.token)
+            self.cards.update(built)
+            cache.set_many({cache.card_key(pk): card for pk, card in built.items()})
+
+
+def _customer_pk(customer: Any) -> Any:
+    if customer is None:
+        return None
+    if isinstance(customer, models.Model):
+        return customer.pk if getattr(customer, "is_authenticated", True) else None
+    return customer
+
+
+def _build_cards(pks: list[Any], token: str) -> dict[Any, Card]:
+    """Two queries: which of ``pks`` are available (with instances), and their facts."""
+    adapter = get_adapter()
+    model = adapter.product_model()
+    available = {p.pk: p for p in adapter.available_products(
+        model._default_manager.filter(pk__in=pks))}
+    facts = adapter.product_facts(list(available)) if available else {}
+    cards = {}
+    for pk in pks:
+        product = available.get(pk)
+        fact = facts.get(pk)
+        cards[pk] = Card(token=token, product=product,
+                         price=fact.price if fact else None,
+                         categories=fact.categories if fact else frozenset())
+    return cards
+
+
+def _build_entries(products: Mapping[Any, models.Model | None],
+                   token: str) -> tuple[dict[Any, Entry], dict[Any, Card]]:
+    """Entries of ``products`` and cards of every product they suggest, in two queries.
+
+    Query 1: relation rows (own active rows of both kinds, the parent's active rows
+    for variants, own blocked rows, upgrades pointing at the products) with their
+    targets and whether each target is available. Query 2: ``product_facts`` of the
+    products and of every available target. A parent given by a callable costs one
+    more query (its facts come first).
+    """
+    adapter = get_adapter()
+    model = adapter.product_model()
+    pks = list(products)
+    pk_set = set(pks)
+    parents, parent_source = _parent_sources(products, model)
+    sources = Q(source__in=pks)
+    if parent_source is not None:
+        sources |= Q(source__in=parent_source)
+    available = adapter.available_products(model._default_manager.all())
+    rows = (
+        ProductRelation._default_manager.filter(
+            (sources & Q(status=RelationStatus.ACTIVE.value))
+            | Q(source__in=pks, status=RelationStatus.BLOCKED.value)
+            | Q(kind=UPGRADE, target__in=pks)
+        )
+        .filter(kind__in=KINDS)
+        .annotate(upcross_available=Exists(available.filter(pk=OuterRef("target"))))
+        .select_related("target")
+        .order_by()
+    )
+    by_source: dict[Any, dict[str, list[Candidate]]] = defaultdict(lambda: defaultdict(list))
+    blocked: dict[Any, set[tuple[str, Any]]] = defaultdict(set)
+    neighbours: dict[Any, set[Any]] = defaultdict(set)
+    targets: dict[Any, models.Model] = {}
+    for row in rows:
+        if row.kind == UPGRADE:
+            if row.target_id in pk_set:
+                neighbours[row.target_id].add(row.source_id)
+            if row.source_id in pk_set:
+                neighbours[row.source_id].add(row.target_id)
+        if row.status == RelationStatus.BLOCKED.value:
+            if row.source_id in pk_set:
+                blocked[row.source_id].add((row.kind, row.target_id))
+            continue
+        if row.status != RelationStatus.ACTIVE.value or not row.upcross_available:
+            continue
+        by_source[row.source_id][row.kind].append(Candidate(
+            target=row.target_id, origin=row.origin, position=row.position,
+            score=row.score or 0.0, pair_count=row.pair_count,
+            starts_at=row.starts_at, ends_at=row.ends_at,
+        ))
+        targets[row.target_id] = row.target
+    facts = adapter.product_facts([*pks, *targets])
+    entries = {}
+    for pk in pks:
+        fact = facts[pk]
+        parent = parents.get(pk, fact.parent)
+        inherited = by_source.get(parent, {}) if parent is not None and parent != pk else {}
+        own = by_source.get(pk, {})
+        entries[pk] = Entry(
+            token=token, price=fact.price, categories=fact.categories, parent=parent,
+            own={kind: tuple(own.get(kind, ())) for kind in KINDS},
+            inherited={kind: tuple(inherited.get(kind, ())) for kind in KINDS},
+            blocked=frozenset(blocked.get(pk, ())),
+            neighbours=frozenset(neighbours.get(pk, ())),
+        )
+    cards = {
+        pk: Card(token=token, product=product, price=facts[pk].price,
+                 categories=facts[pk].categories)
+        for pk, product in targets.items()
+    }
+    return entries, cards
+
+
+def _parent_sources(products: Mapping[Any, models.Model | None],
+                    model: type[models.Model]) -> tuple[dict[Any, Any], Any]:
+    """Parents known up front, and what to add to the relation query's sources.
+
+    A plain foreign key is read from the instances (no query); another field path
+    becomes a subquery; a callable needs the facts first (one query).
+    """
+    spec = get_adapter().product_field("parent")
+    if not spec:
+        return {}, None
+    if isinstance(spec, str) and not is_dotted_path(spec):
+        if "__" not in spec and all(p is not None for p in products.values()):
+            try:
+                field_ = model._meta.get_field(spec)
+            except FieldDoesNotExist:
+                field_ = None
+            if field_ is not None and field_.many_to_one and field_.concrete:
+                parents = {pk: getattr(p, field_.attname) for pk, p in products.items()}
+                known = [parent for parent in parents.values() if parent is not None]
+                return parents, known or None
+        return {}, model._default_manager.filter(pk__in=list(products)).values(spec)
+    facts = get_adapter().product_facts(list(products))
+    parents = {pk: fact.parent for pk, fact in facts.items()}
+    return parents, [parent for parent in parents.values() if parent is not None] or None
