@@ -94,6 +94,7 @@ def error_responses(*status_codes: int) -> dict[int, OpenApiResponse]:
         404: _("Unknown or unavailable object."),
         405: _("Method not allowed."),
         429: _("Too many requests; retry after the `Retry-After` header's seconds."),
+        503: _("A service upcross needs (the task queue) is unreachable."),
     }
     return {code: OpenApiResponse(ErrorSerializer, description=str(descriptions[code]))
             for code in status_codes}

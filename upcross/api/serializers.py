@@ -19,6 +19,7 @@ from upcross.api.schema import product_pk_field
 from upcross.models import (
     MiningRun,
     MiningRunKind,
+    MiningRunStatus,
     ProductRelation,
     RelationKind,
     RelationOrigin,
@@ -229,9 +230,28 @@ class MiningRunSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class RunFilterSerializer(serializers.Serializer):
+    """Query parameters of the mining run list."""
+
+    task_id = serializers.CharField(required=False, max_length=255,
+                                    help_text=_("The task id a trigger answered with."))
+    kind = serializers.ChoiceField(choices=MiningRunKind.choices, required=False)
+    status = serializers.ChoiceField(choices=MiningRunStatus.choices, required=False)
+
+
 class MiningRunTriggerSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=MiningRunKind.choices, default=MiningRunKind.ALL)
     partitions = serializers.IntegerField(min_value=1, max_value=64, default=1)
+
+
+class MiningRunTriggeredSerializer(serializers.Serializer):
+    task_id = serializers.CharField(read_only=True)
+    kind = serializers.ChoiceField(choices=MiningRunKind.choices, read_only=True)
+    partitions = serializers.IntegerField(read_only=True)
+    run = MiningRunSerializer(read_only=True, allow_null=True,
+                              help_text=_("The run, when the task already recorded it."))
+    runs_url = serializers.CharField(read_only=True,
+                                     help_text=_("The run list filtered to this task."))
 
 
 # --- events ----------------------------------------------------------------------------

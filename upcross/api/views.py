@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, models, transaction
 from django.http import HttpResponseBase
+from django.urls import reverse
 from django.utils.cache import (
     get_conditional_response,
     patch_cache_control,
@@ -17,7 +21,7 @@ from django.utils.cache import (
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -31,7 +35,9 @@ from upcross.api.permissions import IsStaffWithModelPermission
 from upcross.api.schema import UpcrossAutoSchema, error_responses
 from upcross.api.throttling import EventsRateThrottle
 from upcross.conf import upcross_settings
-from upcross.models import MiningRun, MiningRunStatus, ProductRelation
+from upcross.models import MiningRun, ProductRelation
+
+logger = logging.getLogger("upcross.api")
 
 UNKNOWN_PRODUCT = _("Unknown or unavailable product.")
 DUPLICATE_RELATION = _("A relation of this kind between these two products already exists.")
@@ -317,27 +323,46 @@ class RelationDetailView(RelationMixin, generics.RetrieveUpdateDestroyAPIView):
 # --- staff: mining runs ---------------------------------------------------------------
 
 
-def enqueue_recompute(run: MiningRun) -> None:
-    """Send ``upcross.recompute`` for ``run`` once the run row is committed."""
+def enqueue_recompute(kind: str, partitions: int, task_id: str) -> Exception | None:
+    """Send ``upcross.recompute`` once the request's transaction commits.
+
+    The task records its own ``MiningRun`` under ``task_id``. Returns the error when
+    sending failed right away (no surrounding transaction: ``on_commit`` runs at
+    once), so the view can answer 503 instead of a 500.
+    """
     from upcross import tasks
 
-    kwargs = {"kind": run.kind, "partitions": run.partitions, "run_id": run.pk}
-    transaction.on_commit(lambda: tasks.recompute.delay(**kwargs))
+    failure: list[Exception] = []
+
+    def send() -> None:
+        try:
+            tasks.recompute.apply_async(kwargs={"kind": kind, "partitions": partitions},
+                                        task_id=task_id)
+        except Exception as exc:  # broker unreachable, or an eager run that failed
+            logger.exception("upcross could not start the recompute task %s", task_id)
+            failure.append(exc)
+
+    transaction.on_commit(send)
+    return failure[0] if failure else None
 
 
 @extend_schema(
     methods=["GET"], summary=str(_("List mining runs (staff)")),
-    responses={200: s.MiningRunSerializer(many=True), **error_responses(*STAFF_ERRORS)},
+    parameters=[s.RunFilterSerializer],
+    responses={200: s.MiningRunSerializer(many=True), **error_responses(400, *STAFF_ERRORS)},
 )
 @extend_schema(
     methods=["POST"], summary=str(_("Start a recompute (staff)")),
-    description=str(_("Creates a pending mining run and enqueues the `upcross.recompute` "
-                      "task for it; answers 202 with the run.")),
+    description=str(_("Enqueues the `upcross.recompute` task (after the transaction "
+                      "commits) and answers 202 with its `task_id`. The task records a "
+                      "mining run under that id: `run` holds it when it already exists "
+                      "(tasks running eagerly), else follow `runs_url`.")),
     request=s.MiningRunTriggerSerializer,
-    responses={202: s.MiningRunSerializer, **error_responses(400, *STAFF_ERRORS)},
+    responses={202: s.MiningRunTriggeredSerializer,
+               **error_responses(400, *STAFF_ERRORS, 503)},
 )
 class MiningRunListView(StaffAPIMixin, generics.ListCreateAPIView):
-    queryset = MiningRun.objects.order_by("-created_at", "-pk")
+    queryset = MiningRun.objects.all()
     serializer_class = s.MiningRunSerializer
 
     def get_serializer_class(self) -> type[Any]:
@@ -345,18 +370,37 @@ class MiningRunListView(StaffAPIMixin, generics.ListCreateAPIView):
             return s.MiningRunTriggerSerializer
         return s.MiningRunSerializer
 
+    def get_queryset(self) -> models.QuerySet:
+        queryset = super().get_queryset()
+        if self.request.method == "GET":
+            filters = s.RunFilterSerializer(data=self.request.query_params)
+            filters.is_valid(raise_exception=True)
+            queryset = queryset.filter(**filters.validated_data)
+        return queryset.order_by("-created_at", "-pk")
+
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         trigger = self.get_serializer(data=request.data)
         trigger.is_valid(raise_exception=True)
-        with transaction.atomic():
-            run = MiningRun.objects.create(
-                kind=trigger.validated_data["kind"],
-                partitions=trigger.validated_data["partitions"],
-                status=MiningRunStatus.PENDING,
-                parameters={"requested_by": request.user.get_username(), "via": "api"},
-            )
-            enqueue_recompute(run)
-        return Response(s.MiningRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+        kind = trigger.validated_data["kind"]
+        partitions = trigger.validated_data["partitions"]
+        task_id = str(uuid.uuid4())
+        failure = enqueue_recompute(kind, partitions, task_id)
+        run = MiningRun.objects.filter(task_id=task_id).order_by("-pk").first()
+        if failure is not None and run is None:
+            raise QueueUnavailable()
+        runs_url = request.build_absolute_uri(
+            f"{reverse('upcross_api:run-list')}?{urlencode({'task_id': task_id})}"
+        )
+        data = {"task_id": task_id, "kind": kind, "partitions": partitions,
+                "run": run, "runs_url": runs_url}
+        return Response(s.MiningRunTriggeredSerializer(data).data,
+                        status=status.HTTP_202_ACCEPTED)
+
+
+class QueueUnavailable(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = _("The task queue is unreachable; the recompute was not started.")
+    default_code = "queue_unavailable"
 
 
 @extend_schema(
