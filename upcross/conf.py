@@ -130,7 +130,10 @@ class UpcrossSettings:
     # One typed property per setting.
     @property
     def PRODUCT_MODEL(self) -> str:
-        return getattr(settings, "UPCROSS_PRODUCT_MODEL", "")
+        value = getattr(settings, "UPCROSS_PRODUCT_MODEL", None)
+        # Always a string, so a wrong type is "not an installed model" (E002) everywhere,
+        # never an AttributeError in whoever calls apps.get_model() with it.
+        return "" if value is None else str(value)
 
     @property
     def ORDER_LINE_MODEL(self) -> str | None:
