@@ -168,11 +168,11 @@ def _context_similarity(counts: CoCounts, a: np.ndarray, b: np.ndarray) -> np.nd
 def _pair_counts_of(counts: CoCounts, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Orders containing both ``a[i]`` and ``b[i]`` (0 when never together)."""
     n_products = max(counts.n_products, 1)
+    if not len(counts.pair_key):
+        return np.zeros(len(a), np.int64)
     keys = np.minimum(a, b) * n_products + np.maximum(a, b)
-    pos = np.searchsorted(counts.pair_key, keys)
-    pos = np.minimum(pos, max(len(counts.pair_key) - 1, 0))
-    found = (len(counts.pair_key) > 0) & (counts.pair_key[pos] == keys)
-    return np.where(found, counts.pair_count[pos] if len(counts.pair_key) else 0, 0)
+    pos = np.minimum(np.searchsorted(counts.pair_key, keys), len(counts.pair_key) - 1)
+    return np.where(counts.pair_key[pos] == keys, counts.pair_count[pos], 0)
 
 
 def upgrade_rules(counts: CoCounts, catalog: Catalog, params: UpgradeParams) -> MinedRules:
