@@ -41,7 +41,7 @@ CATEGORIES: tuple[CategorySpec, ...] = (
     CategorySpec("running-gear", "Running gear", 50, "#d9822b"),
     CategorySpec("skincare", "Skincare", 60, "#2a9d8f"),
     CategorySpec("home-kitchen", "Home & kitchen", 70, "#7a6a53"),
-    CategorySpec("stationery", "Books & stationery", 80, "#8a8d3f"),
+    CategorySpec("stationery", "Stationery", 80, "#8a8d3f"),
 )
 
 _PHONE = ("A 6.5-inch OLED screen, a camera that copes with night markets, and a battery "
@@ -123,7 +123,7 @@ PRODUCTS: tuple[ProductSpec, ...] = (
                 "160 pages of 100 g paper that takes fountain pens."),
     ProductSpec("PEN-GEL", "Gel Pens (set of 5)", "stationery", 39_000, 250,
                 "Smooth 0.5 mm gel pens in five colours."),
-    ProductSpec("BOOK-COOK", "Nusantara Home Cooking (book)", "stationery", 189_000, 25,
+    ProductSpec("BOOK-COOK", "Nusantara Home Cooking (book)", "home-kitchen", 189_000, 25,
                 "120 recipes from Aceh to Papua."),
     ProductSpec("PUZZLE-1000", "Jigsaw Puzzle 1000 Pieces", "stationery", 139_000, 20,
                 "Borobudur at sunrise, 1000 pieces."),
