@@ -194,6 +194,14 @@ def test_e010_value_of_wrong_type(changes: dict[str, Any]) -> None:
     assert len(messages) == 1
 
 
+@pytest.mark.shop("altshop")
+def test_e009_url_whose_pk_type_is_not_the_products() -> None:
+    # basket:legacy takes an <int:number>; the altshop's items have UUID keys.
+    assert_only("upcross.E009", UPCROSS=with_upcross(ADD_TO_CART_URL="basket:legacy"))
+    with override_settings(UPCROSS=with_upcross(ADD_TO_CART_URL="basket:add")):
+        assert upcross_messages() == []  # <uuid:pk> fits
+
+
 def test_e011_swap_cart_line_url_does_not_reverse() -> None:
     assert_only("upcross.E011", UPCROSS=with_upcross(SWAP_CART_LINE_URL="no_such:swap"))
 

@@ -91,3 +91,14 @@ def test_relation_between_uuid_products_round_trips() -> None:
     assert stored.source == shoe and stored.target == sock
     assert list(ProductRelation.objects.filter(source__slug="shoe")) == [stored]
     assert list(shoe.upcross_relations_from.all()) == [stored]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_initial_migration_sql_uses_uuid_columns_on_postgres() -> None:
+    out = StringIO()
+    call_command("sqlmigrate", "upcross", "0001", stdout=out)
+    sql = out.getvalue()
+    assert '"source_id" uuid NOT NULL' in sql
+    assert '"target_id" uuid NOT NULL' in sql
+    assert 'REFERENCES "altcatalog_item" ("id")' in sql

@@ -333,13 +333,15 @@ def check_swap_cart_line(app_configs: Any = None, **kwargs: Any) -> list[checks.
 
 
 def _reverses(name: str) -> bool:
-    attempts: list[Callable[[], str]] = [
-        lambda: reverse(name),
-        lambda: reverse(name, args=[1]),
-        lambda: reverse(name, args=[uuid.uuid4()]),
-        lambda: reverse(name, kwargs={"pk": 1}),
-        lambda: reverse(name, kwargs={"pk": uuid.uuid4()}),
-    ]
+    """Whether the adapter can reverse ``name``: bare, or with a pk of the product model's type.
+
+    The pk is a sample of the real type (a UUID for a UUID key), so an ``<int:pk>`` pattern
+    in a UUID shop is caught here, not by a NoReverseMatch on the product page.
+    """
+    attempts: list[Callable[[], str]] = [lambda: reverse(name)]
+    sample = _sample_pk()
+    if sample is not None:
+        attempts.append(lambda: reverse(name, args=[sample]))
     for attempt in attempts:
         try:
             attempt()
@@ -347,3 +349,18 @@ def _reverses(name: str) -> bool:
             continue
         return True
     return False
+
+
+def _sample_pk() -> Any:
+    """A value shaped like the product model's primary keys (``None`` if it is unknown)."""
+    model = _get_model(upcross_settings.PRODUCT_MODEL)
+    if model is None:
+        return None
+    pk = model._meta.pk
+    while pk.remote_field is not None:  # a one-to-one parent link: its target's pk type
+        pk = pk.target_field
+    if isinstance(pk, models.UUIDField):
+        return uuid.UUID("12345678-1234-5678-1234-567812345678")
+    if isinstance(pk, (models.AutoField, models.IntegerField)):  # Big/Small variants too
+        return 1
+    return "sample-pk"

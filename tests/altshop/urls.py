@@ -15,6 +15,9 @@ basket_patterns = (
         path("add/", views.basket_add_posted, name="add_posted"),
         path("add/<uuid:pk>/", views.basket_add, name="add"),
         path("swap/", views.basket_swap, name="swap"),
+        # Numeric ids of the shop's old platform: never a valid ADD_TO_CART_URL here
+        # (items have UUIDs), which upcross.E009 must notice.
+        path("legacy/<int:number>/", views.basket_legacy, name="legacy"),
     ],
     "basket",
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseGone
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import engines
 from django.views.decorators.http import require_POST
@@ -79,3 +79,7 @@ def basket_swap(request: HttpRequest) -> HttpResponse:
     if not Basket(request.session).swap(old, replacement):
         return HttpResponseBadRequest("that item is not in the basket")
     return redirect("basket:detail")
+
+
+def basket_legacy(request: HttpRequest, number: int) -> HttpResponse:
+    return HttpResponseGone("numeric item ids are no longer used")
