@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.urls import NoReverseMatch, reverse
 from django.utils.module_loading import import_string
@@ -22,7 +23,9 @@ from upcross.conf import upcross_settings
 #: The order-line values mining needs, in this order.
 ORDER_LINE_KEYS: tuple[str, ...] = ("order", "product", "quantity", "customer", "placed_at")
 #: Product facts upcross knows about.
-PRODUCT_FIELD_KEYS: tuple[str, ...] = ("price", "category", "parent")
+PRODUCT_FIELD_KEYS: tuple[str, ...] = ("price", "category", "parent", "cost")
+#: Product fields the admin searches, when ``PRODUCT_SEARCH_FIELDS`` is not set.
+DEFAULT_SEARCH_FIELDS: tuple[str, ...] = ("name", "title", "sku", "slug")
 
 
 def is_literal_url(value: object) -> bool:
@@ -155,6 +158,122 @@ class ShopAdapter:
 
     def facts_for(self, product: models.Model) -> ProductFacts:
         return self.product_facts([product.pk])[product.pk]
+
+    # --- admin helpers: categories, costs, search and look-up fields -------------
+
+    def _category_path(self) -> str | None:
+        value = self.product_field("category")
+        return value if isinstance(value, str) and value and not is_dotted_path(value) else None
+
+    def category_values(self, queryset: models.QuerySet | None = None) -> list[Any]:
+        """Every category value the (given) products have, as ``product_facts`` yields it."""
+        if queryset is None:
+            queryset = self.product_model()._default_manager.all()
+        path = self._category_path()
+        if path:
+            values = queryset.order_by().values_list(path, flat=True).distinct()
+            return [value for value in values if value is not None]
+        if not self.product_field("category"):
+            return []
+        facts = self.product_facts(queryset.values_list("pk", flat=True))
+        return list({value for fact in facts.values() for value in fact.categories})
+
+    def category_labels(self, values: Iterable[Any]) -> dict[Any, str]:
+        """Human labels of category values: ``str()`` of the related row when the path
+        ends in a relation (foreign key or many-to-many), else the value itself."""
+        wanted = [value for value in dict.fromkeys(values) if value is not None]
+        labels = {value: str(value) for value in wanted}
+        path = self._category_path()
+        related = self._path_related_model(path) if path else None
+        if related is not None and wanted:
+            pk_field = related._meta.pk
+            typed = []
+            for value in wanted:
+                try:
+                    typed.append(pk_field.to_python(value))
+                except (ValidationError, ValueError, TypeError):
+                    continue
+            rows = related._default_manager.in_bulk(typed)
+            by_text = {str(pk): str(row) for pk, row in rows.items()}
+            for value in wanted:  # a value may arrive as text ("3") from a form or URL
+                labels[value] = by_text.get(str(value), labels[value])
+        return labels
+
+    def products_in_category(self, value: Any,
+                             queryset: models.QuerySet | None = None) -> models.QuerySet:
+        """Products having category ``value`` (with a many-to-many path: among others)."""
+        if queryset is None:
+            queryset = self.product_model()._default_manager.all()
+        path = self._category_path()
+        if path:
+            matching = self.product_model()._default_manager.filter(**{path: value})
+            return queryset.filter(pk__in=matching.values("pk"))
+        facts = self.product_facts(queryset.values_list("pk", flat=True))
+        wanted = str(value)
+        return queryset.filter(pk__in=[
+            pk for pk, fact in facts.items() if any(str(c) == wanted for c in fact.categories)
+        ])
+
+    def product_costs(self, pks: Iterable[Any]) -> dict[Any, Decimal | None]:
+        """Lowest cost per product from ``PRODUCT_FIELDS["cost"]`` (all ``None`` if unset)."""
+        pk_list = list(dict.fromkeys(pks))
+        costs: dict[Any, Decimal | None] = {pk: None for pk in pk_list}
+        spec = self.product_field("cost")
+        if not spec or not pk_list:
+            return costs
+        products = self.product_model()._default_manager.filter(pk__in=pk_list)
+        if callable(spec) or is_dotted_path(spec):
+            func = resolve_callable(spec)
+            rows: Iterable[tuple[Any, Any]] = ((p.pk, func(p)) for p in products)
+        else:
+            rows = products.values_list("pk", spec)
+        for pk, value in rows:
+            if value is None:
+                continue
+            amount = value if isinstance(value, Decimal) else Decimal(str(value))
+            current = costs.get(pk)
+            costs[pk] = amount if current is None else min(current, amount)
+        return costs
+
+    def _path_related_model(self, path: str) -> type[models.Model] | None:
+        model: Any = self.product_model()
+        related = None
+        for part in path.split("__"):
+            try:
+                field = model._meta.get_field(part)
+            except FieldDoesNotExist:
+                return related
+            related = getattr(field, "related_model", None)
+            if related is None:
+                return None
+            model = related
+        return related
+
+    def _existing_fields(self, names: Iterable[str], unique: bool = False) -> list[str]:
+        meta = self.product_model()._meta
+        found = []
+        for name in names:
+            try:
+                field = meta.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            if not unique or getattr(field, "unique", False):
+                found.append(name)
+        return found
+
+    def product_search_fields(self) -> list[str]:
+        """``PRODUCT_SEARCH_FIELDS``, or whichever of name/title/sku/slug the model has."""
+        configured = upcross_settings.PRODUCT_SEARCH_FIELDS
+        if configured is not None:
+            return configured
+        return self._existing_fields(DEFAULT_SEARCH_FIELDS) or ["pk"]
+
+    def product_lookup_fields(self) -> list[str]:
+        """``CSV_LOOKUP_FIELDS``, or the pk then whichever of sku/slug are unique fields."""
+        configured = upcross_settings.CSV_LOOKUP_FIELDS
+        if configured is not None:
+            return configured
+        return ["pk", *self._existing_fields(("sku", "slug"), unique=True)]
 
     # --- order lines --------------------------------------------------------------
 

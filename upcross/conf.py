@@ -30,13 +30,19 @@ DEFAULTS: dict[str, Any] = {
     },
     "ORDER_LINE_FILTER": {},
     # What upcross needs to know about a product.
-    "PRODUCT_FIELDS": {"price": "price", "category": "category", "parent": None},
+    "PRODUCT_FIELDS": {"price": "price", "category": "category", "parent": None, "cost": None},
     "PRODUCT_AVAILABLE": {},
     # How widgets show a product. Each value is an attribute path ("image_url", "image",
     # "photo__url"; a method is called, a file field gives its URL) or the dotted path of
     # a callable(product) -> value. ``None``: ``str(product)`` for the name,
     # ``product.get_absolute_url()`` for the URL, no picture for the image.
     "PRODUCT_DISPLAY": {"name": None, "url": None, "image_url": "image_url"},
+    # Admin: product fields the relation list searches (source and target); ``None`` uses
+    # the host ProductAdmin's search_fields, else whichever of name/title/sku/slug exist.
+    "PRODUCT_SEARCH_FIELDS": None,
+    # CSV import: how a source/target cell names a product, tried in order ("pk" allowed);
+    # ``None`` means the pk, then whichever of the unique fields ``sku``, ``slug`` exist.
+    "CSV_LOOKUP_FIELDS": None,
     # How widgets add to the host's cart.
     "ADD_TO_CART_URL": "cart:add",
     "ADD_TO_CART_PRODUCT_PARAM": "product_id",
@@ -154,6 +160,16 @@ class UpcrossSettings:
     @property
     def PRODUCT_AVAILABLE(self) -> Mapping[str, Any] | str | Callable[..., Any]:
         return self.get("PRODUCT_AVAILABLE")
+
+    @property
+    def PRODUCT_SEARCH_FIELDS(self) -> list[str] | None:
+        value = self.get("PRODUCT_SEARCH_FIELDS")
+        return None if value is None else list(value)
+
+    @property
+    def CSV_LOOKUP_FIELDS(self) -> list[str] | None:
+        value = self.get("CSV_LOOKUP_FIELDS")
+        return None if value is None else list(value)
 
     @property
     def PRODUCT_DISPLAY(self) -> dict[str, str | Callable[..., Any] | None]:

@@ -62,6 +62,10 @@ class ProductRelation(models.Model):
     confidence = models.FloatField(_("confidence"), null=True, blank=True)
     lift = models.FloatField(_("lift"), null=True, blank=True)
     computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
+    reviewed_at = models.DateTimeField(
+        _("reviewed at"), null=True, blank=True,
+        help_text=_("When a merchandiser accepted, blocked or reviewed this mined suggestion."),
+    )
     starts_at = models.DateTimeField(_("active from"), null=True, blank=True)
     ends_at = models.DateTimeField(_("active until"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from demo_shop.catalog.models import Category, Product
 from demo_shop.catalog.templatetags.shop import format_money
+from upcross.admin import UpcrossProductAdminMixin
 
 
 @admin.register(Category)
@@ -28,7 +29,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(UpcrossProductAdminMixin, admin.ModelAdmin):
     list_display = ("thumbnail", "name", "sku", "category", "price", "display_price", "stock",
                     "is_active")
     list_display_links = ("thumbnail", "name")
@@ -44,8 +45,7 @@ class ProductAdmin(admin.ModelAdmin):
         (_("Picture"), {"fields": ("image", "color")}),
         (_("History"), {"fields": ("created_at",), "classes": ("collapse",)}),
     )
-    # upcross: the product inline ("Add this too" / "Upgrade to" relations) goes here once
-    # upcross.admin provides it, e.g. ``inlines = [ProductRelationInline]``.
+    # upcross: UpcrossProductAdminMixin adds the "Add this too" / "Upgrade to" inlines.
     inlines: list = []
 
     @admin.display(description=_("picture"))

@@ -1,0 +1,148 @@
+"""Upgrade rules, with a preview of what a rule yields for a chosen product before saving."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import flatten_fieldsets, unquote
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
+
+from upcross.adapters import get_adapter
+from upcross.admin.utils import require
+from upcross.csv_io import resolve_products
+from upcross.models import UpgradeRule, UpgradeRuleSort
+from upcross.rules import evaluate_rule
+
+PREVIEW_BUTTON = "_preview"
+
+
+def category_choices() -> list[tuple[str, str]]:
+    adapter = get_adapter()
+    labels = adapter.category_labels(adapter.category_values())
+    choices = sorted(((str(value), label) for value, label in labels.items()),
+                     key=lambda item: item[1].lower())
+    return [("", _("All categories")), *choices]
+
+
+class UpgradeRuleForm(forms.ModelForm):
+    preview_product = forms.CharField(
+        label=_("Preview for product"), required=False,
+        help_text=_("Id, SKU or slug of a product: “Preview” shows what this rule yields "
+                    "for it, without saving."),
+    )
+
+    class Meta:
+        model = UpgradeRule
+        fields = ("name", "is_active", "category", "min_price_increase", "max_price_increase",
+                  "sort", "limit", "priority")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = category_choices()
+        current = self.instance.category if self.instance else ""
+        if current and current not in {value for value, _label in choices}:
+            choices.append((current, _("%(value)s (no product has it)") % {"value": current}))
+        self.fields["category"] = forms.ChoiceField(
+            label=_("Category scope"), choices=choices, required=False,
+            help_text=_("The rule applies to products of this category and suggests products "
+                        "of it; “All categories” keeps each product's own category."),
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        low, high = cleaned.get("min_price_increase"), cleaned.get("max_price_increase")
+        if low is not None and high is not None and low > high:
+            self.add_error("max_price_increase",
+                           _("The maximum must not be below the minimum."))
+        if (cleaned.get("sort") == UpgradeRuleSort.HIGHEST_MARGIN
+                and not get_adapter().product_field("cost")):
+            self.add_error("sort", _("Sorting by margin needs a cost: set "
+                                     "UPCROSS['PRODUCT_FIELDS']['cost'] in your settings."))
+        return cleaned
+
+    def clean_preview_product(self) -> Any:
+        key = self.cleaned_data.get("preview_product", "").strip()
+        if not key:
+            return None
+        adapter = get_adapter()
+        found = resolve_products([key], adapter.product_lookup_fields())
+        if key not in found:
+            raise forms.ValidationError(_("No product with id, SKU or slug “%(key)s”.")
+                                        % {"key": key})
+        return adapter.product_model()._default_manager.get(pk=found[key])
+
+
+class UpgradeRuleAdmin(admin.ModelAdmin):
+    form = UpgradeRuleForm
+    change_form_template = "upcross/admin/rules/change_form.html"
+    list_display = ("name", "is_active", "scope", "min_price_increase", "max_price_increase",
+                    "sort", "limit", "priority")
+    list_editable = ("is_active", "priority")
+    list_filter = ("is_active", "sort")
+    search_fields = ("name",)
+    fieldsets = [
+        (None, {"fields": ["name", "is_active", "priority"]}),
+        (_("Which products"), {"fields": ["category", "min_price_increase",
+                                          "max_price_increase"]}),
+        (_("How to pick"), {"fields": ["sort", "limit"]}),
+        (_("Preview"), {"fields": ["preview_product"]}),
+    ]
+
+    @admin.display(description=_("category scope"), ordering="category")
+    def scope(self, obj: UpgradeRule) -> str:
+        if not obj.category:
+            return str(_("All categories"))
+        return get_adapter().category_labels([obj.category])[obj.category]
+
+    def changeform_view(self, request: HttpRequest, object_id: str | None = None,
+                        form_url: str = "", extra_context: dict[str, Any] | None = None
+                        ) -> HttpResponse:
+        if request.method == "POST" and PREVIEW_BUTTON in request.POST:
+            return self.preview_view(request, object_id, form_url)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def preview_view(self, request: HttpRequest, object_id: str | None,
+                     form_url: str) -> HttpResponse:
+        """Validate the posted form, evaluate it unsaved, and show the form again."""
+        add = object_id is None
+        obj = None if add else self.get_object(request, unquote(object_id))
+        if not add and obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        require(self.has_add_permission(request) if add
+                else self.has_change_permission(request, obj))
+        fieldsets = self.get_fieldsets(request, obj)
+        form_class = self.get_form(request, obj, change=not add,
+                                   fields=flatten_fieldsets(fieldsets))
+        form = form_class(request.POST, request.FILES, instance=obj)
+        preview = None
+        product = None
+        if form.is_valid():
+            rule = form.save(commit=False)
+            product = form.cleaned_data.get("preview_product")
+            if product is None:
+                form.add_error("preview_product", _("Name a product to preview the rule."))
+            else:
+                preview = evaluate_rule(rule, product)
+        admin_form = helpers.AdminForm(form, list(fieldsets), {}, (), model_admin=self)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": (_("Add %s") if add else _("Change %s")) % self.opts.verbose_name,
+            "subtitle": None,
+            "adminform": admin_form,
+            "object_id": object_id,
+            "original": obj,
+            "is_popup": False,
+            "to_field": None,
+            "media": self.media + admin_form.media,
+            "inline_admin_formsets": [],
+            "errors": helpers.AdminErrorList(form, []),
+            "preserved_filters": self.get_preserved_filters(request),
+            "preview": preview,
+            "preview_product": product,
+        }
+        return self.render_change_form(request, context, add=add, change=not add, obj=obj,
+                                       form_url=form_url)
