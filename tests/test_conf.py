@@ -119,3 +119,17 @@ def test_readme_documents_every_check_id() -> None:
     assert ids
     missing = [f"upcross.{id_}" for id_ in ids if f"`upcross.{id_}`" not in text]
     assert missing == []
+
+
+def test_get_product_model_and_its_errors() -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from upcross import get_product_model, get_product_model_string
+
+    assert get_product_model_string() == settings.UPCROSS_PRODUCT_MODEL
+    assert get_product_model()._meta.label == settings.UPCROSS_PRODUCT_MODEL
+    for value, message in (("", "is not set"), ("nodot", "form 'app_label.ModelName'"),
+                           ("shop.Nothing", "has not been installed")):
+        with override_settings(UPCROSS_PRODUCT_MODEL=value), pytest.raises(
+                ImproperlyConfigured, match=message):
+            get_product_model()

@@ -18,6 +18,10 @@ def get_product_model():  # type: ignore[no-untyped-def]
     from django.core.exceptions import ImproperlyConfigured
 
     model_string = get_product_model_string()
+    if not model_string:
+        raise ImproperlyConfigured(
+            "UPCROSS_PRODUCT_MODEL is not set: name your product model as 'app_label.ModelName'"
+        )
     try:
         return apps.get_model(model_string, require_ready=False)
     except ValueError as exc:
