@@ -73,6 +73,8 @@ def _database_from_env() -> dict:
         import dj_database_url
 
         return dj_database_url.parse(url, conn_max_age=60)
+    # SQLite does not create the directory of its file: a fresh clone has no .demo-data yet.
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
     return {"ENGINE": "django.db.backends.sqlite3", "NAME": DATA_DIR / "demo.sqlite3"}
 
 
