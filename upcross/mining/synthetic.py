@@ -2,11 +2,11 @@
 
 Realistic enough to exercise everything mining claims to find:
 
-- popularity skew (Zipf-like product weights) and 1–30 products per order;
+- popularity skew (Zipf-like product weights) and 1 to 30 products per order;
 - planted **complement groups**: disjoint triples of products from different
   categories; an order that "takes" a group contains its anchor and, each with
   probability 0.8, its two partners;
-- planted **upgrade paths**: within a category, A and a 10–50 % pricier B; a
+- planted **upgrade paths**: within a category, A and a 10 to 50 % pricier B; a
   customer buys A with an accessory X, and later B with the same X, never A and
   B together (substitutes: same context, not together);
 - repeat customers (Zipf-like) and guest orders (no customer);
@@ -135,7 +135,7 @@ def _customers(rng: np.random.Generator, n: int, n_customers: int,
 
 def _upgrade_paths(rng: np.random.Generator, candidates: np.ndarray, category: np.ndarray,
                    price: np.ndarray, n_paths: int) -> np.ndarray:
-    """(A, B, X): B in A's category at 10–50 % above A's price (prices are adjusted)."""
+    """(A, B, X): B in A's category at 10 to 50 % above A's price (prices are adjusted)."""
     paths: list[tuple[int, int, int]] = []
     used: set[int] = set()
     by_category: dict[int, list[int]] = {}

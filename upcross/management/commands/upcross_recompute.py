@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from typing import Any
 
@@ -14,7 +13,7 @@ from upcross.services import recompute
 
 
 class ProgressBar:
-    """A plain-text progress bar on a stream; redrawn in place on a terminal."""
+    """A plain-text progress bar on the command's stderr; redrawn in place on a terminal."""
 
     width = 30
 
@@ -33,12 +32,12 @@ class ProgressBar:
         filled = int(self.width * percent / 100)
         bar = "#" * filled + "." * (self.width - filled)
         line = f"[{bar}] {percent:3d}% {stage:<8} {time.monotonic() - self.started:6.1f}s"
-        self.stream.write(("\r" + line) if self.tty else line + "\n")
+        self.stream.write(("\r" + line) if self.tty else line + "\n", ending="")
         self.stream.flush()
 
     def close(self) -> None:
         if self.tty:
-            self.stream.write("\n")
+            self.stream.write("\n", ending="")
             self.stream.flush()
 
 
@@ -58,7 +57,7 @@ class Command(BaseCommand):
         partitions = options["partitions"]
         if partitions < 1:
             raise CommandError(_("--partitions must be 1 or more."))
-        bar = None if options["no_progress"] else ProgressBar(sys.stderr)
+        bar = None if options["no_progress"] else ProgressBar(self.stderr)
         try:
             run = recompute(options["kind"], partitions, progress=bar)
         except Exception as exc:
