@@ -122,6 +122,7 @@ def test_add_to_cart_shows_message_and_line(client: Client, catalog: dict[str, P
     html = page.content.decode()
     assert "Added Nova X 64 GB to your cart." in html
     assert "Rp\u00a07,998,000" in html  # line total and cart total
+    assert "(2 items in your cart)" in html  # the header's cart link
     names = [t.name for t in page.templates]
     assert "demo/_cart_widgets.html" in names and "demo/_cart_line_upgrade.html" in names
 
