@@ -119,3 +119,13 @@ class Line:
     def __init__(self, product: Any, quantity: int = 1) -> None:
         self.product = product
         self.quantity = quantity
+
+
+def product_model() -> Any:
+    from upcross import get_product_model
+
+    return get_product_model()
+
+
+def name_field() -> str:
+    return "name" if is_demo() else "title"

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 from django.utils.translation import override
+from pytest_django import Settings
 
 from tests import factories as f
 from upcross import cache, recommend
@@ -127,7 +128,7 @@ def test_mined_upgrade_that_is_not_pricier_is_left_out_but_manual_is_kept() -> N
     assert names(recommend.upgrades(phone)) == ["Cheaper manual"]
 
 
-def test_switched_off_by_setting(settings) -> None:  # noqa: ANN001
+def test_switched_off_by_setting(settings: Settings) -> None:
     phone = f.product("Phone", 300)
     f.relation(phone, f.product("Case", 10))
     f.relation(phone, f.product("Pro", 400), kind="upgrade")
@@ -142,7 +143,7 @@ def test_switched_off_by_setting(settings) -> None:  # noqa: ANN001
     assert names(recommend.complements(phone)) == ["Case"]
 
 
-def test_already_bought_is_left_out_for_a_signed_in_customer(settings) -> None:  # noqa: ANN001
+def test_already_bought_is_left_out_for_a_signed_in_customer(settings: Settings) -> None:
     socks = f.category("Socks")
     shoes = f.product("Shoes", 100)
     laces, sock = f.product("Laces", 5), f.product("Socks", 8, in_category=socks)
@@ -192,7 +193,7 @@ def test_cart_leaves_out_upgrades_and_downgrades_of_cart_products() -> None:
     assert names(recommend.cart_complements([phone_128, case])) == ["Charger"]
 
 
-def test_cart_substitute_categories(settings) -> None:  # noqa: ANN001
+def test_cart_substitute_categories(settings: Settings) -> None:
     phones = f.category("Phones")
     phone_a = f.product("Phone A", 300, in_category=phones)
     phone_b = f.product("Phone B", 320, in_category=phones)
@@ -273,7 +274,7 @@ def test_cache_is_invalidated_by_product_changes() -> None:
     assert recommend.upgrades(phone)[0].price_difference == Decimal("50")
 
 
-def test_a_cache_outage_falls_back_to_the_database(settings) -> None:  # noqa: ANN001
+def test_a_cache_outage_falls_back_to_the_database(settings: Settings) -> None:
     settings.CACHES = {**settings.CACHES, "down": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
