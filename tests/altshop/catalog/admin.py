@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from tests.altshop.catalog.models import Item, Section, StockRecord
+from upcross.admin import UpcrossProductAdminMixin
 
 
 class StockRecordInline(admin.TabularInline):
@@ -11,7 +12,7 @@ class StockRecordInline(admin.TabularInline):
 
 
 @admin.register(Item)
-class ItemAdmin(admin.ModelAdmin):
+class ItemAdmin(UpcrossProductAdminMixin, admin.ModelAdmin):
     list_display = ("title", "slug", "is_public", "parent")
     list_filter = ("is_public", "sections")
     search_fields = ("title", "slug")
