@@ -9,7 +9,6 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from demo_shop.catalog.models import Category, Product
-from demo_shop.catalog.templatetags.shop import format_money
 from upcross.admin import UpcrossProductAdminMixin
 
 
@@ -30,8 +29,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(Product)
 class ProductAdmin(UpcrossProductAdminMixin, admin.ModelAdmin):
-    list_display = ("thumbnail", "name", "sku", "category", "price", "display_price", "stock",
-                    "is_active")
+    list_display = ("thumbnail", "name", "sku", "category", "price", "stock", "is_active")
     list_display_links = ("thumbnail", "name")
     list_editable = ("price", "stock", "is_active")
     list_filter = ("is_active", "category")
@@ -52,7 +50,3 @@ class ProductAdmin(UpcrossProductAdminMixin, admin.ModelAdmin):
     def thumbnail(self, obj: Product) -> str:
         return format_html('<img src="{}" alt="" width="48" height="36" style="border-radius:4px">',
                            obj.image_url)
-
-    @admin.display(description=_("shop price"), ordering="price")
-    def display_price(self, obj: Product) -> str:
-        return format_money(obj.price)
