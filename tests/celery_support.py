@@ -172,3 +172,18 @@ def celery_worker_app() -> Iterator[Any]:
     with start_worker(app, pool="solo", perform_ping_check=False,
                       shutdown_timeout=30) as worker:
         yield worker.app
+
+
+def producer_app() -> Any:
+    """A Celery app that only sends messages to the test broker (no worker)."""
+    from celery import Celery
+
+    app = Celery("upcross-tests-producer", set_as_current=False)
+    app.conf.update(broker_url=settings.REDIS_URL, task_always_eager=False,
+                    broker_connection_retry_on_startup=True)
+    return app
+
+
+def shop_celery_app_module() -> str:
+    """The Celery app module of the active shop shape (for ``celery -A``)."""
+    return "demo_shop.celery" if factories.is_demo() else "tests.altshop.celery"
