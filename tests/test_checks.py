@@ -188,6 +188,10 @@ def test_e010_upcross_is_not_a_dict(overrides: dict[str, Any]) -> None:
     {"ORDER_LINE_MODEL": 12},
     {"UPGRADE_MIN_PRICE_INCREASE": 80, "UPGRADE_MAX_PRICE_INCREASE": 20},
     {"CACHE_ALIAS": "no-such-cache"},
+    {"SUBSTITUTE_CATEGORIES": 3},
+    {"EVENTS_THROTTLE_RATE": "often"},
+    {"API_CACHE_MAX_AGE": "60"},
+    {"PRODUCT_DISPLAY": "title"},
 ], ids=lambda changes: "-".join(changes))
 def test_e010_value_of_wrong_type(changes: dict[str, Any]) -> None:
     messages = assert_only("upcross.E010", UPCROSS=with_upcross(**changes))
@@ -227,7 +231,7 @@ def test_w001_unknown_key() -> None:
     assert "DEFAULT_LIMIT" in messages[0].hint
 
 
-@pytest.mark.parametrize("key", ["PRODUCT_FIELDS", "ORDER_LINE_FIELDS"])
+@pytest.mark.parametrize("key", ["PRODUCT_FIELDS", "ORDER_LINE_FIELDS", "PRODUCT_DISPLAY"])
 def test_w002_unknown_field_key(key: str) -> None:
     messages = assert_only("upcross.W002", UPCROSS=with_upcross(**{key: {"colour": "colour"}}))
     assert "colour" in messages[0].msg

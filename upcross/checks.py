@@ -15,11 +15,12 @@ Ids are stable public contract (README lists them):
 - E010 ``UPCROSS`` is not a dict, or a value has the wrong type or is out of range
 - E011 ``SWAP_CART_LINE_URL`` does not reverse
 - W001 unknown key in ``UPCROSS``
-- W002 unknown key in ``ORDER_LINE_FIELDS`` or ``PRODUCT_FIELDS``
+- W002 unknown key in ``ORDER_LINE_FIELDS``, ``PRODUCT_FIELDS`` or ``PRODUCT_DISPLAY``
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from decimal import Decimal
@@ -39,7 +40,7 @@ from upcross.adapters import (
     is_literal_url,
     resolve_callable,
 )
-from upcross.conf import DEFAULTS, upcross_settings
+from upcross.conf import DEFAULTS, MERGED_DICT_KEYS, upcross_settings
 
 SETTINGS_DOC = "See the configuration reference in upcross's README."
 
@@ -62,6 +63,7 @@ VALUE_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "FOLD_VARIANTS": ((bool,), "True or False"),
     "DEFAULT_LIMIT": ((int,), "a whole number"),
     "REPEAT_PURCHASE_CATEGORIES": ((list, tuple, set, frozenset), "a list of category values"),
+    "SUBSTITUTE_CATEGORIES": ((list, tuple, set, frozenset), "a list of category values"),
     "CACHE_ALIAS": ((str,), "a key of the CACHES setting"),
     "CACHE_TIMEOUT": ((int,), "a number of seconds"),
     "MIN_PAIR_COUNT": ((int,), "a whole number"),
@@ -75,7 +77,11 @@ VALUE_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "RECOMPUTE_SCHEDULE": ((Mapping,), "a dict of crontab fields"),
     "TASK_SOFT_TIME_LIMIT": ((int,), "a number of seconds"),
     "TASK_TIME_LIMIT": ((int,), "a number of seconds"),
+    "EVENTS_THROTTLE_RATE": ((str, _NONE), "a DRF rate such as '120/min', or None"),
+    "API_CACHE_MAX_AGE": ((int,), "a number of seconds"),
 }
+#: A rate Django REST framework can parse: requests per second/minute/hour/day.
+_RATE = re.compile(r"^\d+/[smhd]")
 
 
 def _get_model(label: Any) -> type[models.Model] | None:
@@ -129,7 +135,7 @@ def check_settings_shape(app_configs: Any = None, **kwargs: Any) -> list[checks.
         messages.append(checks.Warning(
             f"Unknown key UPCROSS[{key!r}] is ignored.",
             hint=f"Known keys: {', '.join(sorted(DEFAULTS))}.", id="upcross.W001"))
-    for key in ("ORDER_LINE_FIELDS", "PRODUCT_FIELDS"):
+    for key in sorted(MERGED_DICT_KEYS):
         known = list(DEFAULTS[key])
         value = user.get(key, {})
         if not isinstance(value, Mapping):
@@ -173,6 +179,11 @@ def _value_type_errors(user: Mapping[str, Any]) -> list[checks.CheckMessage]:
             "E010", f"UPCROSS['UPGRADE_MIN_PRICE_INCREASE'] ({low}) is above "
                     f"UPCROSS['UPGRADE_MAX_PRICE_INCREASE'] ({high}).",
             "The upgrade price band runs from the minimum increase up to the maximum."))
+    rate = upcross_settings.get("EVENTS_THROTTLE_RATE")
+    if rate is not None and not _RATE.match(rate):
+        messages.append(_error(
+            "E010", f"UPCROSS['EVENTS_THROTTLE_RATE'] = {rate!r} is not a rate.",
+            "Give requests per period, such as '120/min' or '10/s', or None for no limit."))
     alias = upcross_settings.get("CACHE_ALIAS")
     if alias not in caches.settings:
         messages.append(_error(
