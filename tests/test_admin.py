@@ -668,3 +668,18 @@ def test_checks_for_search_and_lookup_fields(settings: Any) -> None:
 
 def test_check_is_quiet_when_the_product_admin_can_autocomplete() -> None:
     assert "upcross.W050" not in admin_check_ids()
+
+
+def test_evidence_in_words_per_kind() -> None:
+    from upcross.admin.relations import format_evidence
+
+    def words(**fields: Any) -> str:
+        return format_evidence(ProductRelation(**fields))
+
+    assert words(kind="complement", pair_count=1, confidence=0.5, lift=3) == (
+        "1 order · confidence 0.50 · lift 3.00")
+    assert words(kind="upgrade", pair_count=5, confidence=0.2, lift=3) == (
+        "5 customers traded up · confidence 0.20")
+    assert words(kind="upgrade", pair_count=0, confidence=0.0, score=0.42) == (
+        "same baskets · score 0.42")
+    assert words(kind="complement") == "—"
