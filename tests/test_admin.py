@@ -71,6 +71,8 @@ def test_migration_creates_the_merchandiser_group() -> None:
     assert ("upcross", "change_miningrun") not in codenames  # history is read-only
     product = get_adapter().product_model()._meta
     assert (product.app_label, f"view_{product.model_name}") in codenames
+    assert ("django_celery_beat", "change_periodictask") in codenames  # the schedule
+    assert ("django_celery_beat", "delete_periodictask") not in codenames
 
 
 # --- relations changelist --------------------------------------------------------------
@@ -576,15 +578,19 @@ def test_recompute_reports_an_unreachable_queue(merch_client: Client, monkeypatc
     assert "could not be started" in response.content.decode()
 
 
-def test_runs_link_to_the_nightly_schedule(admin_client: Client) -> None:
+def test_runs_link_to_the_nightly_schedule_merchandisers_may_edit(
+        merch_client: Client) -> None:
     from django_celery_beat.models import PeriodicTask
 
     from upcross.schedule import ensure_nightly_recompute
 
     ensure_nightly_recompute()
     task = PeriodicTask.objects.get(name="upcross: nightly recompute")
-    html = admin_client.get(reverse("admin:upcross_miningrun_changelist")).content.decode()
-    assert reverse("admin:django_celery_beat_periodictask_change", args=[task.pk]) in html
+    link = reverse("admin:django_celery_beat_periodictask_change", args=[task.pk])
+    html = merch_client.get(reverse("admin:upcross_miningrun_changelist")).content.decode()
+    assert link in html
+    page = merch_client.get(link)
+    assert page.status_code == 200 and b'name="_save"' in page.content
 
 
 # --- permissions and CSRF ----------------------------------------------------------------------

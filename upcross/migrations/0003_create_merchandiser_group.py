@@ -2,9 +2,11 @@
 
 Touches only auth/contenttypes rows (never a shop table). Permissions are created
 first, because on a fresh database ``post_migrate`` has not made them yet. The
-group also gets *view* permission on ``UPCROSS_PRODUCT_MODEL``: the product
-autocomplete in the relation forms asks for it. Existing groups of that name are
-extended, never replaced; reversing removes only what this migration added.
+group also gets *view* permission on ``UPCROSS_PRODUCT_MODEL`` (the product
+autocomplete in the relation forms asks for it) and, when django-celery-beat is
+installed, permission to edit the recompute schedule (DESIGN.md: "editable by
+merchandisers in admin") without a migration dependency on it. Existing groups of
+that name are extended, never replaced; reversing removes only what this added.
 """
 
 from django.apps import apps as global_apps
@@ -17,6 +19,10 @@ UPCROSS_PERMISSIONS = {
     "productrelation": ("view", "add", "change", "delete"),
     "upgraderule": ("view", "add", "change", "delete"),
     "miningrun": ("view",),
+}
+SCHEDULE_PERMISSIONS = {
+    "periodictask": ("view", "change"),
+    "crontabschedule": ("view", "add", "change"),
 }
 
 
@@ -36,6 +42,8 @@ def _wanted(apps):
     if "." in product_label:
         app_label, model_name = product_label.split(".", 1)
         perms += _permissions(apps, app_label, model_name.lower(), ("view",))
+    for model_name, actions in SCHEDULE_PERMISSIONS.items():
+        perms += _permissions(apps, "django_celery_beat", model_name, actions)
     return perms
 
 
@@ -44,12 +52,21 @@ def create_group(apps, schema_editor):
     product_label = getattr(settings, "UPCROSS_PRODUCT_MODEL", "")
     if "." in product_label:
         labels.add(product_label.split(".", 1)[0])
+    if global_apps.is_installed("django_celery_beat"):
+        labels.add("django_celery_beat")
     for label in labels:
         try:
             app_config = global_apps.get_app_config(label)
         except LookupError:
             continue
-        create_permissions(app_config, verbosity=0, apps=apps,
+        # An app whose migrations are not in this migration's past is missing from the
+        # historical registry; its permission rows only need the current model list.
+        registry = apps
+        try:
+            apps.get_app_config(label)
+        except LookupError:
+            registry = global_apps
+        create_permissions(app_config, verbosity=0, apps=registry,
                            using=schema_editor.connection.alias)
     Group = apps.get_model("auth", "Group")
     group, _ = Group.objects.get_or_create(name=GROUP_NAME)
