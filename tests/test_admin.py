@@ -689,3 +689,47 @@ def test_evidence_in_words_per_kind() -> None:
     assert words(kind="upgrade", pair_count=0, confidence=0.0, score=0.42) == (
         "same baskets · score 0.42")
     assert words(kind="complement") == "—"
+
+
+def test_apply_rules_writes_rule_upgrades_and_respects_curation(
+        merch_client: Client, ladder: dict[str, Any]) -> None:
+    from upcross.models import UpgradeRule
+
+    UpgradeRule.objects.create(name="Kettles", category=str(factories.category_value(
+        ladder["cat"])), min_price_increase=5, max_price_increase=60, sort="closest_price",
+        limit=2, priority=0)
+    UpgradeRule.objects.create(name="Everything else", min_price_increase=5,
+                               max_price_increase=60, limit=1, priority=5, is_active=False)
+    kettle = ladder["100.00"]
+    factories.relation(kettle, ladder["104.00"], kind="upgrade", status="blocked")
+    page = merch_client.get(reverse("admin:upcross_upgraderule_changelist"))
+    assert b"Apply rules now" in page.content
+    response = merch_client.post(reverse("admin:upcross_upgraderule_apply"), follow=True)
+    assert "Rules applied:" in response.content.decode()
+    rows = ProductRelation.objects.filter(source=kettle, origin="rule").order_by("position")
+    # 104 is out of the band (+4 %); 110 and 130 are the closest in the band.
+    assert [(str(r.target), r.position) for r in rows] == [("Kettle 110.00", 0),
+                                                           ("Kettle 130.00", 1)]
+    assert ProductRelation.objects.get(source=kettle, target=ladder["104.00"]).status == \
+        "blocked"
+    assert not ProductRelation.objects.filter(source=ladder["toaster"]).exists()  # out of scope
+    # What the preview shows is what applying writes.
+    rule = UpgradeRule.objects.get(name="Kettles")
+    assert previewed(preview(merch_client, kettle, url=reverse(
+        "admin:upcross_upgraderule_change", args=[rule.pk]), category=rule.category,
+        sort="closest_price", limit="2")) == ["Kettle 110.00", "Kettle 130.00"]
+    # Applying again replaces, never duplicates; a manual pair keeps its row.
+    ProductRelation.objects.filter(source=kettle, target=ladder["130.00"]).update(
+        origin="manual")
+    merch_client.post(reverse("admin:upcross_upgraderule_apply"))
+    assert set(ProductRelation.objects.filter(source=kettle, kind="upgrade").values_list(
+        "target__pk", "origin")) == {(ladder["110.00"].pk, "rule"),
+                                     (ladder["130.00"].pk, "manual"),
+                                     (ladder["104.00"].pk, "manual")}
+
+
+def test_apply_rules_needs_post_and_permission(client: Client) -> None:
+    client.force_login(make_staff())
+    assert client.post(reverse("admin:upcross_upgraderule_apply")).status_code == 403
+    client.force_login(make_merchandiser())
+    assert client.get(reverse("admin:upcross_upgraderule_apply")).status_code == 405

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import re
 import secrets
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+UPLOAD_MAX_AGE = 24 * 60 * 60
 PREVIEW_ROWS = 20
 PREVIEW_ERRORS = 200
 TOKEN_RE = re.compile(r"^[0-9a-f]{32}$")
@@ -56,10 +59,24 @@ class ConfirmForm(forms.Form):
     skip_invalid = forms.BooleanField(label=_("Skip bad rows"), required=False)
 
 
-def _upload_path(request: HttpRequest, token: str) -> Path:
+def _upload_folder() -> Path:
     folder = Path(tempfile.gettempdir()) / "upcross-import"
     folder.mkdir(mode=0o700, exist_ok=True)
-    return folder / f"{request.user.pk}-{token}.csv"
+    return folder
+
+
+def _upload_path(request: HttpRequest, token: str) -> Path:
+    """Where a previewed file waits for its confirmation: per user, by random token."""
+    return _upload_folder() / f"{request.user.pk}-{token}.csv"
+
+
+def _forget_old_uploads() -> None:
+    """Previews nobody confirmed: gone after a day."""
+    limit = time.time() - UPLOAD_MAX_AGE
+    for path in _upload_folder().glob("*.csv"):
+        with contextlib.suppress(OSError):
+            if path.stat().st_mtime < limit:
+                path.unlink()
 
 
 def import_view(model_admin: ModelAdmin, request: HttpRequest) -> HttpResponse:
@@ -114,6 +131,7 @@ def import_view(model_admin: ModelAdmin, request: HttpRequest) -> HttpResponse:
                 except CsvFormatError as exc:
                     form.add_error("file", str(exc))
                 else:
+                    _forget_old_uploads()
                     token = secrets.token_hex(16)
                     _upload_path(request, token).write_bytes(data)
                     return _preview(request, context, plan, token,

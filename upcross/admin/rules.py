@@ -5,17 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import flatten_fieldsets, unquote
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from upcross.adapters import get_adapter
-from upcross.admin.utils import require
+from upcross.admin.utils import has_upcross_perm, require
 from upcross.csv_io import resolve_products
 from upcross.models import UpgradeRule, UpgradeRuleSort
-from upcross.rules import evaluate_rule
+from upcross.rules import apply_rules, evaluate_rule
 
 PREVIEW_BUTTON = "_preview"
 
@@ -79,6 +81,7 @@ class UpgradeRuleForm(forms.ModelForm):
 class UpgradeRuleAdmin(admin.ModelAdmin):
     form = UpgradeRuleForm
     change_form_template = "upcross/admin/rules/change_form.html"
+    change_list_template = "upcross/admin/rules/change_list.html"
     list_display = ("name", "is_active", "scope", "min_price_increase", "max_price_increase",
                     "sort", "limit", "priority")
     list_editable = ("is_active", "priority")
@@ -97,6 +100,38 @@ class UpgradeRuleAdmin(admin.ModelAdmin):
         if not obj.category:
             return str(_("All categories"))
         return get_adapter().category_labels([obj.category])[obj.category]
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path("apply/", self.admin_site.admin_view(require_POST(self.apply_view)),
+                 name="upcross_upgraderule_apply"),
+            *super().get_urls(),
+        ]
+
+    def can_apply(self, request: HttpRequest) -> bool:
+        return (self.has_change_permission(request)
+                and has_upcross_perm(request, "change_productrelation"))
+
+    def apply_view(self, request: HttpRequest) -> HttpResponse:
+        """Write every active rule's upgrades now (they also show in the relations list)."""
+        require(self.can_apply(request))
+        result = apply_rules()
+        messages.success(request, _(
+            "Rules applied: %(created)s upgrade suggestion(s) for %(sources)s product(s); "
+            "%(removed)s previous rule suggestion(s) replaced.") % {
+            "created": result.created, "sources": result.sources, "removed": result.removed})
+        return HttpResponseRedirect(reverse("admin:upcross_upgraderule_changelist"))
+
+    def changelist_view(self, request: HttpRequest,
+                        extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        extra_context = {
+            **(extra_context or {}),
+            "apply_url": reverse("admin:upcross_upgraderule_apply")
+            if self.can_apply(request) else None,
+            "rule_relations_url": reverse("admin:upcross_productrelation_changelist")
+            + "?origin=rule",
+        }
+        return super().changelist_view(request, extra_context)
 
     def changeform_view(self, request: HttpRequest, object_id: str | None = None,
                         form_url: str = "", extra_context: dict[str, Any] | None = None
