@@ -217,3 +217,68 @@ def test_junk_limit_in_a_template_falls_back_to_the_default(phone: Any) -> None:
 def test_recommendation_price_is_the_product_facts_price(phone: Any) -> None:
     html = render("{% get_upcross_upgrades product as ups %}{{ ups.0.price }}", product=phone)
     assert Decimal(html) == Decimal("380.00")
+
+
+# --- cached fragments ---------------------------------------------------------------
+
+
+def test_cached_fragment_carries_each_requests_own_csrf_token(phone: Any) -> None:
+    first, second = make_request(), make_request()
+    html_1 = render("{% upcross_complements product %}", request=first, product=phone)
+    html_2 = render("{% upcross_complements product %}", request=second, product=phone)
+    token_1 = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html_1)
+    token_2 = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html_2)
+    assert len(token_1) == len(token_2) == 2
+    assert set(token_1).isdisjoint(token_2)
+    assert "placeholder" not in html_1 + html_2
+    from django.middleware.csrf import _does_token_match, _unmask_cipher_token
+
+    secret = first.META["CSRF_COOKIE"]
+    assert all(_does_token_match(t, secret) for t in token_1)
+    assert _unmask_cipher_token(token_2[0]) == second.META["CSRF_COOKIE"]
+
+
+def test_renaming_a_suggested_product_updates_other_pages(phone: Any) -> None:
+    assert "Leather case" in render("{% upcross_complements product %}", product=phone)
+    case = f.product_model().objects.get(**{f.name_field(): "Leather case"})
+    setattr(case, f.name_field(), "Suede case")
+    case.save()
+    html = render("{% upcross_complements product %}", product=phone)
+    assert "Suede case" in html and "Leather case" not in html
+
+
+def test_fragments_are_per_customer(phone: Any) -> None:
+    buyer = f.customer()
+    case = f.product_model().objects.get(**{f.name_field(): "Leather case"})
+    f.order([case], buyer=buyer)
+    assert "Leather case" in render("{% upcross_complements product %}", product=phone)
+    mine = render("{% upcross_complements product %}", request=make_request(buyer),
+                  product=phone)
+    assert "Leather case" not in mine and "Charger" in mine
+
+
+def test_fragment_expires_when_a_window_opens(phone: Any) -> None:
+    import time
+
+    from django.utils import timezone
+
+    opens = timezone.now() + timezone.timedelta(seconds=1.5)
+    f.relation(phone, f.product("Flash sale", 5), position=0, starts_at=opens)
+    assert "Flash sale" not in render("{% upcross_complements product %}", product=phone)
+    time.sleep(max(0.0, (opens - timezone.now()).total_seconds()) + 0.1)
+    assert "Flash sale" in render("{% upcross_complements product %}", product=phone)
+
+
+def test_fragment_cache_can_be_switched_off(phone: Any, settings: Settings) -> None:
+    cached = render("{% upcross_complements product %}", product=phone)
+    settings.UPCROSS = {**settings.UPCROSS, "CACHE_FRAGMENTS": False}
+    plain = render("{% upcross_complements product %}", product=phone)
+    strip = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
+    assert strip.sub("", cached) == strip.sub("", plain)
+
+
+def test_fragments_are_per_language(phone: Any) -> None:
+    with override("en"):
+        assert "Add this too" in render("{% upcross_complements product %}", product=phone)
+    with override("pl"):
+        assert "Dodaj też" in render("{% upcross_complements product %}", product=phone)

@@ -7,6 +7,8 @@ generation tokens make invalidation cheap:
   product cards). Bumping it (a relation changed, a recompute finished) makes every
   stamped value stale at once, without scanning or deleting keys.
 - ``upcross:bgen`` stamps each customer's "already bought" set; an order change bumps it.
+- ``upcross:hgen`` stamps rendered widget HTML (fragments); a product change bumps it,
+  because a name, picture or price shown in some other product's widget may have changed.
 
 A stamp lives *inside* each value, so one ``get_many`` fetches the tokens and the
 values together. A token is a random string, not a counter: a token that was evicted
@@ -18,6 +20,7 @@ logs them: the read path then falls back to the database, never to an error page
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
 from collections.abc import Iterable, Mapping
@@ -32,6 +35,8 @@ logger = logging.getLogger("upcross.cache")
 PREFIX = "upcross:"
 GENERATION_KEY = f"{PREFIX}gen"
 BOUGHT_GENERATION_KEY = f"{PREFIX}bgen"
+HTML_GENERATION_KEY = f"{PREFIX}hgen"
+TOKEN_KEYS = (GENERATION_KEY, BOUGHT_GENERATION_KEY, HTML_GENERATION_KEY)
 
 
 def entry_key(pk: Any) -> str:
@@ -46,6 +51,12 @@ def card_key(pk: Any) -> str:
 
 def bought_key(customer_pk: Any) -> str:
     return f"{PREFIX}b:{customer_pk}"
+
+
+def fragment_key(*parts: Any) -> str:
+    """A rendered widget, by everything its HTML depends on (hashed: keys stay short)."""
+    digest = hashlib.sha1(repr(parts).encode(), usedforsecurity=False).hexdigest()
+    return f"{PREFIX}f:{digest}"
 
 
 def _backend() -> BaseCache:
@@ -92,6 +103,12 @@ def delete_many(keys: Iterable[str]) -> None:
         _warn("delete", exc)
 
 
+def html_token(found: Mapping[str, Any]) -> str:
+    """The current fragment token from a ``get_many`` result (created when missing)."""
+    token = found.get(HTML_GENERATION_KEY)
+    return token if token is not None else _create_token(HTML_GENERATION_KEY)
+
+
 def tokens(found: Mapping[str, Any]) -> tuple[str, str]:
     """The current (relations, bought) tokens from a ``get_many`` result.
 
@@ -120,8 +137,8 @@ def _create_token(key: str) -> str:
 
 
 def bump(*keys: str) -> None:
-    """Make everything stamped with these tokens stale (default: both)."""
-    values = {key: new_token() for key in (keys or (GENERATION_KEY, BOUGHT_GENERATION_KEY))}
+    """Make everything stamped with these tokens stale (default: all)."""
+    values = {key: new_token() for key in (keys or TOKEN_KEYS)}
     try:
         _backend().set_many(values, timeout=None)
     except Exception as exc:
@@ -129,7 +146,8 @@ def bump(*keys: str) -> None:
 
 
 def invalidate_relations() -> None:
-    """A relation, a rule or a recompute changed: every entry and card is stale."""
+    """A relation, a rule or a recompute changed: every entry, card and fragment is stale
+    (fragments are stamped with this token too)."""
     bump(GENERATION_KEY)
 
 
@@ -139,9 +157,11 @@ def invalidate_bought() -> None:
 
 
 def invalidate_products(pks: Iterable[Any]) -> None:
-    """Products changed (price, availability, name): drop their entries and cards."""
+    """Products changed (price, availability, name): drop their entries and cards, and
+    every rendered fragment (it may show one of them)."""
     pk_list = list(pks)
     delete_many([entry_key(pk) for pk in pk_list] + [card_key(pk) for pk in pk_list])
+    bump(HTML_GENERATION_KEY)
 
 
 def clear() -> None:

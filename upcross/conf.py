@@ -64,6 +64,9 @@ DEFAULTS: dict[str, Any] = {
     # Read-side cache (Django cache framework).
     "CACHE_ALIAS": "default",
     "CACHE_TIMEOUT": 60 * 15,
+    # Cache the widgets' rendered HTML too (the CSRF token is put in per request).
+    # ``None``: on unless ``DEBUG`` (so template edits show at once while developing).
+    "CACHE_FRAGMENTS": None,
     # Mining.
     "MIN_PAIR_COUNT": 5,
     "MIN_CONFIDENCE": 0.01,
@@ -218,6 +221,11 @@ class UpcrossSettings:
     @property
     def CACHE_TIMEOUT(self) -> int:
         return int(self.get("CACHE_TIMEOUT"))
+
+    @property
+    def CACHE_FRAGMENTS(self) -> bool:
+        value = self.get("CACHE_FRAGMENTS")
+        return not settings.DEBUG if value is None else bool(value)
 
     @property
     def MIN_PAIR_COUNT(self) -> int:

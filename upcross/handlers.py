@@ -3,7 +3,8 @@
 - a ``ProductRelation`` saved or deleted, or ``relations_recomputed`` sent: every
   cached entry and card is stale (one token bump, see :mod:`upcross.cache`);
 - a product of ``UPCROSS_PRODUCT_MODEL`` saved or deleted: its own entry and card go;
-- an order line or its order saved or deleted: customers' "already bought" sets go.
+- an order line or its order saved or deleted: customers' "already bought" sets go;
+- ``override_settings`` of ``UPCROSS`` (tests): everything goes.
 
 Fixture loading (``raw`` saves) is skipped. Invalidation runs at once *and* again on
 commit: a reader that rebuilt from the old rows inside the transaction window is
@@ -18,6 +19,7 @@ from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
+from django.core.signals import setting_changed
 from django.db import models, transaction
 from django.db.models.signals import post_delete, post_save
 
@@ -59,6 +61,12 @@ def order_changed(sender: Any, instance: Any = None, raw: bool = False, **kwargs
     _now_and_on_commit(cache.invalidate_bought)
 
 
+def settings_changed(*, setting: str, **kwargs: Any) -> None:
+    """``override_settings(UPCROSS=...)`` (tests): what is cached may no longer hold."""
+    if setting in ("UPCROSS", "UPCROSS_PRODUCT_MODEL", "LANGUAGES", "ROOT_URLCONF"):
+        cache.clear()
+
+
 def _order_models() -> list[type[models.Model]]:
     """The order-line model and the model its ``order`` path points at (if resolvable)."""
     label = upcross_settings.ORDER_LINE_MODEL
@@ -95,6 +103,7 @@ def connect() -> None:
                         dispatch_uid="upcross.relation_deleted")
     relations_recomputed.connect(relations_were_recomputed,
                                  dispatch_uid="upcross.relations_recomputed")
+    setting_changed.connect(settings_changed, dispatch_uid="upcross.settings_changed")
     try:
         product_model = apps.get_model(upcross_settings.PRODUCT_MODEL)
     except (LookupError, ValueError):

@@ -105,6 +105,12 @@ class Entry:
                          if c.live(now) and (kind, c.target) not in self.blocked]
         return sorted(chosen, key=Candidate.rank)
 
+    def next_change(self, kind: str, now: datetime) -> datetime | None:
+        """When a window of this kind's candidates next opens or closes (after ``now``)."""
+        moments = [moment for c in (*self.own.get(kind, ()), *self.inherited.get(kind, ()))
+                   for moment in (c.starts_at, c.ends_at) if moment is not None and moment > now]
+        return min(moments, default=None)
+
 
 @dataclass(frozen=True)
 class Card:
@@ -172,34 +178,54 @@ class Recommendation:
         return get_adapter().swap_cart_line(self.source, self.product)
 
 
+class Recommendations(list[Recommendation]):
+    """The results: a plain list, plus when they may change by the clock alone.
+
+    ``expires_at`` is the next moment a relation's active window opens or closes
+    (``None``: no window pending); caches of rendered widgets expire then.
+    """
+
+    expires_at: datetime | None = None
+
+    @classmethod
+    def of(cls, items: Iterable[Recommendation], expires_at: datetime | None) -> Recommendations:
+        results = cls(items)
+        results.expires_at = expires_at
+        return results
+
+
+def _earliest(moments: Iterable[datetime | None]) -> datetime | None:
+    return min((moment for moment in moments if moment is not None), default=None)
+
+
 # --- public API ------------------------------------------------------------------------
 
 
 def complements(product: Any, limit: int | None = None,
-                customer: Any = None) -> list[Recommendation]:
+                customer: Any = None) -> Recommendations:
     """"Add this too" for a product page, best first."""
     if product is None or not upcross_settings.COMPLEMENTS_ENABLED:
-        return []
+        return Recommendations()
     return _for_product(product, COMPLEMENT, _limit(limit), customer)
 
 
 def upgrades(product: Any, limit: int | None = None,
-             customer: Any = None) -> list[Recommendation]:
+             customer: Any = None) -> Recommendations:
     """"Upgrade to" for a product page, best first, with the price difference."""
     if product is None or not upcross_settings.UPGRADES_ENABLED:
-        return []
+        return Recommendations()
     return _for_product(product, UPGRADE, _limit(limit), customer)
 
 
 def cart_complements(items: Iterable[Any], limit: int | None = None,
-                     customer: Any = None) -> list[Recommendation]:
+                     customer: Any = None) -> Recommendations:
     """Complements of the whole cart: a product suggested by more lines ranks higher."""
     if not upcross_settings.COMPLEMENTS_ENABLED:
-        return []
+        return Recommendations()
     lines = _cart_products(items)
     limit = _limit(limit)
     if not lines or limit == 0:
-        return []
+        return Recommendations()
     now = timezone.now()
     snapshot = _Snapshot.load(lines, customer)
     in_cart = set(lines) | {e.parent for e in snapshot.entries.values() if e.parent is not None}
@@ -225,7 +251,8 @@ def cart_complements(items: Iterable[Any], limit: int | None = None,
     def accept(target: Any, card: Card) -> bool:
         return not (cart_substitutes and {str(c) for c in card.categories} & cart_substitutes)
 
-    results = []
+    results = Recommendations.of((), _earliest(
+        e.next_change(COMPLEMENT, now) for e in snapshot.entries.values()))
     for target, card in snapshot.pick(ranked, limit, accept):
         candidate, count = best[target], len(supporters[target])
         reason = (ngettext("Goes with %(count)d item in your cart",
@@ -240,16 +267,17 @@ def cart_complements(items: Iterable[Any], limit: int | None = None,
     return results
 
 
-def cart_upgrades(items: Iterable[Any], customer: Any = None) -> list[Recommendation]:
+def cart_upgrades(items: Iterable[Any], customer: Any = None) -> Recommendations:
     """At most one upgrade per cart line, in cart order; ``source`` is the line's product."""
     if not upcross_settings.UPGRADES_ENABLED:
-        return []
+        return Recommendations()
     lines = _cart_products(items)
     if not lines:
-        return []
+        return Recommendations()
     now = timezone.now()
     snapshot = _Snapshot.load(lines, customer)
-    results = []
+    results = Recommendations.of((), _earliest(
+        e.next_change(UPGRADE, now) for e in snapshot.entries.values()))
     for pk, product in lines.items():
         entry = snapshot.entries[pk]
         candidates = {c.target: c for c in entry.candidates(UPGRADE, now)}
@@ -264,18 +292,19 @@ def cart_upgrades(items: Iterable[Any], customer: Any = None) -> list[Recommenda
 
 
 def _for_product(product: Any, kind: str, limit: int,
-                 customer: Any) -> list[Recommendation]:
+                 customer: Any) -> Recommendations:
     if limit == 0:
-        return []
+        return Recommendations()
     pk = getattr(product, "pk", product)
     instance = product if isinstance(product, models.Model) else None
     snapshot = _Snapshot.load({pk: instance}, customer)
     entry = snapshot.entries[pk]
-    candidates = {c.target: c for c in entry.candidates(kind, timezone.now())}
+    now = timezone.now()
+    candidates = {c.target: c for c in entry.candidates(kind, now)}
     excluded = {pk, entry.parent}
     ranked = [target for target in candidates if target not in excluded]
     accept = _pricier_than(entry, candidates) if kind == UPGRADE else None
-    results = []
+    results = Recommendations.of((), entry.next_change(kind, now))
     for target, card in snapshot.pick(ranked, limit, accept):
         candidate = candidates[target]
         if kind == UPGRADE:
@@ -397,7 +426,7 @@ class _Snapshot:
         picked: list[tuple[Any, Card]] = []
         start = 0
         while len(picked) < limit and start < len(ranked):
-            batch = ranked[start:start + max(limit * 2, limit + 4)]
+            batch = ranked[start:start + limit + 2]
             start += len(batch)
             self._fetch_cards(batch)
             for target in batch:

@@ -22,12 +22,17 @@ bought are left out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django import template
+from django.urls import get_script_prefix
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
-from upcross import recommend
+from upcross import cache, recommend
+from upcross.conf import upcross_settings
 from upcross.recommend import Recommendation
 
 register = template.Library()
@@ -50,6 +55,13 @@ def widget_disabled(request: Any, widget: str) -> bool:
         return bool(flag)
 
 
+def _enabled(widget: str) -> bool:
+    """The ``COMPLEMENTS_ENABLED`` / ``UPGRADES_ENABLED`` settings."""
+    if widget in ("complements", "cart_complements"):
+        return upcross_settings.COMPLEMENTS_ENABLED
+    return upcross_settings.UPGRADES_ENABLED
+
+
 def _customer(request: Any) -> Any:
     user = getattr(request, "user", None)
     return user if user is not None and getattr(user, "is_authenticated", False) else None
@@ -66,7 +78,7 @@ def _limit(limit: Any) -> int | None:
     return value if value >= 0 else None
 
 
-def _memo(request: Any, key: tuple[Any, ...], compute: Any) -> list[Recommendation]:
+def _memo(request: Any, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
     """One computation per request and cart: the per-line tag may run once per line."""
     if request is None:
         return compute()
@@ -136,31 +148,143 @@ def get_upcross_cart_upgrades(context: template.Context, cart_items: Any,
 
 
 # --- widget tags (upcross's markup, overridable templates) -------------------------
+#
+# A widget's HTML is cached too (``CACHE_FRAGMENTS``): by widget, product or cart,
+# limit, language, script prefix and customer, stamped with the cache tokens and
+# expiring when a relation's window opens or closes. The CSRF token differs per
+# visitor: fragments hold a placeholder that is swapped for the request's token.
+
+CSRF_PLACEHOLDER = "upcross-csrf-placeholder"
 
 
-@register.inclusion_tag("upcross/widgets/complements.html", takes_context=True)
-def upcross_complements(context: template.Context, product: Any,
-                        limit: Any = None) -> dict[str, Any]:
-    return {"items": get_upcross_complements(context, product, limit), "product": product,
-            "widget": "complements", "request": context.get("request")}
+def _render(context: template.Context, template_name: str, values: dict[str, Any],
+            csrf_token: Any) -> str:
+    engine = context.template.engine if context.template is not None else None
+    if engine is None:
+        from django.template import engines
+
+        engine = engines["django"].engine  # type: ignore[attr-defined]
+    new_context = context.new(values)
+    if csrf_token is not None:
+        new_context["csrf_token"] = csrf_token
+    return engine.get_template(template_name).render(new_context)
 
 
-@register.inclusion_tag("upcross/widgets/upgrades.html", takes_context=True)
-def upcross_upgrades(context: template.Context, product: Any,
-                     limit: Any = None) -> dict[str, Any]:
-    return {"items": get_upcross_upgrades(context, product, limit), "product": product,
-            "widget": "upgrades", "request": context.get("request")}
+def _stamp(found: dict[str, Any], customer_pk: Any) -> tuple[Any, ...]:
+    generation, bought_generation = cache.tokens(found)
+    return (generation, bought_generation if customer_pk is not None else None,
+            cache.html_token(found))
 
 
-@register.inclusion_tag("upcross/widgets/cart_complements.html", takes_context=True)
+def _valid(stored: Any, stamp: tuple[Any, ...]) -> bool:
+    return (isinstance(stored, tuple) and len(stored) == 3 and stored[0] == stamp
+            and (stored[1] is None or time.time() < stored[1]))
+
+
+def _store(key: str, stamp: tuple[Any, ...], results: Any, html: str) -> None:
+    expires_at = getattr(results, "expires_at", None)
+    timeout = upcross_settings.CACHE_TIMEOUT
+    expires = None
+    if expires_at is not None:
+        expires = expires_at.timestamp()
+        timeout = max(1, min(timeout, int(expires - time.time()) + 1))
+    cache.set_many({key: (stamp, expires, html)}, timeout=timeout)
+
+
+def _widget(context: template.Context, widget: str, template_name: str, subject: Any,
+            limit: Any, compute: Callable[[], list[Recommendation]],
+            values: Callable[[list[Recommendation]], dict[str, Any]],
+            prefetched: dict[str, Any] | None = None, fragment: str | None = None) -> str:
+    request = context.get("request")
+    if widget_disabled(request, widget) or not _enabled(widget):
+        return ""
+    csrf = context.get("csrf_token")
+    token = None if csrf is None else str(csrf)
+    if not upcross_settings.CACHE_FRAGMENTS or not token or token == "NOTPROVIDED":
+        return _render(context, template_name, values(compute()), csrf)
+    customer_pk = getattr(_customer(request), "pk", None)
+    key = _fragment_key(fragment or widget, subject, limit, customer_pk)
+    found = prefetched if prefetched is not None else cache.get_many([*cache.TOKEN_KEYS, key])
+    stamp = _stamp(found, customer_pk)
+    stored = found.get(key)
+    if _valid(stored, stamp):
+        html = stored[2]
+    else:
+        results = compute()
+        html = _render(context, template_name, values(results), CSRF_PLACEHOLDER)
+        _store(key, stamp, results, html)
+    return mark_safe(html.replace(CSRF_PLACEHOLDER, token))  # rendered and escaped above
+
+
+def _fragment_key(widget: str, subject: Any, limit: Any, customer_pk: Any) -> str:
+    return cache.fragment_key(widget, subject, _limit(limit), get_language(),
+                              get_script_prefix(), customer_pk)
+
+
+def _pk(product: Any) -> Any:
+    return getattr(product, "pk", product)
+
+
+@register.simple_tag(takes_context=True)
+def upcross_complements(context: template.Context, product: Any, limit: Any = None) -> str:
+    return _widget(
+        context, "complements", "upcross/widgets/complements.html", _pk(product), limit,
+        lambda: get_upcross_complements(context, product, limit),
+        lambda items: {"items": items, "product": product, "widget": "complements",
+                       "request": context.get("request")})
+
+
+@register.simple_tag(takes_context=True)
+def upcross_upgrades(context: template.Context, product: Any, limit: Any = None) -> str:
+    return _widget(
+        context, "upgrades", "upcross/widgets/upgrades.html", _pk(product), limit,
+        lambda: get_upcross_upgrades(context, product, limit),
+        lambda items: {"items": items, "product": product, "widget": "upgrades",
+                       "request": context.get("request")})
+
+
+@register.simple_tag(takes_context=True)
 def upcross_cart_complements(context: template.Context, cart_items: Any,
-                             limit: Any = None) -> dict[str, Any]:
-    return {"items": get_upcross_cart_complements(context, cart_items, limit),
-            "widget": "cart_complements", "request": context.get("request")}
+                             limit: Any = None) -> str:
+    items = list(cart_items or ())
+    return _widget(
+        context, "cart_complements", "upcross/widgets/cart_complements.html",
+        _cart_key(items), limit,
+        lambda: get_upcross_cart_complements(context, items, limit),
+        lambda results: {"items": results, "widget": "cart_complements",
+                         "request": context.get("request")})
 
 
-@register.inclusion_tag("upcross/widgets/cart_upgrades.html", takes_context=True)
-def upcross_cart_upgrades(context: template.Context, cart_items: Any,
-                          line: Any = None) -> dict[str, Any]:
-    return {"items": get_upcross_cart_upgrades(context, cart_items, line), "line": line,
-            "widget": "cart_upgrades", "request": context.get("request")}
+@register.simple_tag(takes_context=True)
+def upcross_cart_upgrades(context: template.Context, cart_items: Any, line: Any = None) -> str:
+    """All lines' upgrades, or (``line=``) one line's offer, rendered inside that line.
+
+    Per-line use renders once per line: the fragments of every line of the cart are
+    fetched in one cache round trip on the first line, the offers computed once.
+    """
+    items = list(cart_items or ())
+    cart = _cart_key(items)
+    values = {"widget": "cart_upgrades", "line": line, "request": context.get("request")}
+    if line is None:
+        return _widget(
+            context, "cart_upgrades", "upcross/widgets/cart_upgrades.html", cart, None,
+            lambda: get_upcross_cart_upgrades(context, items),
+            lambda results: {**values, "items": results})
+    line_pk = _pk(getattr(line, "product", line))
+    request = context.get("request")
+    customer_pk = getattr(_customer(request), "pk", None)
+
+    def prefetch() -> dict[str, Any]:
+        keys = [_fragment_key("cart_upgrade_line", (cart, pk), None, customer_pk) for pk in cart]
+        return cache.get_many([*cache.TOKEN_KEYS, *keys])
+
+    prefetched = None
+    if upcross_settings.CACHE_FRAGMENTS and not widget_disabled(request, "cart_upgrades"):
+        prefetched = _memo(request, ("line_fragments", cart, customer_pk, get_language()),
+                           prefetch)
+    return _widget(
+        context, "cart_upgrades", "upcross/widgets/cart_upgrades.html", (cart, line_pk), None,
+        lambda: get_upcross_cart_upgrades(context, items, line),
+        lambda results: {**values, "items": results},
+        prefetched=prefetched, fragment="cart_upgrade_line",
+    )

@@ -1,0 +1,160 @@
+"""What the shopper widgets cost: the demo's product and cart pages, with and without them.
+
+    .venv/bin/python bench/widgets.py [-n 500] [--lines 5] [--redis redis://127.0.0.1:6379/9]
+
+Builds a throwaway demo shop (SQLite in a temporary directory; Redis as the cache
+when ``--redis`` or ``REDIS_URL`` is given, else local memory), then renders each
+page ``n`` times through Django's test client in one run, alternating request by
+request: without the widgets (switched off per request with ``request.upcross_disabled``,
+so the tags return at once), with the widgets and a warm cache, and every fifth time
+with a cold cache (cleared just before). Prints
+milliseconds per page, the overhead ratio, and the warm overhead per widget.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def setup(redis_url: str | None) -> None:
+    sys.path.insert(0, str(REPO))
+    os.environ["DEMO_DATA_DIR"] = tempfile.mkdtemp(prefix="upcross-bench-")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "demo_shop.settings"
+    os.environ["DJANGO_DEBUG"] = "0"  # no query log: measure what production runs
+    os.environ.pop("DATABASE_URL", None)
+    if redis_url:
+        os.environ["REDIS_URL"] = redis_url
+    else:
+        os.environ.pop("REDIS_URL", None)
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, f"{__name__}.WidgetsOffMiddleware"]
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def build_catalog(lines: int) -> tuple[Any, list[Any]]:
+    """40 products, each with 8 mined complements and 2 upgrades; returns a phone and a cart."""
+    from demo_shop.catalog.models import Category, Product
+    from upcross.models import ProductRelation
+
+    category = Category.objects.create(name="Bench", slug="bench")
+    products = [
+        Product.objects.create(category=category, name=f"Product {i}", slug=f"product-{i}",
+                               sku=f"B{i}", price=Decimal(100_000 + 10_000 * i), stock=50)
+        for i in range(40)
+    ]
+    relations = []
+    for i, source in enumerate(products):
+        for j in range(1, 9):
+            relations.append(ProductRelation(
+                source=source, target=products[(i + j) % 40], kind="complement",
+                origin="mined", score=1 / j, pair_count=100 - j))
+        for j in (1, 2):
+            if i + j < 40:
+                relations.append(ProductRelation(source=source, target=products[i + j],
+                                                 kind="upgrade", origin="rule", score=1 / j))
+    ProductRelation.objects.bulk_create(relations)
+    return products[0], products[10:10 + lines]
+
+
+class WidgetsOffMiddleware:
+    """``request.upcross_disabled = True`` when the client sends ``X-Upcross-Off`` (the
+    documented per-request switch: the tags return at once, as for a holdout group)."""
+
+    def __init__(self, get_response: Callable[[Any], Any]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        if request.headers.get("X-Upcross-Off"):
+            request.upcross_disabled = True
+        return self.get_response(request)
+
+
+def ms(get: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    response = get()
+    elapsed = (time.perf_counter() - start) * 1000
+    if response.status_code != 200:
+        raise SystemExit(f"unexpected status {response.status_code}")
+    return elapsed
+
+
+def measure(without: Callable[[], Any], with_widgets: Callable[[], Any],
+            n: int) -> tuple[float, float, float]:
+    """Median ms per request: without widgets, warm, cold (cache cleared before each).
+
+    Requests alternate between the modes, so load from other processes on a busy
+    machine hits every mode alike.
+    """
+    from upcross import cache as upcross_cache
+
+    samples: dict[str, list[float]] = {"without": [], "warm": [], "cold": []}
+    for i in range(n):
+        samples["without"].append(ms(without))
+        samples["warm"].append(ms(with_widgets))
+        if i % 5 == 0:
+            upcross_cache.clear()
+            samples["cold"].append(ms(with_widgets))
+    return (statistics.median(samples["without"]), statistics.median(samples["warm"]),
+            statistics.median(samples["cold"]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=300, help="renders per page and mode")
+    parser.add_argument("--lines", type=int, default=5, help="cart lines")
+    parser.add_argument("--redis", default=os.environ.get("REDIS_URL"),
+                        help="Redis URL for the cache (default: local memory)")
+    args = parser.parse_args()
+    setup(args.redis)
+
+    from django.conf import settings
+    from django.test import Client
+
+    phone, cart_products = build_catalog(args.lines)
+    client = Client()
+    for product in cart_products:
+        client.post("/cart/add/", {"product_id": product.pk})
+    product_url = phone.get_absolute_url()
+
+    off = Client(headers={"X-Upcross-Off": "1"})
+    off.cookies = client.cookies  # the same session: the same cart
+    pages = {
+        "product page": (product_url, 2),
+        f"cart page ({args.lines} lines)": ("/cart/", 2),
+    }
+    print(f"cache: {settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]}, "
+          f"database: SQLite, n={args.n}, medians")
+    print(f"{'page':<24}{'without':>10}{'warm':>10}{'cold':>10}{'ratio':>8}"
+          f"{'per widget':>13}")
+    for name, (url, widgets) in pages.items():
+        for _ in range(20):  # warm-up: imports, template compilation, connections
+            client.get(url)
+            off.get(url)
+        without, warm, cold = measure(lambda u=url: off.get(u), lambda u=url: client.get(u),
+                                      args.n)
+        per_widget = (warm - without) / widgets
+        print(f"{name:<24}{without:>8.2f}ms{warm:>8.2f}ms{cold:>8.2f}ms"
+              f"{warm / without:>7.2f}x{per_widget:>10.3f}ms")
+    print("warm = widgets on, cache warm; cold = cache cleared before every request; "
+          "per widget = (warm - without) / widgets on the page (aim: < 1 ms)")
+
+
+if __name__ == "__main__":
+    main()
