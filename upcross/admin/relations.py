@@ -148,14 +148,16 @@ class ProductRelationAdmin(ProductAutocompleteMixin, admin.ModelAdmin):
         main = ["source", "target", "kind", "status", "position"]
         if obj is None:
             main.append("add_reverse")
-        return [
+        fieldsets: list[Any] = [
             (None, {"fields": main}),
             (_("Active window"), {"fields": ["starts_at", "ends_at"],
                                   "classes": ["collapse"]}),
-            (_("Evidence (mined from orders, read-only)"),
-             {"fields": ["origin", *EVIDENCE_FIELDS, "reviewed_at", "created_at",
-                         "updated_at"]}),
         ]
+        if obj is not None:  # a new row is manual: it has no evidence yet
+            fieldsets.append((_("Evidence (mined from orders, read-only)"),
+                              {"fields": ["origin", *EVIDENCE_FIELDS, "reviewed_at",
+                                          "created_at", "updated_at"]}))
+        return fieldsets
 
     @admin.display(description=_("evidence"))
     def evidence(self, obj: ProductRelation) -> str:
