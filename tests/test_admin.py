@@ -733,3 +733,30 @@ def test_apply_rules_needs_post_and_permission(client: Client) -> None:
     assert client.post(reverse("admin:upcross_upgraderule_apply")).status_code == 403
     client.force_login(make_merchandiser())
     assert client.get(reverse("admin:upcross_upgraderule_apply")).status_code == 405
+
+
+def test_review_lists_only_what_a_recompute_added_since(merch_client: Client) -> None:
+    """Reviewed marks survive recomputes (mined rows are updated in place); a pair that
+    is mined for the first time shows up as new; a blocked pair never comes back."""
+    from upcross import services
+
+    a, b, c, d = (factories.product(name) for name in ("A", "B", "C", "D"))
+    for _ in range(6):
+        factories.order([a, b])
+        factories.order([a, d])
+    services.recompute("complements")
+    ab = ProductRelation.objects.get(source=a, target=b, kind="complement")
+    ad = ProductRelation.objects.get(source=a, target=d, kind="complement")
+    assert {ab.pk, ad.pk} <= listed(changelist(merch_client, review="new"))
+    act(merch_client, "mark_reviewed", *ProductRelation.objects.all())
+    act(merch_client, "block", ad)
+    for _ in range(6):
+        factories.order([a, c])
+    services.recompute("complements")
+    ab.refresh_from_db()
+    assert ab.origin == "mined" and ab.reviewed_at is not None
+    new = listed(changelist(merch_client, review="new"))
+    assert new == set(ProductRelation.objects.filter(
+        origin="mined", reviewed_at__isnull=True).values_list("pk", flat=True))
+    assert ProductRelation.objects.get(source=a, target=c).pk in new and ab.pk not in new
+    assert ProductRelation.objects.get(source=a, target=d).status == "blocked"
