@@ -297,3 +297,59 @@ def test_products_given_by_pk_and_iterables_of_products() -> None:
     assert recommend.cart_complements([]) == []
     assert recommend.cart_upgrades(None) == []  # type: ignore[arg-type]
     assert recommend.complements(None) == []
+
+
+def test_product_page_leaves_out_what_is_in_the_cart() -> None:
+    phone, case, cable = f.product("Phone", 300), f.product("Case", 10), f.product("Cable", 5)
+    f.relation(phone, case, position=0)
+    f.relation(phone, cable, position=1)
+    assert names(recommend.complements(phone, exclude=[f.Line(case)])) == ["Cable"]
+    assert names(recommend.complements(phone, exclude=[str(cable.pk)])) == ["Case"]
+
+
+@pytest.mark.shop("altshop")
+def test_a_variant_without_relations_inherits_its_parents() -> None:
+    phone = f.product("Phone", None)
+    black = f.product("Phone black", 300, parent=phone)
+    white = f.product("Phone white", 310, parent=phone)
+    case, glass = f.product("Case", 10), f.product("Glass", 5)
+    f.relation(phone, case, position=0)
+    f.relation(phone, glass, position=1)
+    f.relation(phone, black, position=2)  # the parent suggests a variant: not to itself
+    f.relation(phone, f.product("Phone Pro", 500), kind="upgrade")
+    f.relation(white, f.product("White strap", 12))  # white has relations of its own
+
+    assert names(recommend.complements(black)) == ["Case", "Glass"]
+    assert names(recommend.upgrades(black)) == ["Phone Pro"]
+    assert recommend.upgrades(black)[0].price_difference == Decimal("200")
+    assert names(recommend.complements(white)) == ["White strap"]
+    assert names(recommend.cart_complements([black])) == ["Case", "Glass"]
+
+
+@pytest.mark.shop("altshop")
+def test_a_variant_blocks_one_inherited_suggestion() -> None:
+    phone = f.product("Phone", None)
+    black = f.product("Phone black", 300, parent=phone)
+    case, glass = f.product("Case", 10), f.product("Glass", 5)
+    f.relation(phone, case, position=0)
+    f.relation(phone, glass, position=1)
+    f.relation(black, case, status="blocked")
+    assert names(recommend.complements(black)) == ["Glass"]
+
+
+def parent_of(product: object) -> object:
+    """A ``PRODUCT_FIELDS["parent"]`` callable (costs the facts query first)."""
+    return getattr(product, "parent", None)
+
+
+@pytest.mark.shop("altshop")
+@pytest.mark.parametrize("parent", ["tests.test_recommend.parent_of", "parent__id"])
+def test_variant_parent_from_a_callable_or_a_longer_path(settings: Settings,
+                                                          parent: str) -> None:
+    settings.UPCROSS = {**settings.UPCROSS, "PRODUCT_FIELDS": {
+        **settings.UPCROSS["PRODUCT_FIELDS"], "parent": parent}}
+    phone = f.product("Phone", None)
+    black = f.product("Phone black", 300, parent=phone)
+    f.relation(phone, f.product("Case", 10))
+    assert names(recommend.complements(black)) == ["Case"]
+    assert names(recommend.cart_complements([f.Line(black)])) == ["Case"]

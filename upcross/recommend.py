@@ -201,20 +201,23 @@ def _earliest(moments: Iterable[datetime | None]) -> datetime | None:
 # --- public API ------------------------------------------------------------------------
 
 
-def complements(product: Any, limit: int | None = None,
-                customer: Any = None) -> Recommendations:
-    """"Add this too" for a product page, best first."""
+def complements(product: Any, limit: int | None = None, customer: Any = None,
+                exclude: Iterable[Any] = ()) -> Recommendations:
+    """"Add this too" for a product page, best first.
+
+    ``exclude``: products (or pks, or cart lines) to leave out, e.g. the cart's.
+    """
     if product is None or not upcross_settings.COMPLEMENTS_ENABLED:
         return Recommendations()
-    return _for_product(product, COMPLEMENT, _limit(limit), customer)
+    return _for_product(product, COMPLEMENT, _limit(limit), customer, exclude)
 
 
-def upgrades(product: Any, limit: int | None = None,
-             customer: Any = None) -> Recommendations:
+def upgrades(product: Any, limit: int | None = None, customer: Any = None,
+             exclude: Iterable[Any] = ()) -> Recommendations:
     """"Upgrade to" for a product page, best first, with the price difference."""
     if product is None or not upcross_settings.UPGRADES_ENABLED:
         return Recommendations()
-    return _for_product(product, UPGRADE, _limit(limit), customer)
+    return _for_product(product, UPGRADE, _limit(limit), customer, exclude)
 
 
 def cart_complements(items: Iterable[Any], limit: int | None = None,
@@ -291,8 +294,8 @@ def cart_upgrades(items: Iterable[Any], customer: Any = None) -> Recommendations
 # --- building results -----------------------------------------------------------------
 
 
-def _for_product(product: Any, kind: str, limit: int,
-                 customer: Any) -> Recommendations:
+def _for_product(product: Any, kind: str, limit: int, customer: Any,
+                 exclude: Iterable[Any] = ()) -> Recommendations:
     if limit == 0:
         return Recommendations()
     pk = getattr(product, "pk", product)
@@ -301,8 +304,9 @@ def _for_product(product: Any, kind: str, limit: int,
     entry = snapshot.entries[pk]
     now = timezone.now()
     candidates = {c.target: c for c in entry.candidates(kind, now)}
-    excluded = {pk, entry.parent}
-    ranked = [target for target in candidates if target not in excluded]
+    # Compared as text: a cart may hold pks as strings (session keys).
+    excluded = {str(x) for x in (pk, entry.parent, *product_pks(exclude)) if x is not None}
+    ranked = [target for target in candidates if str(target) not in excluded]
     accept = _pricier_than(entry, candidates) if kind == UPGRADE else None
     results = Recommendations.of((), entry.next_change(kind, now))
     for target, card in snapshot.pick(ranked, limit, accept):
@@ -356,6 +360,17 @@ def _limit(limit: Any) -> int:
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
         raise ValueError(f"limit must be a whole number of 0 or more, not {limit!r}")
     return limit
+
+
+def product_pks(items: Iterable[Any] | None) -> list[Any]:
+    """Pks of products, of cart lines (``.product``), or pks as they are."""
+    pks = []
+    for item in items or ():
+        product = getattr(item, "product", item)
+        pk = getattr(product, "pk", product)
+        if pk is not None:
+            pks.append(pk)
+    return pks
 
 
 def _cart_products(items: Iterable[Any] | None) -> dict[Any, Any]:

@@ -4,6 +4,7 @@
 {% load upcross %}
 {% upcross_complements product limit=4 %}
 {% upcross_upgrades product limit=2 %}
+{% upcross_complements product limit=4 cart=cart %}  {# leave out what the cart holds #}
 {% upcross_cart_complements cart_items limit=4 %}
 {% upcross_cart_upgrades cart_items %}              {# every line with an upgrade #}
 {% upcross_cart_upgrades cart_items line=line %}    {# just this line's offer      #}
@@ -102,21 +103,24 @@ def _cart_key(items: Iterable[Any]) -> tuple[Any, ...]:
 
 
 @register.simple_tag(takes_context=True)
-def get_upcross_complements(context: template.Context, product: Any,
-                            limit: Any = None) -> list[Recommendation]:
+def get_upcross_complements(context: template.Context, product: Any, limit: Any = None,
+                            cart: Any = None) -> list[Recommendation]:
+    """``cart=`` (optional): leave out what the cart holds."""
     request = context.get("request")
     if widget_disabled(request, "complements"):
         return []
-    return recommend.complements(product, limit=_limit(limit), customer=_customer(request))
+    return recommend.complements(product, limit=_limit(limit), customer=_customer(request),
+                                 exclude=recommend.product_pks(cart))
 
 
 @register.simple_tag(takes_context=True)
-def get_upcross_upgrades(context: template.Context, product: Any,
-                         limit: Any = None) -> list[Recommendation]:
+def get_upcross_upgrades(context: template.Context, product: Any, limit: Any = None,
+                         cart: Any = None) -> list[Recommendation]:
     request = context.get("request")
     if widget_disabled(request, "upgrades"):
         return []
-    return recommend.upgrades(product, limit=_limit(limit), customer=_customer(request))
+    return recommend.upgrades(product, limit=_limit(limit), customer=_customer(request),
+                              exclude=recommend.product_pks(cart))
 
 
 @register.simple_tag(takes_context=True)
@@ -225,20 +229,30 @@ def _pk(product: Any) -> Any:
     return getattr(product, "pk", product)
 
 
+def _product_subject(product: Any, cart: Any) -> tuple[Any, ...]:
+    return (_pk(product), tuple(sorted(map(str, recommend.product_pks(cart)))))
+
+
 @register.simple_tag(takes_context=True)
-def upcross_complements(context: template.Context, product: Any, limit: Any = None) -> str:
+def upcross_complements(context: template.Context, product: Any, limit: Any = None,
+                        cart: Any = None) -> str:
+    cart = list(cart or ())
     return _widget(
-        context, "complements", "upcross/widgets/complements.html", _pk(product), limit,
-        lambda: get_upcross_complements(context, product, limit),
+        context, "complements", "upcross/widgets/complements.html",
+        _product_subject(product, cart), limit,
+        lambda: get_upcross_complements(context, product, limit, cart),
         lambda items: {"items": items, "product": product, "widget": "complements",
                        "request": context.get("request")})
 
 
 @register.simple_tag(takes_context=True)
-def upcross_upgrades(context: template.Context, product: Any, limit: Any = None) -> str:
+def upcross_upgrades(context: template.Context, product: Any, limit: Any = None,
+                     cart: Any = None) -> str:
+    cart = list(cart or ())
     return _widget(
-        context, "upgrades", "upcross/widgets/upgrades.html", _pk(product), limit,
-        lambda: get_upcross_upgrades(context, product, limit),
+        context, "upgrades", "upcross/widgets/upgrades.html",
+        _product_subject(product, cart), limit,
+        lambda: get_upcross_upgrades(context, product, limit, cart),
         lambda items: {"items": items, "product": product, "widget": "upgrades",
                        "request": context.get("request")})
 

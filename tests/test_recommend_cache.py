@@ -1,0 +1,118 @@
+"""The read side's cache: keys, tokens, receivers, and outages that never reach the shopper."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.cache import caches
+from django.middleware.csrf import get_token
+from django.template import RequestContext, Template
+from django.test import Client, RequestFactory
+from pytest_django import Settings
+
+from tests import factories as f
+from upcross import cache, recommend
+
+pytestmark = pytest.mark.django_db
+
+DOWN = {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0"}  # nothing listens on port 1
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    cache.clear()
+
+
+def tokens() -> dict[str, Any]:
+    return caches["default"].get_many(list(cache.TOKEN_KEYS))
+
+
+def render(source: str, **context: Any) -> str:
+    request = RequestFactory().get("/")
+    request.user = AnonymousUser()
+    get_token(request)
+    return Template("{% load upcross %}" + source).render(RequestContext(request, context))
+
+
+def test_keys_are_namespaced() -> None:
+    phone, case = f.product("Phone", 300), f.product("Case", 10)
+    f.relation(phone, case)
+    render("{% upcross_complements product %}", product=phone)
+    backend = caches["default"]
+    for key in (cache.entry_key(phone.pk), cache.card_key(case.pk), *cache.TOKEN_KEYS):
+        assert key.startswith("upcross:")
+        assert backend.get(key) is not None, key
+    assert cache.fragment_key("complements", phone.pk).startswith("upcross:f:")
+
+
+def test_receivers_bump_tokens() -> None:
+    phone = f.product("Phone", 300)
+    before = tokens()
+    rel = f.relation(phone, f.product("Case", 10))
+    after_relation = tokens()
+    assert after_relation[cache.GENERATION_KEY] != before[cache.GENERATION_KEY]
+    rel.delete()
+    assert tokens()[cache.GENERATION_KEY] != after_relation[cache.GENERATION_KEY]
+
+    before = tokens()
+    phone.save()
+    after = tokens()
+    assert after[cache.HTML_GENERATION_KEY] != before[cache.HTML_GENERATION_KEY]
+    assert after[cache.GENERATION_KEY] == before[cache.GENERATION_KEY]
+
+    f.order([phone], buyer=f.customer())
+    assert tokens()[cache.BOUGHT_GENERATION_KEY] != after[cache.BOUGHT_GENERATION_KEY]
+
+
+def test_raw_saves_are_skipped() -> None:
+    """Fixture loading (``loaddata``) saves with ``raw=True``: nothing is invalidated."""
+    phone = f.product("Phone", 300)
+    rel = f.relation(phone, f.product("Case", 10))
+    before = tokens()
+    phone.save_base(raw=True)
+    rel.save_base(raw=True)
+    assert tokens() == before
+
+
+def test_a_product_save_drops_only_its_own_entry_and_card() -> None:
+    phone, case, other = f.product("Phone", 300), f.product("Case", 10), f.product("Other", 1)
+    f.relation(phone, case)
+    f.relation(other, f.product("Thing", 2))
+    recommend.complements(phone)
+    recommend.complements(other)
+    case.save()
+    backend = caches["default"]
+    assert backend.get(cache.card_key(case.pk)) is None
+    assert backend.get(cache.entry_key(case.pk)) is None
+    assert backend.get(cache.entry_key(phone.pk)) is not None
+    assert backend.get(cache.entry_key(other.pk)) is not None
+
+
+def test_widgets_render_when_the_cache_is_down(settings: Settings) -> None:
+    settings.CACHES = {**settings.CACHES, "down": DOWN}
+    settings.UPCROSS = {**settings.UPCROSS, "CACHE_ALIAS": "down"}
+    phone, case = f.product("Phone", 300), f.product("Case", 10)
+    f.relation(phone, case)
+    f.relation(phone, f.product("Phone Pro", 400), kind="upgrade")
+    html = render("{% upcross_complements product %}{% upcross_upgrades product %}"
+                  "{% upcross_cart_complements items %}{% upcross_cart_upgrades items %}",
+                  product=phone, items=[f.Line(phone)])
+    assert html.count("Case") >= 2 and "Phone Pro" in html
+    assert "placeholder" not in html
+
+
+@pytest.mark.shop("demo")
+def test_demo_pages_render_when_the_cache_is_down(settings: Settings, client: Client) -> None:
+    settings.CACHES = {**settings.CACHES, "down": DOWN}
+    settings.UPCROSS = {**settings.UPCROSS, "CACHE_ALIAS": "down"}
+    phone, case = f.product("Phone", 300), f.product("Case", 10)
+    f.relation(phone, case)
+    f.relation(case, phone)
+    page = client.get(phone.get_absolute_url())
+    assert page.status_code == 200 and "Add this too" in page.content.decode()
+    client.post("/cart/add/", {"product_id": case.pk})
+    cart = client.get("/cart/")
+    assert cart.status_code == 200 and "Goes well with your cart" in cart.content.decode()
