@@ -87,7 +87,7 @@ def test_limit_is_validated(shop: dict[str, Any]) -> None:
     client = client_for()
     one = client.get(url("product-complements", shop["camera"]), {"limit": 1})
     assert result_pks(one) == [pk_json(shop["bag"])]
-    for bad in ("0", "-1", "abc", "51"):
+    for bad in ("0", "-1", "abc", "51", ""):
         response = client.get(url("product-complements", shop["camera"]), {"limit": bad})
         assert response.status_code == 400, bad
         body = response.json()
@@ -211,6 +211,8 @@ def test_wrong_method_is_a_json_405(shop: dict[str, Any]) -> None:
 
 
 def test_an_unknown_path_under_the_api_is_a_json_404() -> None:
-    response = client_for().get("/api/upcross/nothing/here/")
-    assert response.status_code == 404
-    assert response.json()["code"] == "not_found"
+    for path in ("/api/upcross/nothing/here/", "/api/upcross/relations/a%0Ab/",
+                 "/api/upcross/products/1/complements"):
+        response = client_for().get(path)
+        assert response.status_code == 404, path
+        assert response.json()["code"] == "not_found"

@@ -258,7 +258,8 @@ def test_filters_and_pagination(products: list[Any], merchandiser: Any) -> None:
     seen = {row["id"] for row in page["results"] + second["results"]}
     assert seen == {row.pk for row in rows}
 
-    for params in ({"kind": "sidegrade"}, {"status": "x"}, {"source": "not-a-pk"}):
+    for params in ({"kind": "sidegrade"}, {"status": "x"}, {"source": "not-a-pk"},
+                   {"target": ""}, {"kind": ""}):
         bad = merchandiser.get(reverse(LIST), params)
         assert bad.status_code == 400 and bad.json()["message"], params
     out_of_range = merchandiser.get(reverse(LIST), {"page": 99})
@@ -366,3 +367,33 @@ def test_an_eager_trigger_answers_with_the_recorded_run() -> None:
     assert data["run"]["kind"] == "complements"
     assert data["run"]["status"] in ("succeeded", "skipped")
     assert MiningRun.objects.filter(task_id=data["task_id"]).count() == 1
+
+
+@pytest.mark.parametrize("credentials", [b"admin\x00:pw", b"admin:p\x00w"])
+def test_nul_in_basic_credentials_is_a_403_not_a_database_error(credentials: bytes) -> None:
+    """PostgreSQL refuses NUL in text: without the guard this is a DataError 500."""
+    import base64
+
+    header = "Basic " + base64.b64encode(credentials).decode()
+    response = client_for().get(reverse(LIST), HTTP_AUTHORIZATION=header)
+    assert response.status_code == 403
+    assert "NUL" in response.json()["message"]
+    assert ProductRelation.objects.count() == 0  # the connection still works
+
+
+def test_basic_auth_works_for_staff(products: list[Any]) -> None:
+    import base64
+
+    make_user("basic", perms=RELATION_PERMS)
+    header = "Basic " + base64.b64encode(b"basic:pw").decode()
+    response = client_for().post(reverse(LIST), new_relation(products), format="json",
+                                 HTTP_AUTHORIZATION=header)
+    assert response.status_code == 201, response.content
+
+
+def test_a_bad_page_size_is_a_400(merchandiser: Any) -> None:
+    for value in ("", "0", "501", "x", "-1", "٣"):
+        response = merchandiser.get(reverse(LIST), {"page_size": value})
+        assert response.status_code == 400, value
+        assert "page_size" in response.json()["errors"]
+    assert merchandiser.get(reverse(LIST), {"page_size": "500"}).status_code == 200

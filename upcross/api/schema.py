@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.extensions import (
+    OpenApiAuthenticationExtension,
+    OpenApiSerializerFieldExtension,
+)
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
@@ -55,7 +59,13 @@ def product_pk_schema() -> dict[str, Any]:
     if isinstance(field, models.UUIDField):
         return {"type": "string", "format": "uuid"}
     if isinstance(field, (models.IntegerField, models.AutoField)):
-        return {"type": "integer"}
+        schema: dict[str, Any] = {"type": "integer"}
+        for validator in field.validators:  # the database's range for this column
+            if isinstance(validator, MinValueValidator):
+                schema["minimum"] = validator.limit_value
+            elif isinstance(validator, MaxValueValidator):
+                schema["maximum"] = validator.limit_value
+        return schema
     return {"type": "string"}
 
 
@@ -68,6 +78,19 @@ class ProductPkFieldExtension(OpenApiSerializerFieldExtension):
 
 class ProductRelatedFieldExtension(ProductPkFieldExtension):
     target_class = "upcross.api.serializers.ProductRelatedField"
+
+
+class RejectMalformedCredentialsExtension(OpenApiAuthenticationExtension):
+    """The credentials guard is no authentication scheme: it adds nothing to the schema."""
+
+    target_class = "upcross.api.authentication.RejectMalformedCredentials"
+    name: list[str] = []
+
+    def get_security_requirement(self, auto_schema: AutoSchema) -> None:
+        return None
+
+    def get_security_definition(self, auto_schema: AutoSchema) -> list[Any]:
+        return []
 
 
 class UpcrossAutoSchema(AutoSchema):
@@ -91,8 +114,9 @@ def error_responses(*status_codes: int) -> dict[int, OpenApiResponse]:
         400: _("The request is invalid; `message` says why, `errors` per field."),
         401: _("Authentication credentials were not provided."),
         403: _("Not allowed: staff with the matching upcross permission only."),
-        404: _("Unknown or unavailable object."),
+        404: _("Unknown or unavailable object (or a page past the end of a list)."),
         405: _("Method not allowed."),
+        415: _("The body is not JSON (send `Content-Type: application/json`)."),
         429: _("Too many requests; retry after the `Retry-After` header's seconds."),
         503: _("A service upcross needs (the task queue) is unreachable."),
     }

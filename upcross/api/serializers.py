@@ -233,8 +233,10 @@ class MiningRunSerializer(serializers.ModelSerializer):
 class RunFilterSerializer(serializers.Serializer):
     """Query parameters of the mining run list."""
 
-    task_id = serializers.CharField(required=False, max_length=255,
-                                    help_text=_("The task id a trigger answered with."))
+    task_id = serializers.RegexField(
+        r"^[A-Za-z0-9._:-]+$", required=False, max_length=255,
+        help_text=_("The task id a trigger answered with."),
+    )
     kind = serializers.ChoiceField(choices=MiningRunKind.choices, required=False)
     status = serializers.ChoiceField(choices=MiningRunStatus.choices, required=False)
 

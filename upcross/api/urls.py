@@ -29,5 +29,5 @@ urlpatterns = [
     *api_patterns,
     path(UpcrossSchemaView.schema_route, UpcrossSchemaView.as_view(), name="schema"),
     # Anything else under the API's prefix: a JSON 404, not the host's HTML page.
-    re_path(r"^.*$", unknown_endpoint, name="unknown"),
+    re_path(r"^", unknown_endpoint, name="unknown"),
 ]

@@ -23,12 +23,14 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import generics, status
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from upcross.adapters import get_adapter
 from upcross.api import serializers as s
+from upcross.api.authentication import RejectMalformedCredentials
 from upcross.api.events import record_event
 from upcross.api.exceptions import upcross_exception_handler
 from upcross.api.permissions import IsStaffWithModelPermission
@@ -53,6 +55,9 @@ class UpcrossAPIMixin:
     """What every upcross view shares: the OpenAPI inspector and JSON errors."""
 
     schema = UpcrossAutoSchema()
+    # JSON in, whatever the host's DEFAULT_PARSER_CLASSES: nested bodies (cart items)
+    # have no faithful form encoding, and the schema then documents one media type.
+    parser_classes = (JSONParser,)
 
     def get_exception_handler(self) -> Callable[..., Response | None]:
         return upcross_exception_handler
@@ -144,7 +149,8 @@ class ProductRecommendationsView(UpcrossAPIMixin, ConditionalGetMixin, generics.
         product = self.get_queryset().filter(pk=pk).first()
         if product is None:
             raise NotFound(UNKNOWN_PRODUCT)
-        query = s.LimitQuerySerializer(data=self.request.query_params)
+        # A plain dict, not the QueryDict: DRF would read ``?limit=`` as "not given".
+        query = s.LimitQuerySerializer(data=self.request.query_params.dict())
         query.is_valid(raise_exception=True)
         limit = query.validated_data.get("limit", upcross_settings.DEFAULT_LIMIT)
         from upcross import recommend
@@ -219,7 +225,7 @@ class CartLine:
 @extend_schema(
     summary=str(_("Complements of a cart")),
     request=s.CartSerializer,
-    responses={200: s.CartRecommendationsSerializer, **error_responses(400)},
+    responses={200: s.CartRecommendationsSerializer, **error_responses(400, 415)},
 )
 class CartComplementsView(CartRecommendationsView):
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -238,7 +244,7 @@ class CartComplementsView(CartRecommendationsView):
     description=str(_("For each cart line, upgrades it could be swapped for; `line` names "
                       "the line's product.")),
     request=s.CartSerializer,
-    responses={200: s.CartUpgradesSerializer, **error_responses(400)},
+    responses={200: s.CartUpgradesSerializer, **error_responses(400, 415)},
 )
 class CartUpgradesView(CartRecommendationsView):
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -254,14 +260,42 @@ class CartUpgradesView(CartRecommendationsView):
 
 
 class StaffPagination(PageNumberPagination):
+    """``?page=`` and ``?page_size=`` (1-500); a bad page size is a 400, not ignored."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
 
+    def get_page_size(self, request: Request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            raise ValidationError({self.page_size_query_param: [
+                _("Enter a whole number from 1 to %(max)d.") % {"max": self.max_page_size}
+            ]})
+        return int(raw)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+            elif parameter["name"] == self.page_query_param:
+                parameter["schema"].update(minimum=1)
+        return parameters
+
 
 class StaffAPIMixin(UpcrossAPIMixin):
+    """The host's authentication classes, behind a guard; staff with model permissions."""
+
     permission_classes = (IsStaffWithModelPermission,)
     pagination_class = StaffPagination
+
+    def get_authenticators(self) -> list[Any]:
+        authenticators = list(super().get_authenticators())  # type: ignore[misc]
+        guard = RejectMalformedCredentials(authenticators[0] if authenticators else None)
+        return [guard, *authenticators]
 
 
 STAFF_ERRORS = (401, 403)
@@ -283,18 +317,20 @@ class RelationMixin(StaffAPIMixin):
 @extend_schema(
     methods=["GET"], summary=str(_("List relations (staff)")),
     parameters=[s.RelationFilterSerializer],
-    responses={200: s.ProductRelationSerializer(many=True), **error_responses(400, *STAFF_ERRORS)},
+    responses={200: s.ProductRelationSerializer(many=True),
+               **error_responses(400, 404, *STAFF_ERRORS)},
 )
 @extend_schema(
     methods=["POST"], summary=str(_("Create a relation (staff)")),
-    responses={201: s.ProductRelationSerializer, **error_responses(400, *STAFF_ERRORS)},
+    responses={201: s.ProductRelationSerializer,
+               **error_responses(400, *STAFF_ERRORS, 415)},
 )
 class RelationListView(RelationMixin, generics.ListCreateAPIView):
     def get_queryset(self) -> models.QuerySet:
         queryset = super().get_queryset()
         if self.request.method != "GET":
             return queryset
-        filters = s.RelationFilterSerializer(data=self.request.query_params)
+        filters = s.RelationFilterSerializer(data=self.request.query_params.dict())
         filters.is_valid(raise_exception=True)
         queryset = queryset.filter(**filters.validated_data)
         return queryset.order_by(*ProductRelation._meta.ordering, "pk")
@@ -309,7 +345,8 @@ class RelationListView(RelationMixin, generics.ListCreateAPIView):
 )
 @extend_schema(
     methods=["PUT", "PATCH"], summary=str(_("Change a relation (staff)")),
-    responses={200: s.ProductRelationSerializer, **error_responses(400, 404, *STAFF_ERRORS)},
+    responses={200: s.ProductRelationSerializer,
+               **error_responses(400, 404, *STAFF_ERRORS, 415)},
 )
 @extend_schema(
     methods=["DELETE"], summary=str(_("Delete a relation (staff)")),
@@ -349,7 +386,8 @@ def enqueue_recompute(kind: str, partitions: int, task_id: str) -> Exception | N
 @extend_schema(
     methods=["GET"], summary=str(_("List mining runs (staff)")),
     parameters=[s.RunFilterSerializer],
-    responses={200: s.MiningRunSerializer(many=True), **error_responses(400, *STAFF_ERRORS)},
+    responses={200: s.MiningRunSerializer(many=True),
+               **error_responses(400, 404, *STAFF_ERRORS)},
 )
 @extend_schema(
     methods=["POST"], summary=str(_("Start a recompute (staff)")),
@@ -359,7 +397,7 @@ def enqueue_recompute(kind: str, partitions: int, task_id: str) -> Exception | N
                       "(tasks running eagerly), else follow `runs_url`.")),
     request=s.MiningRunTriggerSerializer,
     responses={202: s.MiningRunTriggeredSerializer,
-               **error_responses(400, *STAFF_ERRORS, 503)},
+               **error_responses(400, *STAFF_ERRORS, 415, 503)},
 )
 class MiningRunListView(StaffAPIMixin, generics.ListCreateAPIView):
     queryset = MiningRun.objects.all()
@@ -373,7 +411,7 @@ class MiningRunListView(StaffAPIMixin, generics.ListCreateAPIView):
     def get_queryset(self) -> models.QuerySet:
         queryset = super().get_queryset()
         if self.request.method == "GET":
-            filters = s.RunFilterSerializer(data=self.request.query_params)
+            filters = s.RunFilterSerializer(data=self.request.query_params.dict())
             filters.is_valid(raise_exception=True)
             queryset = queryset.filter(**filters.validated_data)
         return queryset.order_by("-created_at", "-pk")
@@ -420,7 +458,7 @@ class MiningRunDetailView(StaffAPIMixin, generics.RetrieveAPIView):
     description=str(_("Anonymous, throttled. Counted per day, widget, event type and "
                       "product; nothing is stored in the database yet.")),
     request=s.EventSerializer,
-    responses={202: s.EventAcceptedSerializer, **error_responses(400, 429)},
+    responses={202: s.EventAcceptedSerializer, **error_responses(400, 415, 429)},
 )
 class EventView(UpcrossAPIMixin, generics.CreateAPIView):
     """Widget beacons. No authentication at all: a beacon carries no identity and no
