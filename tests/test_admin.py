@@ -630,6 +630,8 @@ def test_merchandiser_sees_the_menu_and_every_screen(merch_client: Client,
                                                      catalog: dict[str, Any]) -> None:
     index = merch_client.get(reverse("admin:index")).content.decode()
     assert "Cross-sell" in index and "Product relations" in index
+    app = merch_client.get(reverse("admin:app_list", args=["upcross"])).content.decode()
+    assert reverse("admin:upcross_productrelation_dashboard") in app
     for method, url in upcross_urls(catalog["mined"]):
         if method == "get":
             assert merch_client.get(url).status_code == 200, url
