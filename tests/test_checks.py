@@ -189,6 +189,7 @@ def test_e010_upcross_is_not_a_dict(overrides: dict[str, Any]) -> None:
     {"UPGRADE_MIN_PRICE_INCREASE": 80, "UPGRADE_MAX_PRICE_INCREASE": 20},
     {"CACHE_ALIAS": "no-such-cache"},
     {"SUBSTITUTE_CATEGORIES": 3},
+    {"CACHE_FRAGMENTS": "yes"},
     {"EVENTS_THROTTLE_RATE": "often"},
     {"API_CACHE_MAX_AGE": "60"},
     {"PRODUCT_DISPLAY": "title"},

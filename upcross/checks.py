@@ -66,6 +66,7 @@ VALUE_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "SUBSTITUTE_CATEGORIES": ((list, tuple, set, frozenset), "a list of category values"),
     "CACHE_ALIAS": ((str,), "a key of the CACHES setting"),
     "CACHE_TIMEOUT": ((int,), "a number of seconds"),
+    "CACHE_FRAGMENTS": ((bool, _NONE), "True, False, or None (on unless DEBUG)"),
     "MIN_PAIR_COUNT": ((int,), "a whole number"),
     "MIN_CONFIDENCE": (_NUMBER, "a number from 0 to 1"),
     "MIN_LIFT": (_NUMBER, "a number"),
