@@ -353,3 +353,14 @@ def test_variant_parent_from_a_callable_or_a_longer_path(settings: Settings,
     f.relation(phone, f.product("Case", 10))
     assert names(recommend.complements(black)) == ["Case"]
     assert names(recommend.cart_complements([f.Line(black)])) == ["Case"]
+
+
+def test_anonymous_user_counts_as_no_customer() -> None:
+    from django.contrib.auth.models import AnonymousUser
+
+    shoes, laces = f.product("Shoes", 100), f.product("Laces", 5)
+    f.relation(shoes, laces)
+    assert names(recommend.complements(shoes, customer=AnonymousUser())) == ["Laces"]
+    buyer = f.customer()
+    f.order([laces], buyer=buyer)
+    assert recommend.complements(shoes, customer=buyer.pk) == []

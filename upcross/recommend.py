@@ -479,11 +479,10 @@ class _Snapshot:
 
 
 def _customer_pk(customer: Any) -> Any:
-    if customer is None:
+    """A user (or its pk); ``None`` for no one, including ``AnonymousUser``."""
+    if customer is None or getattr(customer, "is_authenticated", True) is False:
         return None
-    if isinstance(customer, models.Model):
-        return customer.pk if getattr(customer, "is_authenticated", True) else None
-    return customer
+    return getattr(customer, "pk", customer)
 
 
 def _build_cards(pks: list[Any], token: str) -> dict[Any, Card]:
