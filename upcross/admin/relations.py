@@ -12,7 +12,6 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -287,7 +286,3 @@ class ProductRelationAdmin(ProductAutocompleteMixin, admin.ModelAdmin):
             field.widget.attrs.setdefault("style", "width: 4em")
         return field
 
-
-def relation_link(relation: ProductRelation) -> str:
-    url = reverse("admin:upcross_productrelation_change", args=[relation.pk])
-    return format_html('<a href="{}">{}</a>', url, relation)
