@@ -216,3 +216,44 @@ def test_an_unknown_path_under_the_api_is_a_json_404() -> None:
         response = client_for().get(path)
         assert response.status_code == 404, path
         assert response.json()["code"] == "not_found"
+
+
+def _tag_pks(product: Any, tag: str) -> list[str]:
+    """What the template tag gives an anonymous shopper (data-only ``as`` form)."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.template import Context, Template
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/")
+    request.user = AnonymousUser()
+    rendered = Template(
+        "{% load upcross %}{% " + tag + " product limit=4 as items %}"
+        "{% for item in items %}{{ item.product.pk }},{% endfor %}"
+    ).render(Context({"product": product, "request": request}))
+    return [pk for pk in rendered.split(",") if pk]
+
+
+def test_the_api_and_the_template_tags_share_results_and_cache(shop: dict[str, Any]) -> None:
+    from upcross import cache
+
+    client = client_for()
+    camera = shop["camera"]
+    for name, tag in (("product-complements", "get_upcross_complements"),
+                      ("product-upgrades", "get_upcross_upgrades")):
+        api = [str(pk) for pk in result_pks(client.get(url(name, camera)))]
+        assert api and api == _tag_pks(camera, tag)
+    # A change that skips the signals (``update``) is invisible to both until the
+    # cache is invalidated, because both read the same cached entry.
+    ProductRelation.objects.filter(source=camera, target=shop["bag"]).update(status="blocked")
+    assert pk_json(shop["bag"]) in result_pks(client.get(url("product-complements", camera)))
+    assert str(shop["bag"].pk) in _tag_pks(camera, "get_upcross_complements")
+    cache.invalidate_relations()
+    after = result_pks(client.get(url("product-complements", camera)))
+    assert pk_json(shop["bag"]) not in after
+    assert [str(pk) for pk in after] == _tag_pks(camera, "get_upcross_complements")
+
+
+def test_cart_reads_need_no_csrf_token(shop: dict[str, Any]) -> None:
+    body = {"items": [{"product": pk_json(shop["camera"])}]}
+    response = client_for(csrf=True).post(url("cart-complements"), body, format="json")
+    assert response.status_code == 200

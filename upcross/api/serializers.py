@@ -118,8 +118,15 @@ class CartItemSerializer(serializers.Serializer):
 
 
 class CartSerializer(serializers.Serializer):
-    items = CartItemSerializer(many=True, max_length=MAX_CART_ITEMS)
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=MAX_LIMIT)
+    items = CartItemSerializer(
+        many=True, max_length=MAX_CART_ITEMS,
+        help_text=_("The cart's lines; a product named twice counts once."),
+    )
+    limit = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_LIMIT,
+        help_text=_("Cart complements: how many at most. Cart upgrades give at most one "
+                    "per line and ignore it."),
+    )
 
 
 class CartRecommendationsSerializer(serializers.Serializer):
