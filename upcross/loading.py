@@ -12,8 +12,9 @@ Two ways in, same result:
 
 from __future__ import annotations
 
+import contextlib
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -41,6 +42,8 @@ _ROW_DTYPE = np.dtype([
     ("l3", ">i4"), ("time", ">i8"),
 ])
 _BLOCK = 8 << 20
+#: The join of order lines with orders is one big hash join: let it stay in memory.
+_WORK_MEM = "256MB"
 
 
 @dataclass
@@ -207,7 +210,7 @@ def _load_postgres_copy(
         f"{customer}::bigint, {placed} FROM ({sql}) AS t({', '.join(aliases.values())})"
     )
     connection.ensure_connection()
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, _session_setting(cursor, "work_mem", _WORK_MEM):
         statement = connection.ops.compose_sql(select, params)
         blocks: list[np.ndarray] = []
         pending = bytearray()
@@ -240,6 +243,18 @@ def _load_postgres_copy(
         customer=merged["customer"].astype(np.int64),
         time=merged["time"].astype(np.int64),
     )
+
+
+@contextlib.contextmanager
+def _session_setting(cursor: Any, name: str, value: str) -> Iterator[None]:
+    """Set a PostgreSQL setting for the duration of the block, then restore it."""
+    cursor.execute("SELECT current_setting(%s)", [name])
+    previous = cursor.fetchone()[0]
+    cursor.execute("SELECT set_config(%s, %s, false)", [name, value])
+    try:
+        yield
+    finally:
+        cursor.execute("SELECT set_config(%s, %s, false)", [name, previous])
 
 
 def _parse_rows(buffer: bytearray, rows: int) -> np.ndarray:

@@ -201,15 +201,22 @@ def fail_run(run: MiningRun, exc: BaseException) -> None:
 
 
 def count_orders(parameters: MiningParameters, order_range: tuple[Any, Any] | None = None,
-                 progress: Callable[[int], None] | None = None) -> mining.CoCounts:
-    """Load one order range (or all) and count it."""
+                 progress: Callable[[int], None] | None = None,
+                 timings: dict[str, float] | None = None) -> mining.CoCounts:
+    """Load one order range (or all) and count it; adds ``load_s``/``count_s`` to ``timings``."""
     adapter = get_adapter()
+    started = time.perf_counter()
     lines = loading.load_lines(adapter, parameters.since, order_range, progress)
     parents = _variant_parents(lines.product) if parameters.fold_variants else None
+    loaded = time.perf_counter()
     baskets = mining.build_baskets(lines.order, lines.product, lines.customer, lines.time,
                                    product_parent=parents)
     del lines
-    return mining.count_baskets(baskets, parameters.now, parameters.half_life_days)
+    counts = mining.count_baskets(baskets, parameters.now, parameters.half_life_days)
+    if timings is not None:
+        timings["load_s"] = timings.get("load_s", 0.0) + loaded - started
+        timings["count_s"] = timings.get("count_s", 0.0) + time.perf_counter() - loaded
+    return counts
 
 
 def _variant_parents(products: np.ndarray) -> dict[Any, Any] | None:
@@ -301,7 +308,8 @@ def _existing_upgrade_keys(counts: mining.CoCounts) -> np.ndarray:
 
 
 def finish_run(run: MiningRun, counts: mining.CoCounts, kind: str,
-               parameters: MiningParameters, progress: Progress | None = None) -> MiningRun:
+               parameters: MiningParameters, progress: Progress | None = None,
+               timings: dict[str, float] | None = None) -> MiningRun:
     """Mine ``counts`` and write every kind of ``kind`` in one transaction; close the run."""
     report = progress or (lambda stage, fraction: None)
     kinds = kinds_of(kind)
@@ -340,9 +348,10 @@ def finish_run(run: MiningRun, counts: mining.CoCounts, kind: str,
     run.relations_created = totals["created"]
     run.relations_updated = totals["updated"]
     run.relations_removed = totals["removed"]
-    run.parameters = {**run.parameters, "timings": {
-        "mine_s": round(mine_seconds, 3), "write_s": round(write_seconds, 3)},
-        "relations": {name: len(rules[name]) for name in kinds}}
+    timings = {**(timings or {}), "mine_s": mine_seconds, "write_s": write_seconds}
+    run.parameters = {**run.parameters,
+                      "timings": {key: round(value, 3) for key, value in timings.items()},
+                      "relations": {name: len(rules[name]) for name in kinds}}
     run.error = ""
     run.save()
     report("done", 1.0)
@@ -380,7 +389,7 @@ def recompute(kind: str = "all", partitions: int = 1, *, progress: Progress | No
             report("loading", 0.0)
             bounds = loading.partition_bounds(partitions, since=parameters.since)
             expected = max(_previous_lines(), 1)
-            parts = []
+            parts, timings = [], {}
             for index, order_range in enumerate(bounds):
                 base = index / len(bounds)
 
@@ -388,11 +397,11 @@ def recompute(kind: str = "all", partitions: int = 1, *, progress: Progress | No
                     fraction = base + min(n / expected, 1.0) / len(bounds)
                     report("loading", min(fraction, 1.0))
 
-                parts.append(count_orders(parameters, order_range, on_lines))
+                parts.append(count_orders(parameters, order_range, on_lines, timings))
                 _set_progress(run, 0.5 * (index + 1) / len(bounds))
             counts = mining.merge_counts(parts)
             del parts
-            return finish_run(run, counts, kind, parameters, report)
+            return finish_run(run, counts, kind, parameters, report, timings)
         except BaseException as exc:
             fail_run(run, exc)
             raise

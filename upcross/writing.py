@@ -56,8 +56,7 @@ def _write_generic(kind: str, rows: list[Row], computed_at: datetime,
             kept.add((source, target))
     new = {(row[0], row[1]): row for row in rows if (row[0], row[1]) not in kept}
     removed = [pk for pair, pk in mined.items() if pair not in new]
-    for lo in range(0, len(removed), _BATCH):
-        ProductRelation.objects.filter(pk__in=removed[lo : lo + _BATCH]).delete()
+    _delete_rows(removed)
     if on_progress is not None:
         on_progress(0.3)
     now = timezone.now()
@@ -83,6 +82,18 @@ def _write_generic(kind: str, rows: list[Row], computed_at: datetime,
     return {"created": len(creates), "updated": len(updates), "removed": len(removed)}
 
 
+def _delete_rows(pks: list[Any]) -> None:
+    """Plain SQL DELETE: no per-row signals (the recompute signal invalidates caches once)."""
+    connection = connections[router.db_for_write(ProductRelation)]
+    meta = ProductRelation._meta
+    table, column = connection.ops.quote_name(meta.db_table), meta.pk.column
+    with connection.cursor() as cursor:
+        for lo in range(0, len(pks), _BATCH // 4):
+            chunk = pks[lo : lo + _BATCH // 4]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", chunk)
+
+
 def _write_postgres(connection: Any, kind: str, rows: list[Row], computed_at: datetime,
                     on_progress: Callable[[float], None] | None) -> dict[str, int]:
     meta = ProductRelation._meta
@@ -97,12 +108,17 @@ def _write_postgres(connection: Any, kind: str, rows: list[Row], computed_at: da
     key_type = source.db_type(connection)
     now = timezone.now()
     with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('enable_nestloop')")
+        nestloop = cursor.fetchone()[0]
+        # Rows written earlier in this transaction (the other kind) have no statistics
+        # yet: without this the planner may pick nested loops over seemingly empty tables.
+        cursor.execute("SELECT set_config('enable_nestloop', 'off', true)")
         cursor.execute("DROP TABLE IF EXISTS upcross_new_relations")
         cursor.execute(
             f"CREATE TEMPORARY TABLE upcross_new_relations (source {key_type}, "
             f"target {key_type}, pair_count bigint, support double precision, "
-            "confidence double precision, lift double precision, score double precision) "
-            "ON COMMIT DROP"
+            "confidence double precision, lift double precision, score double precision, "
+            "PRIMARY KEY (source, target)) ON COMMIT DROP"
         )
         with cursor.cursor.copy(
             "COPY upcross_new_relations (source, target, pair_count, support, confidence, "
@@ -147,6 +163,7 @@ def _write_postgres(connection: Any, kind: str, rows: list[Row], computed_at: da
         )
         created = cursor.rowcount
         cursor.execute("DROP TABLE upcross_new_relations")
+        cursor.execute("SELECT set_config('enable_nestloop', %s, true)", [nestloop])
     if on_progress is not None:
         on_progress(1.0)
     return {"created": created, "updated": updated, "removed": removed}

@@ -48,8 +48,37 @@ class Baskets:
 
 
 def _encode(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct keys and the dense code of each key.
+
+    Integer keys in a compact range (database ids usually are) use a lookup
+    table, O(n); anything else sorts.
+    """
+    if keys.dtype.kind in "iu" and len(keys):
+        low, high = int(keys.min()), int(keys.max())
+        if high - low <= 4 * len(keys) + 1_000_000:
+            present = np.zeros(high - low + 1, dtype=bool)
+            offset = keys - low
+            present[offset] = True
+            code_of = np.cumsum(present, dtype=np.int64) - 1
+            return np.flatnonzero(present).astype(keys.dtype) + low, code_of[offset]
     ids, codes = np.unique(keys, return_inverse=True)
     return ids, codes.reshape(-1)
+
+
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """``np.unique`` of a 1-d array by sorting (faster than hashing for big int64 arrays)."""
+    values = np.sort(values)
+    if len(values) < 2:
+        return values
+    return values[np.r_[True, values[1:] != values[:-1]]]
+
+
+def sorted_member(values: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    """Boolean mask: which ``values`` are in ``sorted_keys`` (sorted, unique)."""
+    if not len(sorted_keys):
+        return np.zeros(len(values), dtype=bool)
+    pos = np.minimum(np.searchsorted(sorted_keys, values), len(sorted_keys) - 1)
+    return sorted_keys[pos] == values
 
 
 def build_baskets(
@@ -74,7 +103,7 @@ def build_baskets(
     product_ids, product_code = _encode(product_keys)
     n_products = max(len(product_ids), 1)
     line_key = order_code.astype(np.int64) * n_products + product_code
-    unique_key = np.unique(line_key)
+    unique_key = sorted_unique(line_key)
     n_orders = len(order_ids)
 
     order_time = np.zeros(n_orders, dtype=np.int64)
@@ -230,8 +259,13 @@ def count_baskets(
         np.add.at(item_weight, baskets.product, weights[baskets.order])
         total_weight = int(weights.sum())
     else:
-        pair_key, pair_count = np.unique(pair_keys, return_counts=True)
-        pair_count = pair_count.astype(np.int64)
+        pair_keys.sort()
+        if len(pair_keys):
+            starts = np.flatnonzero(np.r_[True, pair_keys[1:] != pair_keys[:-1]])
+            pair_key = pair_keys[starts]
+            pair_count = np.diff(np.r_[starts, len(pair_keys)]).astype(np.int64)
+        else:
+            pair_key, pair_count = pair_keys, np.empty(0, np.int64)
         item_weight = pair_weight = total_weight = None
     del pair_keys, pair_order
 
@@ -241,13 +275,13 @@ def count_baskets(
     hist_key = line_customer[known] * max(n_products, 1) + baskets.product[known]
     hist_time = baskets.order_time[baskets.order[known]]
     if len(hist_key):
-        order = np.lexsort((hist_time, hist_key))
+        order = np.argsort(hist_key)
         sorted_key = hist_key[order]
         sorted_time = hist_time[order]
         starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])
-        ends = np.r_[starts[1:], len(sorted_key)] - 1
         unique_key = sorted_key[starts]
-        first, last = sorted_time[starts], sorted_time[ends]
+        first = np.minimum.reduceat(sorted_time, starts)
+        last = np.maximum.reduceat(sorted_time, starts)
     else:
         unique_key = first = last = np.empty(0, np.int64)
     return CoCounts(

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from upcross.mining.counting import CoCounts
+from upcross.mining.counting import CoCounts, sorted_member, sorted_unique
 
 SHRINKAGE = 10.0
 Z_95 = 1.959963984540054
@@ -144,7 +144,7 @@ def complement_rules(
     ok = (confidence >= params.min_confidence) & (lift >= params.min_lift)
     ok &= np.isfinite(lift)
     if exclude_keys is not None and len(exclude_keys):
-        ok &= ~np.isin(source * n_products + target, exclude_keys)
+        ok &= ~sorted_member(source * n_products + target, sorted_unique(exclude_keys))
     index = np.flatnonzero(ok)
     rules = MinedRules(
         counts.product_ids, source[index], target[index], pair_count[index],

@@ -14,7 +14,10 @@ Two kinds of evidence rank them:
    A (cosine similarity of their co-purchase profiles over the ``CONTEXTS``
    most bought products) but rarely with A itself:
    ``substitution = similarity * max(0, 1 - lift(A, B))``. Complements are
-   bought together (lift above 1) and score 0 here.
+   bought together (lift above 1) and score 0 here. "Rarely together" only
+   counts when A and B were expected together in at least ``min_expected``
+   orders (``n(A) n(B) / N``): never seeing two rare products together says
+   nothing.
 
 ``score = seq_share_lower + SUBSTITUTION_WEIGHT * substitution + TIE * popularity(B)``
 where popularity is ``n(B) / max n`` and ``TIE`` is small enough to only break
@@ -33,7 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from upcross.mining.counting import CoCounts
+from upcross.mining.counting import CoCounts, sorted_member, sorted_unique
 from upcross.mining.rules import MinedRules, cap_per_source, wilson_lower
 
 CONTEXTS = 512
@@ -47,6 +50,7 @@ class UpgradeParams:
     max_price_increase: float = 60.0
     min_customers: int = 2
     min_substitution: float = 0.2
+    min_expected: float = 1.0
     max_per_product: int | None = None
 
 
@@ -59,36 +63,62 @@ class Catalog:
     member_category: np.ndarray  # int64 category code per membership
 
 
-def candidate_pairs(catalog: Catalog, params: UpgradeParams, n_products: int) -> np.ndarray:
-    """Sorted unique directional keys ``a * P + b`` of same-category, in-band pairs."""
+def candidate_pairs(
+    catalog: Catalog, params: UpgradeParams, n_products: int, profile: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Same-category, in-band pairs: sorted unique keys ``a * P + b`` and their similarity.
+
+    Members are sorted by (category, price), so each source's targets are one
+    contiguous run found with ``searchsorted``. With ``profile`` (unit rows), the
+    cosine similarity of each pair is computed one category at a time as a small
+    matrix product.
+    """
     price = catalog.price
     valid = ~np.isnan(price[catalog.member_product])
     product = catalog.member_product[valid]
     category = catalog.member_category[valid]
     if not len(product):
-        return np.empty(0, np.int64)
+        return np.empty(0, np.int64), np.empty(0)
     order = np.lexsort((price[product], category))
     product, category = product[order], category[order]
     member_price = price[product]
     # Sort key that keeps categories apart: categories in blocks, price inside.
-    block = np.flatnonzero(np.r_[True, category[1:] != category[:-1]])
-    block_of = np.repeat(np.arange(len(block)), np.diff(np.r_[block, len(product)]))
-    span = float(np.nanmax(np.abs(member_price))) * (2 + params.max_price_increase / 100.0) + 1.0
+    bounds = np.flatnonzero(np.r_[True, category[1:] != category[:-1], True])
+    block_of = np.repeat(np.arange(len(bounds) - 1), np.diff(bounds))
+    span = float(np.abs(member_price).max()) * (2 + params.max_price_increase / 100.0) + 1.0
     sort_key = block_of * span + member_price
-    low = sort_key + member_price * params.min_price_increase / 100.0
-    high = sort_key + member_price * params.max_price_increase / 100.0
+    low = sort_key + member_price * params.min_price_increase / 100.0 - 1e-6
+    high = sort_key + member_price * params.max_price_increase / 100.0 + 1e-6
     lo = np.searchsorted(sort_key, low, side="left")
     hi = np.searchsorted(sort_key, high, side="right")
-    # Exact band check below repairs float rounding at the edges.
     widths = np.maximum(hi - lo, 0)
     source_pos = np.repeat(np.arange(len(product)), widths)
     offsets = np.arange(widths.sum()) - np.repeat(np.cumsum(widths) - widths, widths)
     target_pos = np.repeat(lo, widths) + offsets
     a, b = product[source_pos], product[target_pos]
     pa, pb = price[a], price[b]
-    ok = (a != b) & (pb >= pa * (1 + params.min_price_increase / 100.0) - 1e-9)
-    ok &= pb <= pa * (1 + params.max_price_increase / 100.0) + 1e-9
-    return np.unique(a[ok] * n_products + b[ok])
+    ok = (a != b) & (pb >= pa * (1 + params.min_price_increase / 100.0))
+    ok &= pb <= pa * (1 + params.max_price_increase / 100.0)
+    source_pos, target_pos = source_pos[ok], target_pos[ok]
+    keys = a[ok] * n_products + b[ok]
+    similarity = np.zeros(len(keys))
+    if profile is not None and len(keys):
+        # Pairs come out grouped by category (sources are in member order).
+        pair_block = block_of[source_pos]
+        pair_bounds = np.searchsorted(pair_block, np.arange(len(bounds)))
+        for k in range(len(bounds) - 1):
+            first, last = pair_bounds[k], pair_bounds[k + 1]
+            if first == last:
+                continue
+            start = bounds[k]
+            members = product[start : bounds[k + 1]]
+            block = profile[members] @ profile[members].T
+            similarity[first:last] = block[source_pos[first:last] - start,
+                                           target_pos[first:last] - start]
+    order = np.argsort(keys, kind="stable")
+    keys, similarity = keys[order], similarity[order]
+    first_of_key = np.r_[True, keys[1:] != keys[:-1]] if len(keys) else np.empty(0, bool)
+    return keys[first_of_key], similarity[first_of_key]
 
 
 def _trading_up(counts: CoCounts, catalog: Catalog, candidates: np.ndarray) -> np.ndarray:
@@ -126,7 +156,7 @@ def _trading_up(counts: CoCounts, catalog: Catalog, candidates: np.ndarray) -> n
             later = counts.hist_first[a] < counts.hist_last[b]
             a, b = a[later], b[later]
             keys = counts.hist_product[a] * n_products + counts.hist_product[b]
-            hit = np.isin(keys, candidates)
+            hit = sorted_member(keys, candidates)
             found_keys.append(keys[hit])
             found_customers.append(counts.hist_customer[a[hit]])
     if not found_keys:
@@ -134,17 +164,17 @@ def _trading_up(counts: CoCounts, catalog: Catalog, candidates: np.ndarray) -> n
     keys = np.concatenate(found_keys)
     customers = np.concatenate(found_customers)
     # A customer counts once per pair even when both products share several categories.
-    unique_pairs = np.unique(np.stack([keys, customers], axis=1), axis=0)
-    keys, count = np.unique(unique_pairs[:, 0], return_counts=True)
-    result[np.searchsorted(candidates, keys)] = count
+    n_customers = max(len(counts.customer_ids), 1)
+    once = sorted_unique(keys * n_customers + customers) // n_customers
+    if len(once):
+        starts = np.flatnonzero(np.r_[True, once[1:] != once[:-1]])
+        result[np.searchsorted(candidates, once[starts])] = np.diff(np.r_[starts, len(once)])
     return result
 
 
-def _context_similarity(counts: CoCounts, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Cosine similarity of the co-purchase profiles of ``a[i]`` and ``b[i]``."""
+def _context_profiles(counts: CoCounts) -> np.ndarray:
+    """Unit-length co-purchase profile of every product over the top ``CONTEXTS`` products."""
     n_products = counts.n_products
-    if not len(a) or not len(counts.pair_key):
-        return np.zeros(len(a))
     contexts = np.argsort(-counts.item_count, kind="stable")[: min(CONTEXTS, n_products)]
     column = np.full(n_products, -1, np.int64)
     column[contexts] = np.arange(len(contexts))
@@ -157,12 +187,7 @@ def _context_similarity(counts: CoCounts, a: np.ndarray, b: np.ndarray) -> np.nd
     norm = np.linalg.norm(profile, axis=1)
     norm[norm == 0] = 1.0
     profile /= norm[:, None]
-    similarity = np.empty(len(a))
-    step = 50_000
-    for lo in range(0, len(a), step):
-        sa, sb = a[lo : lo + step], b[lo : lo + step]
-        similarity[lo : lo + step] = np.einsum("ij,ij->i", profile[sa], profile[sb])
-    return similarity
+    return profile
 
 
 def _pair_counts_of(counts: CoCounts, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -178,7 +203,8 @@ def _pair_counts_of(counts: CoCounts, a: np.ndarray, b: np.ndarray) -> np.ndarra
 def upgrade_rules(counts: CoCounts, catalog: Catalog, params: UpgradeParams) -> MinedRules:
     """Mined upgrade rules A → B, best ``max_per_product`` per source."""
     n_products = max(counts.n_products, 1)
-    candidates = candidate_pairs(catalog, params, n_products)
+    profile = _context_profiles(counts) if len(counts.pair_key) else None
+    candidates, similarity = candidate_pairs(catalog, params, n_products, profile)
     a, b = candidates // n_products, candidates % n_products
     sequential = _trading_up(counts, catalog, candidates)
 
@@ -191,8 +217,8 @@ def upgrade_rules(counts: CoCounts, catalog: Catalog, params: UpgradeParams) -> 
         together = _pair_counts_of(counts, a, b).astype(float)
         expected = counts.item_count[a] * counts.item_count[b] / max(counts.n_orders, 1)
         pair_lift = np.where(expected > 0, together / expected, 0.0)
-    similarity = _context_similarity(counts, a, b)
     substitution = similarity * np.clip(1.0 - pair_lift, 0.0, 1.0)
+    substitution[expected < params.min_expected] = 0.0
     popularity = counts.item_count[b] / max(int(counts.item_count.max(initial=0)), 1)
     score = (
         wilson_lower(confidence, customers_of[a])
@@ -213,4 +239,4 @@ def substitute_keys(upgrades: MinedRules) -> np.ndarray:
     n = max(len(upgrades.product_ids), 1)
     forward = upgrades.source.astype(np.int64) * n + upgrades.target
     backward = upgrades.target.astype(np.int64) * n + upgrades.source
-    return np.unique(np.concatenate([forward, backward]))
+    return sorted_unique(np.concatenate([forward, backward]))

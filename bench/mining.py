@@ -1,0 +1,271 @@
+"""Benchmark of the recompute job, end to end, on the demo shop's models.
+
+    .venv/bin/python bench/mining.py --orders 1000000            # 1M orders, 20k products
+    .venv/bin/python bench/mining.py --orders 100000 --compare-mlxtend
+
+Steps: (1) in a child process, generate synthetic orders with planted structure
+(``upcross.mining.synthetic``) and bulk-load them with ``COPY`` into the
+database of ``DATABASE_URL`` (default: PostgreSQL database ``upcross_bench``,
+created if missing; its shop tables are truncated first). (2) In this process,
+run ``services.recompute`` (load through the adapter, mine, atomic write) and
+print ONE JSON line. Peak RSS is this process's, so data generation is not in it.
+
+``--compare-mlxtend`` then mines the same baskets with mlxtend's ``fpgrowth`` +
+``association_rules`` (``max_len=2``), checks that every pair statistic is
+identical, and adds the ratio of mining times to the JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/upcross_bench"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--orders", type=int, default=1_000_000)
+    parser.add_argument("--products", type=int, default=20_000)
+    parser.add_argument("--kind", choices=["complements", "upgrades", "all"], default="all")
+    parser.add_argument("--partitions", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep the data of a previous run with the same size and seed")
+    parser.add_argument("--compare-mlxtend", action="store_true")
+    parser.add_argument("--prepare-only", action="store_true", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "demo_shop.settings"
+    os.environ.setdefault("DEMO_DATA_DIR", "/tmp/upcross-bench")
+    sys.path.insert(0, str(REPO))
+    import django
+
+    django.setup()
+
+
+# --- data -------------------------------------------------------------------------------
+
+
+def ensure_database(url: str) -> None:
+    if not url.startswith("postgres"):
+        return
+    import psycopg
+    from psycopg import sql
+
+    base, name = url.rsplit("/", 1)
+    name = name.split("?")[0]
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def prepare(args: argparse.Namespace) -> None:
+    """Create the schema and (unless reusable) load generated orders with COPY."""
+    ensure_database(os.environ.get("DATABASE_URL", DEFAULT_URL))
+    setup_django()
+    from django.core.management import call_command
+    from django.db import connection
+
+    if "bench" not in str(connection.settings_dict["NAME"]):
+        sys.exit("refusing to truncate a database whose name does not contain 'bench'")
+    call_command("migrate", verbosity=0)
+    marker = f"{args.orders}:{args.products}:{args.seed}"
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS bench_marker (spec text)")
+        cursor.execute("SELECT spec FROM bench_marker")
+        row = cursor.fetchone()
+    if args.reuse and row and row[0] == marker:
+        return
+    load_synthetic(args)
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM bench_marker")
+        cursor.execute("INSERT INTO bench_marker VALUES (%s)", [marker])
+
+
+def load_synthetic(args: argparse.Namespace) -> None:
+    import numpy as np
+    from django.db import connection
+
+    from upcross.mining.synthetic import generate
+
+    now = int(time.time())
+    data = generate(args.orders, args.products, n_customers=max(args.orders // 5, 10),
+                    category_size=100, now=now, seed=args.seed)
+    n_orders = data.n_orders
+    starts = np.flatnonzero(np.r_[True, data.order[1:] != data.order[:-1]])
+    order_customer = data.customer[starts]
+    order_time = np.datetime_as_string(data.time[starts].astype("datetime64[s]")).tolist()
+    tables = ["orders_orderline", "orders_order", "catalog_product", "catalog_category",
+              "upcross_productrelation", "upcross_miningrun", "auth_user"]
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S+00", time.gmtime(now))
+    if connection.vendor != "postgresql":
+        sys.exit("the bench loads data with COPY: point DATABASE_URL at PostgreSQL")
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+        raw = cursor.cursor
+        n_categories = int(data.category.max()) + 1
+        copy_rows(raw, "catalog_category (id, name, slug, position)",
+                  (f"{c + 1}\tCategory {c}\tcat-{c}\t{c % 100}\n" for c in range(n_categories)))
+        copy_rows(raw, "catalog_product (id, category_id, name, slug, sku, description, price, "
+                  "stock, is_active, image, color, created_at)",
+                  (f"{p + 1}\t{c + 1}\tProduct {p}\tp-{p}\tSKU-{p}\t\t{price:.2f}\t100\tt\t\t"
+                   f"#5b7db1\t{stamp}\n"
+                   for p, (c, price) in enumerate(zip(data.category.tolist(),
+                                                      data.price.tolist(), strict=True))))
+        n_customers = int(data.customer.max()) + 1
+        copy_rows(raw, "auth_user (id, password, is_superuser, username, first_name, "
+                  "last_name, email, is_staff, is_active, date_joined)",
+                  (f"{u + 1}\t!\tf\tbench-{u}\t\t\t\tf\tt\t{stamp}\n"
+                   for u in range(n_customers)))
+        copy_rows(raw, "orders_order (id, customer_id, email, status, total, created_at)",
+                  (f"{o + 1}\t{c + 1 if c >= 0 else chr(92) + 'N'}\t\tpaid\t0\t{t}+00\n"
+                   for o, (c, t) in enumerate(zip(order_customer.tolist(), order_time,
+                                                  strict=True))))
+        prices = data.price
+        copy_rows(raw, "orders_orderline (id, order_id, product_id, quantity, unit_price)",
+                  (f"{i + 1}\t{o + 1}\t{p + 1}\t1\t{prices[p]:.2f}\n"
+                   for i, (o, p) in enumerate(zip(data.order.tolist(), data.product.tolist(),
+                                                  strict=True))))
+        for table in ("catalog_category", "catalog_product", "auth_user", "orders_order",
+                      "orders_orderline"):
+            cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                           f"(SELECT MAX(id) FROM {table}))")
+        cursor.execute("ANALYZE")
+    print(f"loaded {n_orders} orders, {len(data.order)} lines", file=sys.stderr)
+
+
+def copy_rows(raw, target: str, rows, batch: int = 200_000) -> None:  # type: ignore[no-untyped-def]
+    with raw.copy(f"COPY {target} FROM STDIN") as copy:
+        buffer: list[str] = []
+        for row in rows:
+            buffer.append(row)
+            if len(buffer) >= batch:
+                copy.write("".join(buffer))
+                buffer.clear()
+        if buffer:
+            copy.write("".join(buffer))
+
+
+# --- measure ----------------------------------------------------------------------------
+
+
+def measure(args: argparse.Namespace) -> dict:
+    setup_django()
+    from django.db import connection
+
+    from upcross import services
+    from upcross.adapters import get_adapter
+    from upcross.models import ProductRelation
+
+    started = time.perf_counter()
+    run = services.recompute(args.kind, args.partitions)
+    total = time.perf_counter() - started
+    if run.status != "succeeded":
+        sys.exit(f"recompute {run.status}: {run.error}")
+    timings = run.parameters["timings"]
+    return {
+        "orders": run.orders_scanned,
+        "lines": run.lines_scanned,
+        "products": get_adapter().product_model()._default_manager.count(),
+        "load_s": round(timings["load_s"], 2),
+        "mine_s": round(timings["count_s"] + timings["mine_s"], 2),
+        "write_s": round(timings["write_s"], 2),
+        "total_s": round(total, 2),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "relations": ProductRelation.objects.filter(origin="mined").count(),
+        "kind": args.kind,
+        "partitions": args.partitions,
+        "database": connection.vendor,
+    }
+
+
+def compare_mlxtend(min_pair_count: int) -> dict:
+    """Mine the same baskets with upcross and with mlxtend; compare times and statistics."""
+    import math
+
+    import numpy as np
+    import pandas as pd
+    from mlxtend.frequent_patterns import association_rules, fpgrowth
+    from scipy import sparse
+
+    from upcross import loading, services
+    from upcross.mining import RuleParams, build_baskets, complement_rules, count_baskets
+
+    parameters = services.MiningParameters.from_settings()
+    lines = loading.load_lines(since=parameters.since)
+
+    started = time.perf_counter()
+    baskets = build_baskets(lines.order, lines.product)
+    counts = count_baskets(baskets)
+    ours = complement_rules(counts, RuleParams(min_pair_count=min_pair_count))
+    upcross_s = time.perf_counter() - started
+
+    matrix = sparse.csr_matrix(
+        (np.ones(len(baskets.order), dtype=bool), (baskets.order, baskets.product)),
+        shape=(baskets.n_orders, len(baskets.product_ids)),
+    )
+    frame = pd.DataFrame.sparse.from_spmatrix(matrix, columns=list(range(matrix.shape[1])))
+    n = baskets.n_orders
+    started = time.perf_counter()
+    frequent = fpgrowth(frame, min_support=min_pair_count / n, use_colnames=True, max_len=2)
+    rules = association_rules(frequent, num_itemsets=n, metric="confidence", min_threshold=0.0)
+    mlxtend_s = time.perf_counter() - started
+
+    theirs = {}
+    for a, c, s, conf, lift in zip(rules["antecedents"], rules["consequents"], rules["support"],
+                                   rules["confidence"], rules["lift"], strict=True):
+        theirs[(next(iter(a)), next(iter(c)))] = (round(s * n), s, conf, lift)
+    mine = {
+        (int(s), int(t)): (int(k), sup, conf, lift)
+        for s, t, k, sup, conf, lift in zip(ours.source, ours.target, ours.pair_count,
+                                            ours.support, ours.confidence, ours.lift,
+                                            strict=True)
+    }
+    identical = mine.keys() == theirs.keys() and all(
+        mine[key][0] == theirs[key][0]
+        and all(math.isclose(x, y, rel_tol=1e-9)
+                for x, y in zip(mine[key][1:], theirs[key][1:], strict=True))
+        for key in mine
+    )
+    return {
+        "compare_rules": len(mine),
+        "upcross_mine_s": round(upcross_s, 3),
+        "mlxtend_mine_s": round(mlxtend_s, 2),
+        "mlxtend_ratio": round(mlxtend_s / upcross_s, 1),
+        "identical_pair_statistics": identical,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    if args.prepare_only:
+        prepare(args)
+        return
+    os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
+    child = [sys.executable, __file__, "--prepare-only", "--orders", str(args.orders),
+             "--products", str(args.products), "--seed", str(args.seed)]
+    if args.reuse:
+        child.append("--reuse")
+    subprocess.run(child, check=True)
+    result = measure(args)
+    if args.compare_mlxtend:
+        from upcross.conf import upcross_settings
+
+        result.update(compare_mlxtend(upcross_settings.MIN_PAIR_COUNT))
+    print(json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    main()
