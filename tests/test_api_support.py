@@ -7,7 +7,6 @@ stock-record prices), so every API test runs on both shapes.
 
 from __future__ import annotations
 
-import itertools
 from decimal import Decimal
 from typing import Any
 
@@ -18,33 +17,23 @@ from django.contrib.auth.models import Permission
 from django.core.cache import caches
 from rest_framework.test import APIClient
 
+from tests import factories
 from upcross.adapters import get_adapter
 from upcross.api.throttling import EventsRateThrottle
 from upcross.conf import MERGED_DICT_KEYS, upcross_settings
 
-_counter = itertools.count(1)
+#: Categories by name; a test's rollback removes rows, so each use checks the row is there.
+_categories: dict[str, Any] = {}
 
 
 def make_product(name: str, price: str | Decimal = "10.00", *, available: bool = True,
                  category: str = "general") -> Any:
-    """One product of the active shape, priced, in ``category``."""
-    n = next(_counter)
-    slug = f"{name.lower().replace(' ', '-')}-{n}"
-    if settings.UPCROSS_TEST_SHOP == "altshop":
-        from tests.altshop.catalog.models import Item, Section, StockRecord
-
-        section, _ = Section.objects.get_or_create(slug=category, defaults={"name": category})
-        item = Item.objects.create(title=name, slug=slug, is_public=available)
-        item.sections.add(section)
-        StockRecord.objects.create(item=item, partner="main", price=Decimal(price))
-        return item
-    from demo_shop.catalog.models import Category, Product
-
-    cat, _ = Category.objects.get_or_create(slug=category, defaults={"name": category})
-    return Product.objects.create(
-        category=cat, name=name, slug=slug, sku=f"SKU-{n}", price=Decimal(price),
-        is_active=available,
-    )
+    """One product of the active shape (``tests.factories``), priced, in ``category``."""
+    cat = _categories.get(category)
+    if cat is None or not type(cat)._default_manager.filter(pk=cat.pk).exists():
+        cat = _categories[category] = factories.category(category)
+    return factories.product(name, price, in_category=cat,
+                             available=available)
 
 
 def missing_pk() -> Any:
