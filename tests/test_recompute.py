@@ -264,3 +264,34 @@ def test_command_rejects_bad_arguments() -> None:
     with pytest.raises(CommandError):
         call_command("upcross_recompute", "--kind", "nonsense", stdout=StringIO(),
                      stderr=StringIO())
+
+
+def test_upgrade_rules_materialize_as_rule_rows() -> None:
+    from upcross.models import UpgradeRule
+
+    shop = small_shop()
+    machines = factories.category_of(shop.cheap)
+    deluxe = factories.product("Deluxe machine", "15.00", in_category=machines)
+    hidden = factories.product("Hidden machine", "11.00", in_category=machines, available=False)
+    rule = UpgradeRule.objects.create(name="Next step up", category=str(
+        factories.category_value(machines)), min_price_increase=5, max_price_increase=60,
+        sort="closest_price", limit=1)
+    run = services.recompute("upgrades")
+    assert run.status == "succeeded", run.error
+    rule_rows = {(r.source_id, r.target_id): r for r in ProductRelation.objects.filter(
+        kind="upgrade", origin="rule")}
+    # The closest pricier available product in the band, one per source; the
+    # unavailable machine (11.00, closer to cheap) is neither source nor target.
+    assert set(rule_rows) == {(shop.cheap.pk, shop.fancy.pk), (shop.fancy.pk, deluxe.pk)}
+    assert not ProductRelation.objects.filter(source=hidden).exists()
+    assert all(r.status == "active" and r.pair_count is None for r in rule_rows.values())
+    # The rule's pair is not also written as a mined row.
+    assert (shop.cheap.pk, shop.fancy.pk) not in mined("upgrade")
+    # Idempotent; switching the rule off removes its rows, mined evidence comes back.
+    services.recompute("upgrades")
+    assert ProductRelation.objects.filter(kind="upgrade", origin="rule").count() == 2
+    rule.is_active = False
+    rule.save()
+    services.recompute("upgrades")
+    assert not ProductRelation.objects.filter(origin="rule").exists()
+    assert (shop.cheap.pk, shop.fancy.pk) in mined("upgrade")

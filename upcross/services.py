@@ -40,6 +40,8 @@ from upcross.models import (
     MiningRunStatus,
     ProductRelation,
     RelationKind,
+    RelationOrigin,
+    UpgradeRule,
 )
 from upcross.signals import relations_recomputed
 from upcross.writing import write_relations
@@ -323,14 +325,12 @@ def finish_run(run: MiningRun, counts: mining.CoCounts, kind: str,
     computed_at = datetime.fromtimestamp(parameters.now, tz=timezone.get_current_timezone())
     started = time.perf_counter()
     totals = {"created": 0, "updated": 0, "removed": 0}
+    plan = _write_plan(counts, kinds, rules)
     with transaction.atomic(using=router.db_for_write(ProductRelation)):
-        for done, name in enumerate(kinds, start=1):
-            relation_kind = RelationKind.COMPLEMENT if name == "complements" \
-                else RelationKind.UPGRADE
-            rows = rules[name].rows()
-            result = write_relations(relation_kind, _as_pk_rows(rows), computed_at,
+        for done, (relation_kind, replaces, rows) in enumerate(plan, start=1):
+            result = write_relations(relation_kind, rows, computed_at, replaces=replaces,
                                      on_progress=lambda f, d=done: report(
-                                         "writing", (d - 1 + f) / len(kinds)))
+                                         "writing", (d - 1 + f) / len(plan)))
             for key in totals:
                 totals[key] += result[key]
         for name in kinds:
@@ -358,12 +358,72 @@ def finish_run(run: MiningRun, counts: mining.CoCounts, kind: str,
     return run
 
 
+def _write_plan(
+    counts: mining.CoCounts, kinds: Sequence[str], rules: dict[str, mining.MinedRules]
+) -> list[tuple[str, tuple[str, ...], list[tuple]]]:
+    """``(relation kind, origins replaced, rows)`` to write. Rule-made upgrades win
+    over mined ones for the same pair (a merchandiser asked for them)."""
+    plan: list[tuple[str, tuple[str, ...], list[tuple]]] = []
+    if "upgrades" in kinds:
+        rule_rows = _rule_rows(counts)
+        taken = {(row[0], row[1]) for row in rule_rows}
+        mined_rows = [row for row in _as_pk_rows(rules["upgrades"].rows())
+                      if (row[0], row[1]) not in taken]
+        plan.append((RelationKind.UPGRADE, (RelationOrigin.MINED, RelationOrigin.RULE),
+                     mined_rows + rule_rows))
+    if "complements" in kinds:
+        plan.append((RelationKind.COMPLEMENT, (RelationOrigin.MINED,),
+                     _as_pk_rows(rules["complements"].rows())))
+    return plan
+
+
+def _rule_rows(counts: mining.CoCounts) -> list[tuple]:
+    """Upgrade rows of the active ``UpgradeRule``s over the available products."""
+    rules = list(UpgradeRule.objects.filter(is_active=True).order_by("priority", "pk"))
+    if not rules:
+        return []
+    adapter = get_adapter()
+    pks = list(adapter.available_products().order_by().values_list("pk", flat=True).distinct())
+    facts = _facts(pks)
+    price = np.full(len(pks), np.nan)
+    members: list[tuple[int, int]] = []
+    category_codes: dict[str, int] = {}
+    for code, pk in enumerate(pks):
+        fact = facts[pk]
+        if fact.price is not None:
+            price[code] = float(fact.price)
+        for value in fact.categories:
+            members.append((code, category_codes.setdefault(str(value), len(category_codes))))
+    catalog = mining.Catalog(price, np.asarray([m[0] for m in members], np.int64),
+                             np.asarray([m[1] for m in members], np.int64))
+    sold = dict(zip(_to_pks(counts.product_ids.tolist()), counts.item_count.tolist(),
+                    strict=True))
+    orders = np.asarray([sold.get(pk, 0) for pk in pks], dtype=np.int64)
+    costs = adapter.product_costs(pks)
+    cost = np.asarray([np.nan if costs.get(pk) is None else float(costs[pk]) for pk in pks])
+    specs = []
+    for rule in rules:
+        if rule.category and rule.category not in category_codes:
+            continue  # no available product in that category
+        specs.append(mining.RuleSpec(
+            category=category_codes[rule.category] if rule.category else None,
+            min_price_increase=float(rule.min_price_increase),
+            max_price_increase=float(rule.max_price_increase),
+            sort=rule.sort, limit=rule.limit,
+        ))
+    sources, targets, ranks = mining.rule_upgrades(catalog, specs, orders, cost)
+    return [(pks[a], pks[b], None, None, None, None, 1.0 / (1 + rank), RelationOrigin.RULE.value)
+            for a, b, rank in zip(sources.tolist(), targets.tolist(), ranks.tolist(),
+                                  strict=True)]
+
+
 def _as_pk_rows(rows: list[tuple]) -> list[tuple]:
     if not rows:
         return rows
     sources = _to_pks([row[0] for row in rows])
     targets = _to_pks([row[1] for row in rows])
-    return [(s, t, *row[2:]) for s, t, row in zip(sources, targets, rows, strict=True)]
+    return [(s, t, *row[2:], RelationOrigin.MINED.value)
+            for s, t, row in zip(sources, targets, rows, strict=True)]
 
 
 # --- the one entry point ----------------------------------------------------------------

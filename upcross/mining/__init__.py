@@ -15,7 +15,14 @@ from upcross.mining.counting import (
     merge_counts,
 )
 from upcross.mining.rules import MinedRules, RuleParams, complement_rules
-from upcross.mining.upgrades import Catalog, UpgradeParams, substitute_keys, upgrade_rules
+from upcross.mining.upgrades import (
+    Catalog,
+    RuleSpec,
+    UpgradeParams,
+    rule_upgrades,
+    substitute_keys,
+    upgrade_rules,
+)
 
 __all__ = [
     "GUEST",
@@ -24,11 +31,13 @@ __all__ = [
     "CoCounts",
     "MinedRules",
     "RuleParams",
+    "RuleSpec",
     "UpgradeParams",
     "build_baskets",
     "complement_rules",
     "count_baskets",
     "merge_counts",
+    "rule_upgrades",
     "substitute_keys",
     "upgrade_rules",
 ]

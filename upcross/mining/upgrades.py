@@ -240,3 +240,62 @@ def substitute_keys(upgrades: MinedRules) -> np.ndarray:
     forward = upgrades.source.astype(np.int64) * n + upgrades.target
     backward = upgrades.target.astype(np.int64) * n + upgrades.source
     return sorted_unique(np.concatenate([forward, backward]))
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """A merchandiser's upgrade rule, in codes (see ``UpgradeRule``)."""
+
+    category: int | None  # category code of the scope; None: the source's own categories
+    min_price_increase: float
+    max_price_increase: float
+    sort: str  # "best_selling" | "closest_price" | "highest_margin"
+    limit: int
+
+
+def rule_upgrades(catalog: Catalog, rules: list[RuleSpec], orders: np.ndarray,
+                  cost: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rule-made upgrade pairs ``(source, target, rank)``, rules in priority order.
+
+    A pair produced by an earlier rule is not produced again by a later one.
+    ``orders`` (per product code) ranks best-sellers; ``cost`` (NaN when unknown)
+    ranks margins, falling back to best-selling when no cost is known.
+    """
+    n_products = max(len(catalog.price), 1)
+    sources, targets, ranks = [], [], []
+    for rule in rules:
+        if rule.limit <= 0:
+            continue
+        scoped = catalog
+        if rule.category is not None:
+            keep = catalog.member_category == rule.category
+            scoped = Catalog(catalog.price, catalog.member_product[keep],
+                             catalog.member_category[keep])
+        keys, _similarity = candidate_pairs(scoped, UpgradeParams(
+            min_price_increase=rule.min_price_increase,
+            max_price_increase=rule.max_price_increase), n_products)
+        a, b = keys // n_products, keys % n_products
+        if rule.sort == "closest_price":
+            primary = catalog.price[b] - catalog.price[a]
+        elif rule.sort == "highest_margin" and cost is not None and \
+                not np.isnan(cost[b]).all():
+            margin = catalog.price[b] - cost[b]
+            primary = np.where(np.isnan(margin), np.inf, -margin)
+        else:
+            primary = -orders[b].astype(float)
+        order = np.lexsort((b, catalog.price[b], primary, a))
+        a, b = a[order], b[order]
+        starts = np.flatnonzero(np.r_[True, a[1:] != a[:-1]]) if len(a) else np.empty(0, int)
+        rank = np.arange(len(a)) - np.repeat(starts, np.diff(np.r_[starts, len(a)]))
+        keep = rank < rule.limit
+        sources.append(a[keep])
+        targets.append(b[keep])
+        ranks.append(rank[keep])
+    if not sources:
+        empty = np.empty(0, np.int64)
+        return empty, empty, empty
+    a, b, rank = np.concatenate(sources), np.concatenate(targets), np.concatenate(ranks)
+    keys = a * n_products + b
+    _unique, first = np.unique(keys, return_index=True)
+    first.sort()  # keep the earliest rule's row for each pair
+    return a[first], b[first], rank[first]
