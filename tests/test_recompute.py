@@ -220,6 +220,8 @@ def test_two_recomputes_started_together_one_runs_one_is_skipped() -> None:
     one = threading.Thread(target=first)
     one.start()
     assert inside.wait(30)
+    running = MiningRun.objects.get(status="running")  # progress is stored while it runs
+    assert running.progress == 0.5 and running.started_at is not None
     two = threading.Thread(target=second)
     two.start()
     two.join(30)

@@ -152,27 +152,59 @@ def _load_generic(
     adapter: ShopAdapter, queryset: models.QuerySet, progress: ProgressCallback | None,
     chunk_size: int,
 ) -> LineArrays:
+    """Stream rows; every ``chunk_size`` rows become compact arrays (bounded Python objects)."""
+    blocks: list[LineArrays] = []
     orders: list[Any] = []
     products: list[Any] = []
     customers: list[Any] = []
     times: list[int] = []
-    for n, (order, product, _quantity, customer, placed_at) in enumerate(
+
+    def flush() -> None:
+        blocks.append(LineArrays(
+            order=_as_key_array(orders), product=_as_key_array(products),
+            customer=_as_customer_array(customers), time=np.asarray(times, dtype=np.int64),
+        ))
+        for values in (orders, products, customers, times):
+            values.clear()
+
+    seen = 0
+    for seen, (order, product, _quantity, customer, placed_at) in enumerate(
         adapter.order_line_rows(queryset, chunk_size=chunk_size), start=1
     ):
         orders.append(order)
         products.append(product)
         customers.append(customer)
         times.append(int(placed_at.timestamp()) if placed_at is not None else 0)
-        if progress is not None and n % chunk_size == 0:
-            progress(n)
+        if seen % chunk_size == 0:
+            flush()
+            if progress is not None:
+                progress(seen)
+    flush()
     if progress is not None:
-        progress(len(orders))
+        progress(seen)
     return LineArrays(
-        order=_as_key_array(orders),
-        product=_as_key_array(products),
-        customer=_as_customer_array(customers),
-        time=np.asarray(times, dtype=np.int64),
+        order=_concatenate([b.order for b in blocks]),
+        product=_concatenate([b.product for b in blocks]),
+        customer=_concatenate([b.customer for b in blocks], guest=GUEST),
+        time=np.concatenate([b.time for b in blocks]),
     )
+
+
+def _concatenate(arrays: list[np.ndarray], guest: int | None = None) -> np.ndarray:
+    """Concatenate chunk arrays; integer chunks join object chunks as objects
+    (with ``guest`` markers turned back into ``None``)."""
+    arrays = [a for a in arrays if len(a)] or arrays[:1]
+    if any(a.dtype == object for a in arrays):
+        out = np.empty(sum(len(a) for a in arrays), dtype=object)
+        position = 0
+        for a in arrays:
+            values = a.tolist()
+            if a.dtype != object and guest is not None:
+                values = [None if v == guest else v for v in values]
+            out[position : position + len(a)] = values
+            position += len(a)
+        return out
+    return np.concatenate(arrays)
 
 
 def _as_key_array(values: list[Any]) -> np.ndarray:

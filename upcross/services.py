@@ -24,11 +24,11 @@ import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from django.db import connections, router, transaction
+from django.db import DatabaseError, connections, router, transaction
 from django.utils import timezone
 
 from upcross import loading, mining
@@ -101,11 +101,18 @@ class MiningParameters:
     def since(self) -> datetime | None:
         if not self.lookback_days:
             return None
-        now = datetime.fromtimestamp(self.now, tz=timezone.get_current_timezone())
-        return now - timedelta(days=self.lookback_days)
+        return moment(self.now) - timedelta(days=self.lookback_days)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def moment(timestamp: float) -> datetime:
+    """A timestamp as the kind of datetime the database expects (naive without USE_TZ)."""
+    value = datetime.fromtimestamp(timestamp, tz=UTC)
+    if timezone.is_naive(timezone.now()):
+        return timezone.make_naive(value, timezone.get_default_timezone())
+    return value
 
 
 # --- single flight ----------------------------------------------------------------------
@@ -124,8 +131,11 @@ def single_flight(using: str | None = None) -> Iterator[bool]:
             yield acquired
         finally:
             if acquired and connection.connection is not None:
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_unlock(%s)", [_LOCK_KEY])
+                try:
+                    with connection.cursor() as cursor:
+                        cursor.execute("SELECT pg_advisory_unlock(%s)", [_LOCK_KEY])
+                except DatabaseError:  # a broken connection released the lock already
+                    logger.warning("could not release the recompute lock", exc_info=True)
         return
     name = str(connection.settings_dict.get("NAME") or using)
     digest = hashlib.sha1(name.encode()).hexdigest()[:16]
@@ -322,7 +332,7 @@ def finish_run(run: MiningRun, counts: mining.CoCounts, kind: str,
     mine_seconds = time.perf_counter() - started
     _set_progress(run, 0.7)
     report("writing", 0.0)
-    computed_at = datetime.fromtimestamp(parameters.now, tz=timezone.get_current_timezone())
+    computed_at = moment(parameters.now)
     started = time.perf_counter()
     totals = {"created": 0, "updated": 0, "removed": 0}
     plan = _write_plan(counts, kinds, rules)
@@ -454,8 +464,10 @@ def recompute(kind: str = "all", partitions: int = 1, *, progress: Progress | No
                 base = index / len(bounds)
 
                 def on_lines(n: int, base: float = base) -> None:
-                    fraction = base + min(n / expected, 1.0) / len(bounds)
-                    report("loading", min(fraction, 1.0))
+                    fraction = min(base + min(n / expected, 1.0) / len(bounds), 1.0)
+                    # Display only: the connection may be busy streaming (COPY), so the
+                    # run's stored progress moves between phases, not here.
+                    report("loading", fraction)
 
                 parts.append(count_orders(parameters, order_range, on_lines, timings))
                 _set_progress(run, 0.5 * (index + 1) / len(bounds))
