@@ -97,3 +97,36 @@ def test_task_options() -> None:
 def test_bad_kind_is_rejected_before_any_work() -> None:
     with pytest.raises(ValueError, match="kind must be"):
         tasks.recompute.apply(kwargs={"kind": "everything"}).get()
+
+
+@pytest.mark.django_db
+def test_transient_database_error_is_retried(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The task's autoretry is real; only the first attempt meets a dropped connection."""
+    small_shop()
+    real = services.recompute
+    attempts: list[int] = []
+
+    def flaky(*args, **kwargs):
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "recompute", flaky)
+    outcome = tasks.recompute.apply(kwargs={"kind": "complements"}, throw=False)
+    assert outcome.successful(), outcome.traceback
+    assert len(attempts) == 2
+    assert MiningRun.objects.get(pk=outcome.get()["run"]).status == "succeeded"
+
+
+@pytest.mark.django_db
+def test_other_errors_are_not_retried(monkeypatch: pytest.MonkeyPatch) -> None:
+    attempts: list[int] = []
+
+    def broken(*args, **kwargs):
+        attempts.append(1)
+        raise RuntimeError("a bug, not a hiccup")
+
+    monkeypatch.setattr(services, "recompute", broken)
+    outcome = tasks.recompute.apply(kwargs={"kind": "complements"}, throw=False)
+    assert outcome.failed() and len(attempts) == 1
