@@ -25,6 +25,7 @@ from django.db.models.constants import LOOKUP_SEP
 
 from upcross.adapters import ShopAdapter, get_adapter
 from upcross.mining.counting import GUEST
+from upcross.mining.upgrades import Catalog
 
 ProgressCallback = Callable[[int], None]
 
@@ -42,6 +43,7 @@ _ROW_DTYPE = np.dtype([
     ("l3", ">i4"), ("time", ">i8"),
 ])
 _BLOCK = 8 << 20
+_FACTS_CHUNK = 5_000
 #: The join of order lines with orders is one big hash join: let it stay in memory.
 _WORK_MEM = "256MB"
 
@@ -298,3 +300,49 @@ def _parse_rows(buffer: bytearray, rows: int) -> np.ndarray:
     for name in ("order", "product", "customer", "time"):
         out[name] = parsed[name]
     return out
+
+
+# --- product facts ----------------------------------------------------------------------
+
+
+def product_facts(pks: list[Any], adapter: ShopAdapter | None = None) -> dict[Any, Any]:
+    """``adapter.product_facts`` in chunks (bounded query size for big catalogues)."""
+    adapter = adapter or get_adapter()
+    out: dict[Any, Any] = {}
+    for lo in range(0, len(pks), _FACTS_CHUNK):
+        out.update(adapter.product_facts(pks[lo : lo + _FACTS_CHUNK]))
+    return out
+
+
+def variant_parents(products: np.ndarray) -> dict[Any, Any] | None:
+    """``{variant pk: parent pk}`` for the products seen, if the shop has variants."""
+    adapter = get_adapter()
+    if not adapter.product_field("parent"):
+        return None
+    parents = {pk: facts.parent for pk, facts in product_facts(np.unique(products).tolist())
+               .items() if facts.parent is not None}
+    return parents or None
+
+
+def product_catalog(pks: list[Any]) -> tuple[Catalog, dict[str, int]]:
+    """Prices and category memberships aligned with ``pks`` (code = position).
+
+    Categories are compared as text (``UpgradeRule.category`` holds text); the
+    second value maps each category's text to its code.
+    """
+    facts = product_facts(pks)
+    price = np.full(len(pks), np.nan)
+    member_product: list[int] = []
+    member_category: list[int] = []
+    codes: dict[str, int] = {}
+    for code, pk in enumerate(pks):
+        fact = facts.get(pk)
+        if fact is None:
+            continue
+        if fact.price is not None:
+            price[code] = float(fact.price)
+        for value in fact.categories:
+            member_product.append(code)
+            member_category.append(codes.setdefault(str(value), len(codes)))
+    return Catalog(price, np.asarray(member_product, np.int64),
+                   np.asarray(member_category, np.int64)), codes

@@ -52,7 +52,6 @@ logger = logging.getLogger("upcross.recompute")
 Progress = Callable[[str, float], None]
 KINDS = ("complements", "upgrades")
 _LOCK_KEY = int.from_bytes(hashlib.sha1(b"upcross.recompute").digest()[:8], "big", signed=True)
-_FACTS_CHUNK = 5_000
 
 
 def kinds_of(kind: str) -> tuple[str, ...]:
@@ -219,7 +218,7 @@ def count_orders(parameters: MiningParameters, order_range: tuple[Any, Any] | No
     adapter = get_adapter()
     started = time.perf_counter()
     lines = loading.load_lines(adapter, parameters.since, order_range, progress)
-    parents = _variant_parents(lines.product) if parameters.fold_variants else None
+    parents = loading.variant_parents(lines.product) if parameters.fold_variants else None
     loaded = time.perf_counter()
     baskets = mining.build_baskets(lines.order, lines.product, lines.customer, lines.time,
                                    product_parent=parents)
@@ -231,25 +230,6 @@ def count_orders(parameters: MiningParameters, order_range: tuple[Any, Any] | No
     return counts
 
 
-def _variant_parents(products: np.ndarray) -> dict[Any, Any] | None:
-    adapter = get_adapter()
-    if not adapter.product_field("parent"):
-        return None
-    parents = {}
-    for pk, facts in _facts(np.unique(products).tolist()).items():
-        if facts.parent is not None:
-            parents[pk] = facts.parent
-    return parents or None
-
-
-def _facts(pks: list[Any]) -> dict[Any, Any]:
-    adapter = get_adapter()
-    out: dict[Any, Any] = {}
-    for lo in range(0, len(pks), _FACTS_CHUNK):
-        out.update(adapter.product_facts(pks[lo : lo + _FACTS_CHUNK]))
-    return out
-
-
 def _to_pks(values: Sequence[Any]) -> list[Any]:
     """Raw keys (possibly strings after travelling between tasks) as product pk values."""
     field = ProductRelation._meta.get_field("source").target_field
@@ -259,25 +239,8 @@ def _to_pks(values: Sequence[Any]) -> list[Any]:
 # --- mining -----------------------------------------------------------------------------
 
 
-def _catalog(counts: mining.CoCounts) -> mining.Catalog:
-    pks = _to_pks(counts.product_ids.tolist())
-    facts = _facts(pks)
-    price = np.full(len(pks), np.nan)
-    members: list[tuple[int, Any]] = []
-    for code, pk in enumerate(pks):
-        fact = facts.get(pk)
-        if fact is None:
-            continue
-        if fact.price is not None:
-            price[code] = float(fact.price)
-        members.extend((code, category) for category in fact.categories)
-    category_codes: dict[Any, int] = {}
-    member_product = np.fromiter((m[0] for m in members), np.int64, len(members))
-    member_category = np.fromiter(
-        (category_codes.setdefault(m[1], len(category_codes)) for m in members),
-        np.int64, len(members),
-    )
-    return mining.Catalog(price, member_product, member_category)
+def _catalog_of(counts: mining.CoCounts) -> mining.Catalog:
+    return loading.product_catalog(_to_pks(counts.product_ids.tolist()))[0]
 
 
 def mine(counts: mining.CoCounts, kinds: Sequence[str],
@@ -285,7 +248,7 @@ def mine(counts: mining.CoCounts, kinds: Sequence[str],
     out: dict[str, mining.MinedRules] = {}
     exclude = None
     if "upgrades" in kinds:
-        out["upgrades"] = mining.upgrade_rules(counts, _catalog(counts), mining.UpgradeParams(
+        out["upgrades"] = mining.upgrade_rules(counts, _catalog_of(counts), mining.UpgradeParams(
             min_price_increase=parameters.upgrade_min_price_increase,
             max_price_increase=parameters.upgrade_max_price_increase,
             max_per_product=parameters.max_per_product,
@@ -394,18 +357,7 @@ def _rule_rows(counts: mining.CoCounts) -> list[tuple]:
         return []
     adapter = get_adapter()
     pks = list(adapter.available_products().order_by().values_list("pk", flat=True).distinct())
-    facts = _facts(pks)
-    price = np.full(len(pks), np.nan)
-    members: list[tuple[int, int]] = []
-    category_codes: dict[str, int] = {}
-    for code, pk in enumerate(pks):
-        fact = facts[pk]
-        if fact.price is not None:
-            price[code] = float(fact.price)
-        for value in fact.categories:
-            members.append((code, category_codes.setdefault(str(value), len(category_codes))))
-    catalog = mining.Catalog(price, np.asarray([m[0] for m in members], np.int64),
-                             np.asarray([m[1] for m in members], np.int64))
+    catalog, category_codes = loading.product_catalog(pks)
     sold = dict(zip(_to_pks(counts.product_ids.tolist()), counts.item_count.tolist(),
                     strict=True))
     orders = np.asarray([sold.get(pk, 0) for pk in pks], dtype=np.int64)
