@@ -49,6 +49,9 @@ from upcross.writing import write_relations
 logger = logging.getLogger("upcross.recompute")
 
 #: ``progress(stage, fraction)``; stages: "loading", "mining", "writing", "done".
+#: Called while the database connection may be streaming rows ("loading") or inside
+#: the write transaction ("writing"): a callback must not use the default connection.
+#: An exception raised by it aborts the run like any other failure.
 Progress = Callable[[str, float], None]
 KINDS = ("complements", "upgrades")
 _LOCK_KEY = int.from_bytes(hashlib.sha1(b"upcross.recompute").digest()[:8], "big", signed=True)
