@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
@@ -86,6 +87,37 @@ DEFAULTS: dict[str, Any] = {
     # and the ``max-age`` of the public read endpoints' ``Cache-Control``.
     "EVENTS_THROTTLE_RATE": "120/min",
     "API_CACHE_MAX_AGE": 60,
+    # Bundles ("buy all and save"): the discount of a bundle built from a product's top
+    # complements (curated bundles carry their own), how many products such a bundle
+    # holds (the product and its complements), and ``None`` percent: no automatic bundles.
+    "BUNDLE_DISCOUNT_PERCENT": 10,
+    "BUNDLE_SIZE": 3,
+    # Money: discounts are rounded to this quantum (the currency's minor unit) with this
+    # ``decimal`` rounding mode.
+    "PRICE_QUANTUM": "0.01",
+    "PRICE_ROUNDING": "ROUND_HALF_UP",
+    # Bundle box "Add all": a URL name/path that takes a POST with one ``product_id`` per
+    # product (repeated field). ``None``: the box offers one add button per product.
+    "ADD_MANY_TO_CART_URL": None,
+    # Free-shipping nudge: the cart value from which shipping is free (``None``: no nudge).
+    "FREE_SHIPPING_THRESHOLD": None,
+    # Follow-up e-mail ("complete your set"), off unless switched on.
+    "FOLLOW_UP_ENABLED": False,
+    "FOLLOW_UP_DAYS": 7,
+    # Orders older than FOLLOW_UP_DAYS + this are never written to (switching it on
+    # does not mail every customer the shop ever had).
+    "FOLLOW_UP_MAX_LATE_DAYS": 3,
+    "FOLLOW_UP_LIMIT": 4,
+    # The customer's address: a field path from the order-line model, or the dotted path
+    # of a callable(order_pk) -> e-mail or None.
+    "ORDER_EMAIL_FIELD": "order__email",
+    # Opt-out: a dotted path of a callable(email) -> bool (True: do not write), checked
+    # besides upcross's own unsubscribe list.
+    "FOLLOW_UP_OPT_OUT": None,
+    "FOLLOW_UP_FROM_EMAIL": None,
+    # Absolute links in e-mails: the shop's base URL ("https://shop.example").
+    "SITE_URL": "",
+    "FOLLOW_UP_SCHEDULE": {"minute": "15"},
 }
 
 #: Keys whose value is a dict merged key by key with the default.
@@ -284,6 +316,68 @@ class UpcrossSettings:
     @property
     def API_CACHE_MAX_AGE(self) -> int:
         return int(self.get("API_CACHE_MAX_AGE"))
+
+    @property
+    def BUNDLE_DISCOUNT_PERCENT(self) -> Decimal | None:
+        value = self.get("BUNDLE_DISCOUNT_PERCENT")
+        return None if value is None else Decimal(str(value))
+
+    @property
+    def BUNDLE_SIZE(self) -> int:
+        return int(self.get("BUNDLE_SIZE"))
+
+    @property
+    def PRICE_QUANTUM(self) -> Decimal:
+        return Decimal(str(self.get("PRICE_QUANTUM")))
+
+    @property
+    def PRICE_ROUNDING(self) -> str:
+        return str(self.get("PRICE_ROUNDING"))
+
+    @property
+    def ADD_MANY_TO_CART_URL(self) -> str | None:
+        return self.get("ADD_MANY_TO_CART_URL")
+
+    @property
+    def FREE_SHIPPING_THRESHOLD(self) -> Decimal | None:
+        value = self.get("FREE_SHIPPING_THRESHOLD")
+        return None if value is None else Decimal(str(value))
+
+    @property
+    def FOLLOW_UP_ENABLED(self) -> bool:
+        return bool(self.get("FOLLOW_UP_ENABLED"))
+
+    @property
+    def FOLLOW_UP_DAYS(self) -> int:
+        return int(self.get("FOLLOW_UP_DAYS"))
+
+    @property
+    def FOLLOW_UP_MAX_LATE_DAYS(self) -> int:
+        return int(self.get("FOLLOW_UP_MAX_LATE_DAYS"))
+
+    @property
+    def FOLLOW_UP_LIMIT(self) -> int:
+        return int(self.get("FOLLOW_UP_LIMIT"))
+
+    @property
+    def ORDER_EMAIL_FIELD(self) -> str | Callable[..., Any] | None:
+        return self.get("ORDER_EMAIL_FIELD")
+
+    @property
+    def FOLLOW_UP_OPT_OUT(self) -> str | Callable[..., Any] | None:
+        return self.get("FOLLOW_UP_OPT_OUT")
+
+    @property
+    def FOLLOW_UP_FROM_EMAIL(self) -> str | None:
+        return self.get("FOLLOW_UP_FROM_EMAIL")
+
+    @property
+    def SITE_URL(self) -> str:
+        return str(self.get("SITE_URL") or "").rstrip("/")
+
+    @property
+    def FOLLOW_UP_SCHEDULE(self) -> dict[str, str]:
+        return dict(self.get("FOLLOW_UP_SCHEDULE"))
 
 
 upcross_settings = UpcrossSettings()
