@@ -3,8 +3,9 @@
 A merchandiser logs into the demo admin, blocks a mined complement in the
 relations list, and the product page no longer shows it.
 
-``UPCROSS_SCREENSHOTS=1`` also refreshes ``docs/admin-*.png`` from a seeded demo
-(a year of orders, recomputed), the pictures the README shows.
+The screens a seeded demo shows (a year of orders, recomputed) are rendered and
+photographed into ``test-artifacts/``; ``UPCROSS_SCREENSHOTS=1`` writes them to
+``docs/admin-*.png`` instead, the pictures the README shows.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from upcross import cache
 
 pytestmark = [pytest.mark.browser, pytest.mark.shop("demo")]
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
+REPO = Path(__file__).resolve().parent.parent
+DOCS = REPO / ("docs" if os.environ.get("UPCROSS_SCREENSHOTS") else "test-artifacts")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 PASSWORD = "pw-merch-1"
@@ -102,11 +104,9 @@ def test_merchandiser_blocks_a_mined_complement(live_server: Any,
     assert ProductRelation.objects.get(source=shop["case"], target=glass).status == "active"
 
 
-@pytest.mark.skipif(not os.environ.get("UPCROSS_SCREENSHOTS"),
-                    reason="set UPCROSS_SCREENSHOTS=1 to refresh docs/admin-*.png")
 def test_admin_screenshots(live_server: Any, transactional_db: Any) -> None:
     from django.contrib.auth import get_user_model
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     from demo_shop.catalog.models import Product
     from demo_shop.catalog.seeding import seed_demo
@@ -135,11 +135,13 @@ def test_admin_screenshots(live_server: Any, transactional_db: Any) -> None:
             log_in(page, live_server.url, "boss", "/admin/upcross/productrelation/")
             page.locator("#toggle-nav-sidebar").click()  # more room for the columns
             page.reload()
+            expect(page.locator("#result_list tbody tr").first).to_be_visible()
             page.screenshot(path=str(DOCS / "admin-relations.png"))
             page.goto(f"{live_server.url}/admin/catalog/product/{product.pk}/change/")
             top, bottom = page.evaluate("""() => {
                 const groups = [...document.querySelectorAll('.inline-group')]
                     .filter(g => g.id.startsWith('upcross_relations_from'));
+                if (groups.length < 2) throw new Error('upcross inlines missing');
                 const first = groups[0].getBoundingClientRect();
                 const last = groups[groups.length - 1].getBoundingClientRect();
                 return [first.top + window.scrollY, last.bottom + window.scrollY];
@@ -148,6 +150,7 @@ def test_admin_screenshots(live_server: Any, transactional_db: Any) -> None:
                             clip={"x": 0, "y": max(0, top - 20), "width": 1440,
                                   "height": bottom - top + 40})
             page.goto(f"{live_server.url}/admin/upcross/productrelation/dashboard/")
+            expect(page.locator("svg").first).to_be_visible()
             page.screenshot(path=str(DOCS / "admin-dashboard.png"), full_page=True)
         finally:
             browser.close()
