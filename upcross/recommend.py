@@ -142,6 +142,8 @@ class Recommendation:
     source: models.Model | None = None
     #: Cart complements: every cart product that suggests it.
     sources: tuple[models.Model, ...] = field(default_factory=tuple)
+    #: A limited-time offer: when the relation's active window closes (``None``: open-ended).
+    ends_at: datetime | None = None
 
     @cached_property
     def display(self) -> ProductDisplay:
@@ -221,8 +223,12 @@ def upgrades(product: Any, limit: int | None = None, customer: Any = None,
 
 
 def cart_complements(items: Iterable[Any], limit: int | None = None,
-                     customer: Any = None) -> Recommendations:
-    """Complements of the whole cart: a product suggested by more lines ranks higher."""
+                     customer: Any = None, gap: Decimal | None = None) -> Recommendations:
+    """Complements of the whole cart: a product suggested by more lines ranks higher.
+
+    ``gap`` (the free-shipping nudge): what the cart lacks to reach a threshold.
+    Complements that cost at least that much rank first, each group in its usual order.
+    """
     if not upcross_settings.COMPLEMENTS_ENABLED:
         return Recommendations()
     lines = _cart_products(items)
@@ -256,7 +262,13 @@ def cart_complements(items: Iterable[Any], limit: int | None = None,
 
     results = Recommendations.of((), _earliest(
         e.next_change(COMPLEMENT, now) for e in snapshot.entries.values()))
-    for target, card in snapshot.pick(ranked, limit, accept):
+    nudging = gap is not None and gap > 0
+    # The nudge looks further down the ranking for products that close the gap.
+    picked = snapshot.pick(ranked, limit * GAP_POOL_FACTOR if nudging else limit, accept)
+    if nudging:
+        picked.sort(key=lambda pair: not _closes_gap(pair[1], gap))  # stable: keeps the order
+        picked = picked[:limit]
+    for target, card in picked:
         candidate, count = best[target], len(supporters[target])
         reason = (ngettext("Goes with %(count)d item in your cart",
                            "Goes with %(count)d items in your cart", count) % {"count": count}
@@ -266,6 +278,7 @@ def cart_complements(items: Iterable[Any], limit: int | None = None,
             price=card.price, score=score[target], pair_count=candidate.pair_count,
             source=lines[supporters[target][0]],
             sources=tuple(lines[pk] for pk in supporters[target]),
+            ends_at=candidate.ends_at,
         ))
     return results
 
@@ -317,7 +330,7 @@ def _for_product(product: Any, kind: str, limit: int, customer: Any,
             results.append(Recommendation(
                 product=card.product, kind=kind, origin=candidate.origin,
                 reason=_reason(kind, candidate), price=card.price, score=candidate.score,
-                pair_count=candidate.pair_count, source=instance,
+                pair_count=candidate.pair_count, source=instance, ends_at=candidate.ends_at,
             ))
     return results
 
@@ -330,6 +343,7 @@ def _upgrade(candidate: Candidate, card: Card, entry: Entry,
         product=card.product, kind=UPGRADE, origin=candidate.origin,
         reason=_reason(UPGRADE, candidate), price=card.price, price_difference=difference,
         score=candidate.score, pair_count=candidate.pair_count, source=source,
+        ends_at=candidate.ends_at,
     )
 
 
@@ -343,6 +357,14 @@ def _pricier_than(entry: Entry,
         return card.price is None or entry.price is None or card.price > entry.price
 
     return accept
+
+
+#: The free-shipping nudge looks this many times ``limit`` down the ranking for closers.
+GAP_POOL_FACTOR = 5
+
+
+def _closes_gap(card: Card, gap: Decimal) -> bool:
+    return card.price is not None and card.price >= gap
 
 
 def _reason(kind: str, candidate: Candidate) -> str:
