@@ -187,3 +187,98 @@ class UpgradeRule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- analytics (widget counters flushed from Redis, holdout comparison) ----------------
+
+
+class WidgetCounters(models.Model):
+    """The counters one daily row holds; filled by the flush task, never per request.
+
+    ``revenue`` is the attributed revenue: what orders paid for widget-added items.
+    """
+
+    day = models.DateField(_("day"))
+    widget = models.CharField(_("widget"), max_length=32)
+    impressions = models.PositiveBigIntegerField(_("impressions"), default=0)
+    clicks = models.PositiveBigIntegerField(_("clicks"), default=0)
+    adds = models.PositiveBigIntegerField(_("adds to cart"), default=0)
+    purchases = models.PositiveBigIntegerField(_("items bought"), default=0)
+    revenue = models.DecimalField(_("attributed revenue"), max_digits=16, decimal_places=2,
+                                  default=0)
+
+    class Meta:
+        abstract = True
+
+
+class WidgetDailyStat(WidgetCounters):
+    """One widget's counters for one day (UTC). ``impressions`` counts widget renders."""
+
+    orders = models.PositiveBigIntegerField(_("orders with widget items"), default=0)
+
+    class Meta:
+        verbose_name = _("widget statistics (day)")
+        verbose_name_plural = _("widget statistics")
+        ordering = ("-day", "widget")
+        constraints = [
+            models.UniqueConstraint(fields=("day", "widget"), name="upcross_widgetstat_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.widget} {self.day}"
+
+
+class RelationDailyStat(WidgetCounters):
+    """One suggestion's counters for one day: ``target`` shown by ``widget`` for ``source``.
+
+    Product pks are kept as text (integer or UUID shops alike) and not as foreign
+    keys, so the history survives a product's deletion. ``source`` is blank when
+    the widget had no single source product (a cart complement named by no line).
+    """
+
+    source = models.CharField(_("source product id"), max_length=64, blank=True)
+    target = models.CharField(_("suggested product id"), max_length=64)
+
+    class Meta:
+        verbose_name = _("suggestion statistics (day)")
+        verbose_name_plural = _("suggestion statistics")
+        ordering = ("-day", "widget", "source", "target")
+        constraints = [
+            models.UniqueConstraint(fields=("day", "widget", "source", "target"),
+                                    name="upcross_relationstat_unique"),
+        ]
+        indexes = [models.Index(fields=("source", "target"), name="upcross_relstat_pair")]
+
+    def __str__(self) -> str:
+        return f"{self.widget} {self.source}→{self.target} {self.day}"
+
+
+class ExposureGroup(models.TextChoices):
+    EXPOSED = "exposed", _("Exposed (sees widgets)")
+    HOLDOUT = "holdout", _("Holdout (no widgets)")
+
+
+class OrderExposure(models.Model):
+    """One placed order, with the holdout group its shopper was assigned to.
+
+    Written once per order by :func:`upcross.analytics.order_placed`; the report
+    compares average order value and items per order between the two groups.
+    """
+
+    order_id = models.CharField(_("order id"), max_length=64, unique=True)
+    placed_at = models.DateTimeField(_("placed at"), db_index=True)
+    group = models.CharField(_("group"), max_length=16, choices=ExposureGroup.choices)
+    total = models.DecimalField(_("order total"), max_digits=16, decimal_places=2)
+    items = models.PositiveIntegerField(_("items"), default=0)
+    attributed_items = models.PositiveIntegerField(_("items added from widgets"), default=0)
+    attributed_revenue = models.DecimalField(_("revenue from widget items"), max_digits=16,
+                                             decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("order exposure")
+        verbose_name_plural = _("order exposures")
+        ordering = ("-placed_at", "-pk")
+        indexes = [models.Index(fields=("group", "placed_at"), name="upcross_exposure_group")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} ({self.get_group_display()})"
