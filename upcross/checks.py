@@ -80,6 +80,11 @@ VALUE_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "TASK_TIME_LIMIT": ((int,), "a number of seconds"),
     "EVENTS_THROTTLE_RATE": ((str, _NONE), "a DRF rate such as '120/min', or None"),
     "API_CACHE_MAX_AGE": ((int,), "a number of seconds"),
+    "ANALYTICS_ENABLED": ((bool,), "True or False"),
+    "ANALYTICS_REDIS_URL": ((str, _NONE), "a redis:// URL, or None"),
+    "ANALYTICS_FLUSH_SCHEDULE": ((Mapping,), "a dict of crontab fields"),
+    "HOLDOUT_SHARE": (_NUMBER, "a share from 0 (off) to 1"),
+    "HOLDOUT_SALT": ((str, _NONE), "a string, or None (derived from SECRET_KEY)"),
 }
 #: A rate Django REST framework can parse: requests per second/minute/hour/day.
 _RATE = re.compile(r"^\d+/[smhd]")
@@ -185,6 +190,11 @@ def _value_type_errors(user: Mapping[str, Any]) -> list[checks.CheckMessage]:
         messages.append(_error(
             "E010", f"UPCROSS['EVENTS_THROTTLE_RATE'] = {rate!r} is not a rate.",
             "Give requests per period, such as '120/min' or '10/s', or None for no limit."))
+    share = upcross_settings.get("HOLDOUT_SHARE")
+    if not 0 <= share <= 1:
+        messages.append(_error(
+            "E010", f"UPCROSS['HOLDOUT_SHARE'] = {share!r} is not a share from 0 to 1.",
+            "Give the share of visitors who see no widgets, e.g. 0.1; 0 turns the holdout off."))
     alias = upcross_settings.get("CACHE_ALIAS")
     if alias not in caches.settings:
         messages.append(_error(

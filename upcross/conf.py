@@ -87,6 +87,16 @@ DEFAULTS: dict[str, Any] = {
     # and the ``max-age`` of the public read endpoints' ``Cache-Control``.
     "EVENTS_THROTTLE_RATE": "120/min",
     "API_CACHE_MAX_AGE": 60,
+    # Analytics: widget counters live in Redis (this URL, or the cache's client when
+    # ``CACHE_ALIAS`` is a RedisCache; neither: in-process counting, not exact) and are
+    # flushed into daily rows on ``ANALYTICS_FLUSH_SCHEDULE``.
+    "ANALYTICS_ENABLED": True,
+    "ANALYTICS_REDIS_URL": None,
+    "ANALYTICS_FLUSH_SCHEDULE": {"minute": "*/5"},
+    # Holdout: this share of visitors (0 to 1, sticky per customer or visitor cookie)
+    # sees no widgets; the salt (``None``: derived from SECRET_KEY) mixes the assignment.
+    "HOLDOUT_SHARE": 0,
+    "HOLDOUT_SALT": None,
     # Bundles ("buy all and save"): the discount of a bundle built from a product's top
     # complements (curated bundles carry their own), how many products such a bundle
     # holds (the product and its complements), and ``None`` percent: no automatic bundles.
@@ -316,6 +326,27 @@ class UpcrossSettings:
     @property
     def API_CACHE_MAX_AGE(self) -> int:
         return int(self.get("API_CACHE_MAX_AGE"))
+
+    @property
+    def ANALYTICS_ENABLED(self) -> bool:
+        return bool(self.get("ANALYTICS_ENABLED"))
+
+    @property
+    def ANALYTICS_REDIS_URL(self) -> str | None:
+        return self.get("ANALYTICS_REDIS_URL") or None
+
+    @property
+    def ANALYTICS_FLUSH_SCHEDULE(self) -> dict[str, str]:
+        return dict(self.get("ANALYTICS_FLUSH_SCHEDULE"))
+
+    @property
+    def HOLDOUT_SHARE(self) -> float:
+        return float(self.get("HOLDOUT_SHARE"))
+
+    @property
+    def HOLDOUT_SALT(self) -> str:
+        value = self.get("HOLDOUT_SALT")
+        return f"upcross.holdout:{settings.SECRET_KEY}" if value is None else str(value)
 
     @property
     def BUNDLE_DISCOUNT_PERCENT(self) -> Decimal | None:
