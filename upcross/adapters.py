@@ -78,6 +78,14 @@ class AddToCart:
     fields: dict[str, str]
 
 
+@dataclass(frozen=True)
+class AddMany:
+    """The bundle box's "Add all" form: ``fields`` as pairs, a name may repeat."""
+
+    url: str
+    fields: list[tuple[str, str]]
+
+
 class ShopAdapter:
     """Default adapter: everything driven by ``UPCROSS_PRODUCT_MODEL`` and ``UPCROSS``."""
 
@@ -332,6 +340,19 @@ class ShopAdapter:
         except NoReverseMatch:
             return AddToCart(url=reverse(target, args=[product.pk]), fields={})
 
+
+    def add_many_to_cart(self, items: Iterable[tuple[models.Model, int]]) -> AddMany | None:
+        """Where the "Add all" button posts (``ADD_MANY_TO_CART_URL``), or ``None``.
+
+        One ``product_id`` field per product, repeated for a quantity above 1.
+        """
+        target = upcross_settings.ADD_MANY_TO_CART_URL
+        if not target:
+            return None
+        url = target if is_literal_url(target) else reverse(target)
+        return AddMany(url=url, fields=[("product_id", str(product.pk))
+                                        for product, quantity in items
+                                        for _ in range(max(1, quantity))])
 
     # --- widgets: how a product looks, swapping a cart line, past purchases ----------
 

@@ -282,3 +282,112 @@ class OrderExposure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} ({self.get_group_display()})"
+
+
+# --- bundles and follow-up e-mails (issue 7) ------------------------------------------
+
+
+class Bundle(models.Model):
+    """A curated "buy all and save" offer, shown on ``product``'s page.
+
+    The bundle is ``product`` (one) plus its items; :mod:`upcross.pricing` takes
+    ``discount_percent`` off every complete set in a cart.
+    """
+
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    product = models.ForeignKey(
+        PRODUCT_MODEL, on_delete=models.CASCADE, related_name="upcross_bundles",
+        verbose_name=_("product"), help_text=_("The bundle is shown on this product's page."),
+    )
+    discount_percent = models.DecimalField(
+        _("discount (%)"), max_digits=5, decimal_places=2, default=10,
+        help_text=_("Taken off the price of every complete set in a cart."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    starts_at = models.DateTimeField(_("active from"), null=True, blank=True)
+    ends_at = models.DateTimeField(_("active until"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("bundle")
+        verbose_name_plural = _("bundles")
+        ordering = ("product", "pk")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(discount_percent__gte=0) & Q(discount_percent__lte=100),
+                name="upcross_bundle_discount_percent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or str(_("Bundle with %(product)s") % {"product": self.product})
+
+
+class BundleItem(models.Model):
+    """Another product of a bundle, ``quantity`` of it per set."""
+
+    bundle = models.ForeignKey(Bundle, on_delete=models.CASCADE, related_name="items",
+                               verbose_name=_("bundle"))
+    product = models.ForeignKey(
+        PRODUCT_MODEL, on_delete=models.CASCADE, related_name="upcross_bundle_items",
+        verbose_name=_("product"),
+    )
+    quantity = models.PositiveSmallIntegerField(_("quantity"), default=1)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("bundle item")
+        verbose_name_plural = _("bundle items")
+        ordering = ("position", "pk")
+        constraints = [
+            models.UniqueConstraint(fields=("bundle", "product"),
+                                    name="upcross_bundle_item_unique"),
+            models.CheckConstraint(condition=Q(quantity__gte=1),
+                                   name="upcross_bundle_item_quantity"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product}"
+
+
+class FollowUpStatus(models.TextChoices):
+    SENT = "sent", _("Sent")
+    OPTED_OUT = "opted_out", _("Opted out")
+    SKIPPED = "skipped", _("Nothing to suggest or no address")
+
+
+class FollowUp(models.Model):
+    """One order's follow-up e-mail, written in the transaction that sends it.
+
+    The unique ``order_id`` is what makes "at most once per order" hold: a second
+    task inserting the same order waits for the first and then fails, never sends.
+    """
+
+    order_id = models.CharField(_("order id"), max_length=64, unique=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=FollowUpStatus.choices)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("follow-up e-mail")
+        verbose_name_plural = _("follow-up e-mails")
+        ordering = ("-created_at", "-pk")
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.get_status_display()}"
+
+
+class FollowUpOptOut(models.Model):
+    """An address that unsubscribed from follow-up e-mails (stored lower-case)."""
+
+    email = models.EmailField(_("e-mail"), unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("follow-up opt-out")
+        verbose_name_plural = _("follow-up opt-outs")
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return self.email
