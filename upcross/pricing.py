@@ -17,7 +17,7 @@ Rules:
   first; a unit of a product counts towards one bundle only.
 - Unit prices are the line's ``unit_price`` (if it has one, e.g. an order line),
   else the product's price from the adapter (``PRODUCT_FIELDS["price"]``).
-- A discount is ``sets × regular price of one set × percent / 100``, rounded once
+- A discount is ``sets * regular price of one set * percent / 100``, rounded once
   per bundle to ``PRICE_QUANTUM`` (the currency's minor unit) with
   ``PRICE_ROUNDING`` (``ROUND_HALF_UP`` by default). Money is ``Decimal`` throughout.
 """
