@@ -17,23 +17,12 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.upcross_overrides import with_upcross
 from upcross.adapters import AddToCart, ProductFacts, ShopAdapter, get_adapter
-from upcross.conf import MERGED_DICT_KEYS
 
 pytestmark = pytest.mark.django_db
 
 
-def with_upcross(**changes: Any) -> dict[str, Any]:
-    from django.conf import settings
-
-    merged = dict(settings.UPCROSS)
-    for key, value in changes.items():
-        if key in MERGED_DICT_KEYS and isinstance(value, dict) and isinstance(merged.get(key),
-                                                                             dict):
-            merged[key] = {**merged[key], **value}
-        else:
-            merged[key] = value
-    return merged
 
 
 def test_get_adapter_follows_the_setting() -> None:

@@ -22,8 +22,8 @@ from tests.test_api_support import (
     make_user,
     missing_pk,
     pk_json,
-    with_upcross,
 )
+from tests.upcross_overrides import with_upcross
 from upcross.api.events import counter_key, event_count, record_event
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_throttle")]

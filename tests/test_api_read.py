@@ -13,7 +13,8 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
-from tests.test_api_support import client_for, make_product, missing_pk, pk_json, with_upcross
+from tests.test_api_support import client_for, make_product, missing_pk, pk_json
+from tests.upcross_overrides import with_upcross
 from upcross import recommend
 from upcross.models import ProductRelation
 

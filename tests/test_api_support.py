@@ -11,7 +11,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.cache import caches
@@ -20,7 +19,7 @@ from rest_framework.test import APIClient
 from tests import factories
 from upcross.adapters import get_adapter
 from upcross.api.throttling import EventsRateThrottle
-from upcross.conf import MERGED_DICT_KEYS, upcross_settings
+from upcross.conf import upcross_settings
 
 #: Categories by name; a test's rollback removes rows, so each use checks the row is there.
 _categories: dict[str, Any] = {}
@@ -65,15 +64,6 @@ def client_for(user: Any = None, *, csrf: bool = False) -> APIClient:
     return client
 
 
-def with_upcross(**changes: Any) -> dict[str, Any]:
-    """The active ``UPCROSS`` setting with ``changes`` merged in (for override_settings)."""
-    merged = dict(getattr(settings, "UPCROSS", {}))
-    for key, value in changes.items():
-        if key in MERGED_DICT_KEYS and isinstance(value, dict):
-            merged[key] = {**merged.get(key, {}), **value}
-        else:
-            merged[key] = value
-    return merged
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from django.core.management.base import SystemCheckError
 from django.test import override_settings
 
 import upcross.checks
-from upcross.conf import MERGED_DICT_KEYS
+from tests.upcross_overrides import with_upcross
 
 ALL_IDS = {
     "upcross.E001", "upcross.E002", "upcross.E003", "upcross.E004", "upcross.E005",
@@ -31,16 +31,6 @@ def upcross_messages() -> list[checks.CheckMessage]:
     return [m for m in checks.run_checks() if (m.id or "").startswith("upcross.")]
 
 
-def with_upcross(**changes: Any) -> dict[str, Any]:
-    """The shape's own ``UPCROSS`` dict with some keys replaced (field dicts merged)."""
-    merged = dict(settings.UPCROSS)
-    for key, value in changes.items():
-        if key in MERGED_DICT_KEYS and isinstance(value, dict) and isinstance(merged.get(key),
-                                                                             dict):
-            merged[key] = {**merged[key], **value}
-        else:
-            merged[key] = value
-    return merged
 
 
 def assert_only(expected: str, **overrides: Any) -> list[checks.CheckMessage]:
