@@ -37,6 +37,11 @@ class BundlePart:
     quantity: int
     price: Decimal | None
 
+    #: What the shared product card reads: no reason line, no window of its own.
+    reason = ""
+    kind = "bundle"
+    ends_at = None
+
     @cached_property
     def display(self) -> ProductDisplay:
         return get_adapter().product_display(self.product)

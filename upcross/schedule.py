@@ -50,8 +50,45 @@ def ensure_nightly_recompute(using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> An
     return task
 
 
+FOLLOW_UP_TASK_NAME = "upcross: follow-up e-mails"
+FOLLOW_UP_TASK = "upcross.send_follow_ups"
+
+
+def ensure_follow_up_schedule(using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> Any | None:
+    """The follow-up e-mails' periodic task, created once like the recompute's.
+
+    Always created: the task does nothing while ``FOLLOW_UP_ENABLED`` is off, so
+    switching follow-ups on needs no migrate.
+    """
+    if not global_apps.is_installed("django_celery_beat"):
+        return None
+    periodic_task = global_apps.get_model("django_celery_beat", "PeriodicTask")
+    crontab = global_apps.get_model("django_celery_beat", "CrontabSchedule")
+    if not router.allow_migrate_model(using, periodic_task):
+        return None
+    tables = connections[using].introspection.table_names()
+    if periodic_task._meta.db_table not in tables or crontab._meta.db_table not in tables:
+        return None
+    existing = periodic_task.objects.using(using).filter(name=FOLLOW_UP_TASK_NAME).first()
+    if existing is not None:
+        return existing
+    spec = {key: str(value) for key, value in upcross_settings.FOLLOW_UP_SCHEDULE.items()
+            if key in _CRONTAB_FIELDS}
+    spec = {**dict.fromkeys(_CRONTAB_FIELDS, "*"), **spec}
+    schedule = crontab.objects.using(using).filter(**spec).order_by("pk").first()
+    if schedule is None:
+        schedule = crontab.objects.using(using).create(**spec)
+    task, _created = periodic_task.objects.using(using).get_or_create(
+        name=FOLLOW_UP_TASK_NAME,
+        defaults={"task": FOLLOW_UP_TASK, "crontab": schedule, "kwargs": "{}",
+                  "description": "Send due 'complete your set' follow-up e-mails."},
+    )
+    return task
+
+
 def _on_post_migrate(sender: AppConfig, using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> None:
     ensure_nightly_recompute(using=using)
+    ensure_follow_up_schedule(using=using)
 
 
 def connect(app_config: AppConfig) -> None:

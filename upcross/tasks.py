@@ -122,3 +122,12 @@ def recompute_merge(self: Task, parts: list[str], run_id: int, kind: str,
             services.fail_run(run, exc)
             raise
     return {"run": run.pk, "status": run.status}
+
+
+@shared_task(name="upcross.send_follow_ups", acks_late=True, autoretry_for=TRANSIENT_ERRORS,
+             retry_backoff=30, retry_backoff_max=600, retry_jitter=True, max_retries=5)
+def send_follow_ups() -> dict[str, int]:
+    """Send the due "complete your set" e-mails (at most once per order; see ``followup``)."""
+    from upcross import followup
+
+    return followup.send_follow_ups()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from upcross.admin import checks  # noqa: F401  (registers the admin checks)
+from upcross.admin.bundles import BundleAdmin
 from upcross.admin.inlines import (
     ComplementsInline,
     UpcrossProductAdminMixin,
@@ -22,6 +23,7 @@ from upcross.admin.runs import MiningRunAdmin
 from upcross.models import MiningRun, ProductRelation, UpgradeRule
 
 __all__ = [
+    "BundleAdmin",
     "ComplementsInline",
     "MiningRunAdmin",
     "ProductRelationAdmin",
