@@ -302,3 +302,88 @@ def upcross_cart_upgrades(context: template.Context, cart_items: Any, line: Any 
         lambda results: {**values, "items": results},
         prefetched=prefetched, fragment="cart_upgrade_line",
     )
+
+
+# --- bundles, the free-shipping nudge, after the order (issue 7) ----------------------
+#
+# Not fragment-cached: the bundle box is one cached complements lookup plus a price
+# query, and the nudge depends on quantities and prices, which a fragment key of the
+# cart's products would not capture.
+
+
+@register.simple_tag(takes_context=True)
+def get_upcross_bundle(context: template.Context, product: Any) -> Any:
+    """``{% get_upcross_bundle product as bundle %}``: a ``BundleOffer`` or ``None``."""
+    from upcross import bundles
+
+    if widget_disabled(context.get("request"), "bundle") or not _enabled("complements"):
+        return None
+    return bundles.bundle_for(product)
+
+
+@register.simple_tag(takes_context=True)
+def upcross_bundle(context: template.Context, product: Any) -> str:
+    """"Frequently bought together: A + B + C — buy all and save 10 %", one "Add all" button."""
+    bundle = get_upcross_bundle(context, product)
+    if bundle is None or bundle.price is None:
+        return ""
+    return _render(context, "upcross/widgets/bundle.html",
+                   {"bundle": bundle, "product": product, "widget": "bundle",
+                    "request": context.get("request")}, context.get("csrf_token"))
+
+
+@register.simple_tag(takes_context=True)
+def get_upcross_free_shipping(context: template.Context, cart_items: Any,
+                              limit: Any = 2) -> Any:
+    """``{% get_upcross_free_shipping cart as nudge %}``: a ``FreeShippingNudge`` or ``None``."""
+    from upcross import nudges
+
+    request = context.get("request")
+    if widget_disabled(request, "free_shipping_nudge"):
+        return None
+    items = list(cart_items or ())
+    if not items:
+        return None
+    suggest = not widget_disabled(request, "cart_complements")
+    return nudges.free_shipping(items, limit=_limit(limit) if suggest else 0,
+                                customer=_customer(request))
+
+
+@register.simple_tag(takes_context=True)
+def upcross_free_shipping_nudge(context: template.Context, cart_items: Any,
+                                limit: Any = 2) -> str:
+    """"Add Rp 25.000 more for free shipping", with cart complements that close the gap."""
+    nudge = get_upcross_free_shipping(context, cart_items, limit)
+    if nudge is None:
+        return ""
+    # Amounts rendered by the price partial (which hosts override to format money), so
+    # a translated sentence can hold them.
+    gap = _render(context, "upcross/partials/price.html", {"price": nudge.gap}, None)
+    threshold = _render(context, "upcross/partials/price.html", {"price": nudge.threshold}, None)
+    return _render(context, "upcross/widgets/free_shipping_nudge.html",
+                   {"nudge": nudge, "items": nudge.suggestions, "widget": "free_shipping_nudge",
+                    "gap": gap.strip(), "threshold": threshold.strip(),
+                    "request": context.get("request")}, context.get("csrf_token"))
+
+
+@register.simple_tag(takes_context=True)
+def get_upcross_order_complements(context: template.Context, order_items: Any,
+                                  limit: Any = None) -> list[Recommendation]:
+    """Complements of what was just bought, leaving out what was bought."""
+    request = context.get("request")
+    if widget_disabled(request, "order_complements") or not order_items:
+        return []
+    limit = _limit(limit)
+    return recommend.cart_complements(
+        list(order_items), customer=_customer(request),
+        limit=upcross_settings.FOLLOW_UP_LIMIT if limit is None else limit)
+
+
+@register.simple_tag(takes_context=True)
+def upcross_order_complements(context: template.Context, order_items: Any,
+                              limit: Any = None) -> str:
+    """The thank-you page's "Complete your set" box (the follow-up e-mail shows the same)."""
+    items = get_upcross_order_complements(context, order_items, limit)
+    return _render(context, "upcross/widgets/order_complements.html",
+                   {"items": items, "widget": "order_complements",
+                    "request": context.get("request")}, context.get("csrf_token"))
