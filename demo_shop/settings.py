@@ -42,6 +42,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "upcross.analytics.middleware.HoldoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -130,6 +131,8 @@ UPCROSS = {
     "ADD_TO_CART_PRODUCT_PARAM": "product_id",
     "SWAP_CART_LINE_URL": "cart:swap",
     "REPEAT_PURCHASE_CATEGORIES": [],
+    # One visitor in ten sees no widgets, so the admin report can measure their effect.
+    "HOLDOUT_SHARE": float(os.environ.get("DEMO_HOLDOUT_SHARE", "0.1")),
 }
 
 LOGGING = {

@@ -12,6 +12,8 @@ USES_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 _cache, REDIS_URL = cache_settings()
 CACHES = {"default": _cache}
 USES_REDIS = REDIS_URL is not None
+# No holdout unless a test asks for one: a held-out visitor would see no widgets.
+UPCROSS = {**UPCROSS, "HOLDOUT_SHARE": 0}  # noqa: F405
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = False

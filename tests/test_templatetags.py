@@ -189,6 +189,9 @@ def test_every_form_of_add_to_cart_url(settings: Settings, target: str, action: 
     hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">',
                              form.group(2)))
     hidden.pop("csrfmiddlewaretoken")
+    # upcross's analytics fields ride along with the host's (see test_analytics_attribution).
+    assert hidden.pop("upcross_widget") == "complements"
+    assert hidden.pop("upcross_relation") == f"{phone.pk}:{case.pk}"
     assert hidden == {k: v.format(pk=case.pk) for k, v in fields.items()}
 
 

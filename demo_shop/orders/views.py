@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from demo_shop.cart.cart import Cart
 from demo_shop.orders.forms import CheckoutForm
 from demo_shop.orders.models import Order, OrderLine
+from upcross import analytics
 
 LAST_ORDER_SESSION_KEY = "last_order"
 
@@ -31,18 +32,25 @@ def checkout(request: HttpRequest) -> HttpResponse:
         return render(request, "orders/checkout.html", {"cart": cart, "form": form}, status=400)
     order = place_order(cart, email=form.cleaned_data["email"],
                         customer=request.user if request.user.is_authenticated else None)
+    # upcross: attribute widget-added lines, record the holdout group for the report.
+    analytics.order_placed(request, order.pk, total=order.total, lines=[
+        (line.product.pk, line.quantity, line.product.price) for line in cart.lines])
     cart.clear()
     request.session[LAST_ORDER_SESSION_KEY] = order.pk
     return redirect("orders:thanks", pk=order.pk)
 
 
 def place_order(cart: Cart, *, email: str, customer: object | None) -> Order:
-    """Write the order and its lines at today's prices, all or nothing."""
+    """Write the order and its lines at today's prices, all or nothing.
+
+    Bundle discounts come from ``upcross.pricing`` (the cart page shows the same).
+    """
     lines = cart.lines  # active products only, prices fresh from the database
+    pricing = cart.pricing
     with transaction.atomic():
         order = Order.objects.create(
             customer=customer, email=email, status=Order.Status.PAID,
-            total=sum((line.total for line in lines), Decimal("0")),
+            discount=pricing.discount_total, total=pricing.total,
         )
         OrderLine.objects.bulk_create(
             OrderLine(order=order, product=line.product, quantity=line.quantity,

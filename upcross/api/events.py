@@ -1,71 +1,69 @@
-"""Widget event counters, kept in the cache until the analytics models exist.
+"""Widget events from the events endpoint, counted by :mod:`upcross.analytics`.
 
-Every accepted event bumps two kinds of counters for its UTC day: one per
-(widget, event type) and one per (widget, event type, product). Counting uses
-``cache.add`` + ``cache.incr``, both atomic on Redis (and under a lock in local
-memory), so concurrent beacons are never lost to a read-modify-write race.
-Nothing is written to the database.
+Every accepted event bumps, for its UTC day, the widget's counter and one counter
+per product (as a suggestion of the event's ``source``). Counting is an atomic
+``HINCRBY`` in Redis (see :mod:`upcross.analytics.counters`), so concurrent beacons
+are never lost, and nothing is written to the database on this path; the flush
+task moves the counts into daily rows.
 """
 
 from __future__ import annotations
 
 import datetime
-import logging
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.cache import BaseCache, caches
 from django.utils import timezone
 
-from upcross.conf import upcross_settings
-
-logger = logging.getLogger("upcross.api")
-
-#: How long a day's counters live: a week for the analytics job to collect, plus slack.
-COUNTER_TIMEOUT = 60 * 60 * 24 * 8
-
-
-def _cache() -> BaseCache:
-    return caches[upcross_settings.CACHE_ALIAS]
+from upcross.analytics import counters
 
 
 def counter_key(day: datetime.date, widget: str, event: str, product: Any = None) -> str:
-    """``upcross:events:<day>:<widget>:<event>[:<product pk>]``."""
+    """The cache key events were counted under before :mod:`upcross.analytics` (unused now;
+    kept so code that cleaned those keys up keeps working)."""
     key = f"upcross:events:{day.isoformat()}:{widget}:{event}"
     return key if product is None else f"{key}:{product}"
 
 
-def _increment(cache: BaseCache, key: str) -> int:
-    for _attempt in range(3):
-        cache.add(key, 0, timeout=COUNTER_TIMEOUT)
-        try:
-            return cache.incr(key)
-        except ValueError:  # expired between add and incr: start it again
-            continue
-    return 0
-
-
 def record_event(widget: str, event: str, products: Iterable[Any],
-                 day: datetime.date | None = None) -> int:
+                 day: datetime.date | None = None, source: Any = None) -> int:
     """Count one event; return how many product counters were bumped.
 
-    An unreachable cache loses the event (logged), it never fails the beacon.
+    Goes to the analytics counters (:mod:`upcross.analytics.counters`: Redis
+    ``HINCRBY``, no database write): the widget's counter and one per product
+    shown or clicked, as a suggestion of ``source`` (the page's product, if any).
+    An unreachable Redis loses the event (logged), it never fails the beacon.
     """
-    day = day or timezone.now().date()
-    cache = _cache()
-    bumped = 0
-    try:
-        _increment(cache, counter_key(day, widget, event))
-        for pk in dict.fromkeys(products):
-            _increment(cache, counter_key(day, widget, event, pk))
-            bumped += 1
-    except Exception as exc:  # any backend error: the count is lost, not a 500
-        logger.warning("upcross could not count a %s %s event: %s", widget, event, exc)
-    return bumped
+    pks = [counters.pk_text(pk) for pk in dict.fromkeys(products)]
+    source_pk = counters.pk_text(source)
+    metric = counters.EVENT_METRICS[event]
+    counted = counters.increment(
+        counters.event_counts(widget, metric, [(source_pk, pk) for pk in pks], day=day))
+    return len(pks) if counted else 0
 
 
 def event_count(widget: str, event: str, product: Any = None,
                 day: datetime.date | None = None) -> int:
-    """The counter for one widget and event type (and product), for one day (today)."""
+    """One widget's count of an event type (for one product, any source) on ``day``.
+
+    Counters not flushed yet plus the day's flushed rows; a flush running at that
+    moment may hide its batch for an instant. Meant for tests and shell checks.
+    """
+    from upcross.models import RelationDailyStat, WidgetDailyStat
+
     day = day or timezone.now().date()
-    return int(_cache().get(counter_key(day, widget, event, product), 0))
+    metric = counters.EVENT_METRICS[event]
+    target = "" if product is None else counters.pk_text(product)
+    live = 0
+    for raw, amount in counters.store().peek().items():
+        field = counters.Field.decode(raw)
+        if (field is not None and field.day == day and field.widget == widget
+                and field.metric == metric and field.target == target
+                and (product is not None or field.source == "")):
+            live += amount
+    if product is None:
+        rows = WidgetDailyStat.objects.filter(day=day, widget=widget)
+    else:
+        rows = RelationDailyStat.objects.filter(day=day, widget=widget, target=target)
+    flushed = sum(rows.values_list(metric, flat=True))
+    return live + int(flushed)

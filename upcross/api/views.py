@@ -473,5 +473,6 @@ class EventView(UpcrossAPIMixin, generics.CreateAPIView):
         event = self.get_serializer(data=request.data)
         event.is_valid(raise_exception=True)
         data = event.validated_data
-        counted = record_event(data["widget"], data["event"], data["products"])
+        counted = record_event(data["widget"], data["event"], data["products"],
+                               source=data.get("source"))
         return Response({"counted": counted}, status=status.HTTP_202_ACCEPTED)

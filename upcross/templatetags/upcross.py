@@ -33,6 +33,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from upcross import cache, recommend
+from upcross.analytics import counters
+from upcross.analytics.attribution import relation_value
+from upcross.analytics.counters import pk_text as analytics_pk
 from upcross.conf import upcross_settings
 from upcross.recommend import Recommendation
 
@@ -181,18 +184,19 @@ def _stamp(found: dict[str, Any], customer_pk: Any) -> tuple[Any, ...]:
 
 
 def _valid(stored: Any, stamp: tuple[Any, ...]) -> bool:
-    return (isinstance(stored, tuple) and len(stored) == 3 and stored[0] == stamp
+    return (isinstance(stored, tuple) and len(stored) == 4 and stored[0] == stamp
             and (stored[1] is None or time.time() < stored[1]))
 
 
-def _store(key: str, stamp: tuple[Any, ...], results: Any, html: str) -> None:
+def _store(key: str, stamp: tuple[Any, ...], results: Any, html: str,
+           shown: tuple[tuple[str, str], ...] = ()) -> None:
     expires_at = getattr(results, "expires_at", None)
     timeout = upcross_settings.CACHE_TIMEOUT
     expires = None
     if expires_at is not None:
         expires = expires_at.timestamp()
         timeout = max(1, min(timeout, int(expires - time.time()) + 1))
-    cache.set_many({key: (stamp, expires, html)}, timeout=timeout)
+    cache.set_many({key: (stamp, expires, html, shown)}, timeout=timeout)
 
 
 def _widget(context: template.Context, widget: str, template_name: str, subject: Any,
@@ -205,19 +209,51 @@ def _widget(context: template.Context, widget: str, template_name: str, subject:
     csrf = context.get("csrf_token")
     token = None if csrf is None else str(csrf)
     if not upcross_settings.CACHE_FRAGMENTS or not token or token == "NOTPROVIDED":
-        return _render(context, template_name, values(compute()), csrf)
+        results = compute()
+        html = _render(context, template_name, values(results), csrf)
+        _count_impressions(widget, html, shown_pairs(results))
+        return html
     customer_pk = getattr(_customer(request), "pk", None)
     key = _fragment_key(fragment or widget, subject, limit, customer_pk)
     found = prefetched if prefetched is not None else cache.get_many([*cache.TOKEN_KEYS, key])
     stamp = _stamp(found, customer_pk)
     stored = found.get(key)
     if _valid(stored, stamp):
-        html = stored[2]
+        html, shown = stored[2], stored[3]
     else:
         results = compute()
         html = _render(context, template_name, values(results), CSRF_PLACEHOLDER)
-        _store(key, stamp, results, html)
+        shown = shown_pairs(results)
+        _store(key, stamp, results, html, shown)
+    _count_impressions(widget, html, shown)
     return mark_safe(html.replace(CSRF_PLACEHOLDER, token))  # rendered and escaped above
+
+
+def shown_pairs(results: Iterable[Recommendation]) -> tuple[tuple[str, str], ...]:
+    """(source pk, target pk) of each suggestion shown, as the analytics counters key them."""
+    return tuple((analytics_pk(relation_source(item)),
+                  analytics_pk(getattr(item, "product", item))) for item in results)
+
+
+def relation_source(item: Any) -> Any:
+    """The product a suggestion is shown for: its source, or a cart complement's first."""
+    source = getattr(item, "source", None)
+    if source is not None:
+        return source
+    sources = getattr(item, "sources", None) or ()
+    return sources[0] if sources else None
+
+
+def _count_impressions(widget: str, html: str, shown: tuple[tuple[str, str], ...]) -> None:
+    """One impression of the widget and of each suggestion in it (Redis, no database)."""
+    if shown and html.strip():
+        counters.increment(counters.event_counts(widget, "impressions", shown))
+
+
+@register.filter
+def upcross_relation(item: Any) -> str:
+    """``<source pk>:<target pk>``: the widget forms' ``upcross_relation`` field."""
+    return relation_value(relation_source(item), getattr(item, "product", item))
 
 
 def _fragment_key(widget: str, subject: Any, limit: Any, customer_pk: Any) -> str:
