@@ -694,8 +694,10 @@ def test_evidence_in_words_per_kind() -> None:
 
 
 def test_apply_rules_writes_rule_upgrades_and_respects_curation(
-        merch_client: Client, ladder: dict[str, Any]) -> None:
-    from upcross.models import UpgradeRule
+        merch_client: Client, ladder: dict[str, Any], eager_celery: Any,
+        django_capture_on_commit_callbacks: Any) -> None:
+    """"Apply rules now" runs the upgrades recompute, the one writer of rule rows."""
+    from upcross.models import MiningRun, UpgradeRule
 
     UpgradeRule.objects.create(name="Kettles", category=str(factories.category_value(
         ladder["cat"])), min_price_increase=5, max_price_increase=60, sort="closest_price",
@@ -706,12 +708,16 @@ def test_apply_rules_writes_rule_upgrades_and_respects_curation(
     factories.relation(kettle, ladder["104.00"], kind="upgrade", status="blocked")
     page = merch_client.get(reverse("admin:upcross_upgraderule_changelist"))
     assert b"Apply rules now" in page.content
-    response = merch_client.post(reverse("admin:upcross_upgraderule_apply"), follow=True)
-    assert "Rules applied:" in response.content.decode()
-    rows = ProductRelation.objects.filter(source=kettle, origin="rule").order_by("position")
-    # 104 is out of the band (+4 %); 110 and 130 are the closest in the band.
-    assert [(str(r.target), r.position) for r in rows] == [("Kettle 110.00", 0),
-                                                           ("Kettle 130.00", 1)]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = merch_client.post(reverse("admin:upcross_upgraderule_apply"), follow=True)
+    assert "Applying the rules: a recompute of upgrades started." in response.content.decode()
+    run = MiningRun.objects.get()
+    assert (run.kind, run.status) == ("upgrades", "succeeded"), run.error
+    rows = ProductRelation.objects.filter(source=kettle, origin="rule").order_by("-score")
+    # 104 is out of the band (+4 %); 110 and 130 are the closest in the band. Rule rows
+    # are shown by score (position orders manual rows only): 1 / (1 + rank).
+    assert [(str(r.target), r.score) for r in rows] == [("Kettle 110.00", 1.0),
+                                                        ("Kettle 130.00", 0.5)]
     assert ProductRelation.objects.get(source=kettle, target=ladder["104.00"]).status == \
         "blocked"
     assert not ProductRelation.objects.filter(source=ladder["toaster"]).exists()  # out of scope
@@ -723,11 +729,60 @@ def test_apply_rules_writes_rule_upgrades_and_respects_curation(
     # Applying again replaces, never duplicates; a manual pair keeps its row.
     ProductRelation.objects.filter(source=kettle, target=ladder["130.00"]).update(
         origin="manual")
-    merch_client.post(reverse("admin:upcross_upgraderule_apply"))
+    with django_capture_on_commit_callbacks(execute=True):
+        merch_client.post(reverse("admin:upcross_upgraderule_apply"))
     assert set(ProductRelation.objects.filter(source=kettle, kind="upgrade").values_list(
         "target__pk", "origin")) == {(ladder["110.00"].pk, "rule"),
                                      (ladder["130.00"].pk, "manual"),
                                      (ladder["104.00"].pk, "manual")}
+
+
+def test_rule_preview_shows_what_the_recompute_writes(
+        merch_client: Client, ladder: dict[str, Any], settings: Any) -> None:
+    """One implementation: the preview runs the recompute's function with the mining
+    counts (orders outside the look-back window do not sell) and the earlier rules
+    (rules are unioned in priority order, a later rule skips what earlier ones took)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.celery_support import place_orders
+    from upcross import services
+    from upcross.models import UpgradeRule
+
+    settings.UPCROSS = {**settings.UPCROSS, "LOOKBACK_DAYS": 30}
+    kettle = ladder["100.00"]
+    # Three old orders of the 110 kettle: the best seller of all time, not of the window.
+    place_orders([([ladder["110.00"]], None, timezone.now() - timedelta(days=90))] * 3)
+    assert previewed(preview(merch_client, kettle)) == ["Kettle 150.00", "Kettle 130.00",
+                                                        "Kettle 110.00"]
+    UpgradeRule.objects.create(name="Next step", category=str(factories.category_value(
+        ladder["cat"])), min_price_increase=5, max_price_increase=60, sort="closest_price",
+        limit=1, priority=0)
+    # The later rule skips 110 (taken by "Next step") and fills its limit with new ones.
+    response = preview(merch_client, kettle, priority="5", limit="2")
+    assert previewed(response) == ["Kettle 150.00", "Kettle 130.00"]
+    assert [c.orders for c in response.context["preview"].candidates] == [2, 1]
+    added = merch_client.post(reverse("admin:upcross_upgraderule_add"), {
+        "name": "Best sellers", "is_active": "on", "category": "", "min_price_increase": "5",
+        "max_price_increase": "60", "sort": "best_selling", "limit": "2", "priority": "5",
+        "preview_product": ""})
+    assert added.status_code == 302
+    later = UpgradeRule.objects.get(name="Best sellers")
+    change = reverse("admin:upcross_upgraderule_change", args=[later.pk])
+    shown = previewed(preview(merch_client, kettle, url=change, priority="5", limit="2"))
+    assert services.recompute("upgrades").status == "succeeded"
+    rows = ProductRelation.objects.filter(source=kettle, origin="rule").order_by("-score")
+    assert [(str(r.target), r.score) for r in rows] == [
+        ("Kettle 110.00", 1.0), ("Kettle 150.00", 0.5), ("Kettle 130.00", 1 / 3)]
+    assert [str(r.target) for r in rows][1:] == shown
+    # Same priority: the older rule runs first. Once "Next step" runs after it, the
+    # rule keeps 110 too.
+    assert previewed(preview(merch_client, kettle, url=change, priority="0",
+                             limit="3")) == ["Kettle 150.00", "Kettle 130.00"]
+    UpgradeRule.objects.filter(name="Next step").update(priority=10)
+    assert previewed(preview(merch_client, kettle, url=change, priority="5",
+                             limit="3")) == ["Kettle 150.00", "Kettle 130.00", "Kettle 110.00"]
 
 
 def test_apply_rules_needs_post_and_permission(client: Client) -> None:

@@ -297,3 +297,49 @@ def test_upgrade_rules_materialize_as_rule_rows() -> None:
     services.recompute("upgrades")
     assert not ProductRelation.objects.filter(origin="rule").exists()
     assert (shop.cheap.pk, shop.fancy.pk) in mined("upgrade")
+
+
+def test_rule_upgrades_union_rules_in_priority_order() -> None:
+    """Every rule whose scope a source is in contributes, in priority order; a later rule
+    skips what earlier ones picked (and still fills its limit), ranking after them."""
+    import numpy as np
+
+    from upcross.mining import Catalog, RuleSpec, rule_upgrades
+
+    catalog = Catalog(price=np.array([100.0, 110.0, 120.0, 130.0, 200.0]),
+                      member_product=np.array([0, 1, 2, 3, 4, 0, 4]),
+                      member_category=np.array([0, 0, 0, 0, 0, 1, 1]))
+    orders = np.array([0, 5, 1, 9, 0])
+    rules = [RuleSpec(0, 5, 60, "closest_price", 1), RuleSpec(None, 5, 60, "best_selling", 2),
+             RuleSpec(1, 5, 150, "closest_price", 3), RuleSpec(-1, 0, 999, "closest_price", 9)]
+    a, b, rank, rule = rule_upgrades(catalog, rules, orders)
+    assert set(zip(a.tolist(), b.tolist(), rank.tolist(), rule.tolist(), strict=True)) == {
+        (0, 1, 0, 0), (1, 2, 0, 0), (2, 3, 0, 0), (3, 4, 0, 0),  # closest in category 0
+        (0, 3, 1, 1), (0, 2, 2, 1), (1, 3, 1, 1),  # best sellers not taken yet
+        (0, 4, 3, 2),  # category 1: only product 0 is a source there
+    }
+    margin = [RuleSpec(None, 5, 60, "highest_margin", 3)]
+    cost = np.array([np.nan, 100.0, 60.0, np.nan, np.nan])
+    a, b, rank, _rule = rule_upgrades(catalog, margin, orders, cost)
+    assert b[a == 0][np.argsort(rank[a == 0])].tolist() == [2, 1, 3]  # unknown margin last
+    a, b, rank, _rule = rule_upgrades(catalog, margin, orders, None)  # no costs: best sellers
+    assert b[a == 0][np.argsort(rank[a == 0])].tolist() == [3, 1, 2]
+
+
+def test_upgrade_rules_are_unioned_in_priority_order() -> None:
+    from upcross.models import UpgradeRule
+
+    shop = small_shop()
+    machines = factories.category_of(shop.cheap)
+    deluxe = factories.product("Deluxe machine", "15.00", in_category=machines)
+    UpgradeRule.objects.create(name="Everything", min_price_increase=5, max_price_increase=60,
+                               sort="closest_price", limit=1, priority=1)
+    UpgradeRule.objects.create(name="Machines", category=str(factories.category_value(
+        machines)), min_price_increase=5, max_price_increase=60, sort="closest_price",
+        limit=1, priority=0)
+    assert services.recompute("upgrades").status == "succeeded"
+    rows = {(r.source_id, r.target_id): r.score for r in ProductRelation.objects.filter(
+        kind="upgrade", origin="rule")}
+    # "Machines" runs first; "Everything" skips the pair it took and adds the next one.
+    assert rows == {(shop.cheap.pk, shop.fancy.pk): 1.0, (shop.cheap.pk, deluxe.pk): 0.5,
+                    (shop.fancy.pk, deluxe.pk): 1.0, (shop.x.pk, shop.y.pk): 1.0}

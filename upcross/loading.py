@@ -87,11 +87,15 @@ def order_lines(
     adapter: ShopAdapter | None = None,
     since: datetime | None = None,
     order_range: tuple[Any, Any] | None = None,
+    products: models.QuerySet | None = None,
 ) -> models.QuerySet:
-    """The adapter's order lines, limited to the look-back window and an order range."""
+    """The adapter's order lines, limited to the look-back window, an order range and
+    (``products``, a queryset of products) the lines of those products."""
     adapter = adapter or get_adapter()
     queryset = adapter.order_lines()
     paths = adapter.order_line_paths()
+    if products is not None:
+        queryset = queryset.filter(**{f"{paths['product']}__in": products.values("pk")})
     if since is not None and paths["placed_at"]:
         queryset = queryset.filter(**{f"{paths['placed_at']}__gte": since})
     if order_range is not None:
@@ -136,10 +140,11 @@ def load_lines(
     order_range: tuple[Any, Any] | None = None,
     progress: ProgressCallback | None = None,
     chunk_size: int = 50_000,
+    products: models.QuerySet | None = None,
 ) -> LineArrays:
     """Read the order lines that count for mining into :class:`LineArrays`."""
     adapter = adapter or get_adapter()
-    queryset = order_lines(adapter, since, order_range)
+    queryset = order_lines(adapter, since, order_range, products)
     connection = connections[queryset.db]
     paths = adapter.order_line_paths()
     model = queryset.model

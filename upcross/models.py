@@ -151,6 +151,13 @@ class UpgradeRule(models.Model):
 
     ``category`` holds the category value as ``PRODUCT_FIELDS["category"]`` yields
     it (usually a pk), as text; blank means every category.
+
+    Several rules combine as Magento's target rules do: every active rule whose
+    scope a product is in contributes, in priority order (lower first, then older);
+    a later rule skips the products earlier rules already picked for it (and still
+    fills its own ``limit``), its picks ranked after theirs. The upgrades recompute
+    writes them (``origin="rule"``) through ``upcross.mining.rule_upgrades``, the one
+    implementation, which the admin preview runs too.
     """
 
     name = models.CharField(_("name"), max_length=200)

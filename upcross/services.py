@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 from django.db import DatabaseError, connections, router, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from upcross import loading, mining
@@ -42,6 +43,7 @@ from upcross.models import (
     RelationKind,
     RelationOrigin,
     UpgradeRule,
+    UpgradeRuleSort,
 )
 from upcross.signals import relations_recomputed
 from upcross.writing import write_relations
@@ -54,6 +56,8 @@ logger = logging.getLogger("upcross.recompute")
 #: An exception raised by it aborts the run like any other failure.
 Progress = Callable[[str, float], None]
 KINDS = ("complements", "upgrades")
+#: Products per cost query (bounded query size for big catalogues).
+_COST_CHUNK = 5_000
 _LOCK_KEY = int.from_bytes(hashlib.sha1(b"upcross.recompute").digest()[:8], "big", signed=True)
 
 
@@ -216,11 +220,14 @@ def fail_run(run: MiningRun, exc: BaseException) -> None:
 
 def count_orders(parameters: MiningParameters, order_range: tuple[Any, Any] | None = None,
                  progress: Callable[[int], None] | None = None,
-                 timings: dict[str, float] | None = None) -> mining.CoCounts:
-    """Load one order range (or all) and count it; adds ``load_s``/``count_s`` to ``timings``."""
+                 timings: dict[str, float] | None = None,
+                 products: QuerySet | None = None) -> mining.CoCounts:
+    """Load one order range (or all; or the lines of ``products``) and count it; adds
+    ``load_s``/``count_s`` to ``timings``."""
     adapter = get_adapter()
     started = time.perf_counter()
-    lines = loading.load_lines(adapter, parameters.since, order_range, progress)
+    lines = loading.load_lines(adapter, parameters.since, order_range, progress,
+                               products=products)
     parents = loading.variant_parents(lines.product) if parameters.fold_variants else None
     loaded = time.perf_counter()
     baskets = mining.build_baskets(lines.order, lines.product, lines.customer, lines.time,
@@ -353,30 +360,78 @@ def _write_plan(
     return plan
 
 
-def _rule_rows(counts: mining.CoCounts) -> list[tuple]:
-    """Upgrade rows of the active ``UpgradeRule``s over the available products."""
-    rules = list(UpgradeRule.objects.filter(is_active=True).order_by("priority", "pk"))
-    if not rules:
-        return []
-    adapter = get_adapter()
-    pks = list(adapter.available_products().order_by().values_list("pk", flat=True).distinct())
-    catalog, category_codes = loading.product_catalog(pks)
-    sold = dict(zip(_to_pks(counts.product_ids.tolist()), counts.item_count.tolist(),
+# --- upgrade rules (the recompute writes them, the admin preview shows them) -------------
+
+
+def active_rules() -> list[UpgradeRule]:
+    """Active upgrade rules in priority order (lower first, then oldest)."""
+    return list(UpgradeRule.objects.filter(is_active=True).order_by("priority", "pk"))
+
+
+def order_counts_of(counts: mining.CoCounts) -> dict[Any, int]:
+    """Orders per product pk as mining counts them (``item_count``): the best-selling order."""
+    return dict(zip(_to_pks(counts.product_ids.tolist()), counts.item_count.tolist(),
                     strict=True))
+
+
+def rule_order_counts(products: QuerySet | None) -> dict[Any, int]:
+    """:func:`order_counts_of` the mining counts of the order lines of ``products``.
+
+    Each product's count only depends on its own lines, so counting the lines of a
+    few products gives their counts of a full recompute. With variants folded into
+    their parent, a parent counts its variants' lines: then every line is read.
+    Without order lines configured nothing has sold.
+    """
+    parameters = MiningParameters.from_settings()
+    if parameters.fold_variants and get_adapter().product_field("parent"):
+        products = None
+    try:
+        return order_counts_of(count_orders(parameters, products=products))
+    except LookupError:
+        return {}
+
+
+def rule_pairs(pks: list[Any], rules: Sequence[UpgradeRule], sold: dict[Any, int]
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`mining.rule_upgrades` of ``rules`` (priority order) over the products ``pks``.
+
+    ``pks`` must be in primary-key order (ties break by code); ``sold`` gives orders
+    per pk (:func:`order_counts_of`). Returns codes (positions in ``pks``), ranks and
+    the index in ``rules`` of the rule behind each pair.
+    """
+    adapter = get_adapter()
+    catalog, category_codes = loading.product_catalog(pks)
     orders = np.asarray([sold.get(pk, 0) for pk in pks], dtype=np.int64)
-    costs = adapter.product_costs(pks)
-    cost = np.asarray([np.nan if costs.get(pk) is None else float(costs[pk]) for pk in pks])
-    specs = []
-    for rule in rules:
-        if rule.category and rule.category not in category_codes:
-            continue  # no available product in that category
-        specs.append(mining.RuleSpec(
-            category=category_codes[rule.category] if rule.category else None,
+    cost = None
+    if adapter.product_field("cost") and any(
+            rule.sort == UpgradeRuleSort.HIGHEST_MARGIN for rule in rules):
+        costs: dict[Any, Any] = {}
+        for lo in range(0, len(pks), _COST_CHUNK):
+            costs.update(adapter.product_costs(pks[lo : lo + _COST_CHUNK]))
+        cost = np.asarray([np.nan if costs.get(pk) is None else float(costs[pk])
+                           for pk in pks], dtype=float)
+    specs = [
+        mining.RuleSpec(
+            # A category no available product has matches nothing (code -1).
+            category=category_codes.get(rule.category, -1) if rule.category else None,
             min_price_increase=float(rule.min_price_increase),
             max_price_increase=float(rule.max_price_increase),
             sort=rule.sort, limit=rule.limit,
-        ))
-    sources, targets, ranks = mining.rule_upgrades(catalog, specs, orders, cost)
+        )
+        for rule in rules
+    ]
+    return mining.rule_upgrades(catalog, specs, orders, cost)
+
+
+def _rule_rows(counts: mining.CoCounts) -> list[tuple]:
+    """Upgrade rows of the active ``UpgradeRule``s over the available products."""
+    rules = active_rules()
+    if not rules:
+        return []
+    adapter = get_adapter()
+    pks = list(adapter.available_products().order_by("pk").values_list("pk", flat=True)
+               .distinct())
+    sources, targets, ranks, _rule = rule_pairs(pks, rules, order_counts_of(counts))
     return [(pks[a], pks[b], None, None, None, None, 1.0 / (1 + rank), RelationOrigin.RULE.value)
             for a, b, rank in zip(sources.tolist(), targets.tolist(), ranks.tolist(),
                                   strict=True)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django import forms
@@ -14,11 +15,13 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from upcross.adapters import get_adapter
+from upcross.admin.runs import enqueue_recompute
 from upcross.admin.utils import has_upcross_perm, require
 from upcross.csv_io import resolve_products
-from upcross.models import UpgradeRule, UpgradeRuleSort
-from upcross.rules import apply_rules, evaluate_rule
+from upcross.models import MiningRunKind, UpgradeRule, UpgradeRuleSort
+from upcross.rules import evaluate_rule
 
+logger = logging.getLogger(__name__)
 PREVIEW_BUTTON = "_preview"
 
 
@@ -113,13 +116,24 @@ class UpgradeRuleAdmin(admin.ModelAdmin):
                 and has_upcross_perm(request, "change_productrelation"))
 
     def apply_view(self, request: HttpRequest) -> HttpResponse:
-        """Write every active rule's upgrades now (they also show in the relations list)."""
+        """Apply the active rules: start the upgrades recompute, the one writer of rule
+        rows (queued on commit exactly like “Recompute now”)."""
         require(self.can_apply(request))
-        result = apply_rules()
+        try:
+            failed = bool(enqueue_recompute(MiningRunKind.UPGRADES))
+        except ImportError:  # no task module: say so, never a 500
+            logger.exception("upcross: the recompute task cannot be imported")
+            failed = True
+        if failed:
+            messages.error(request, _("The rules could not be applied (the task queue is "
+                                      "unreachable). Try again, or run “manage.py "
+                                      "upcross_recompute --kind upgrades”."))
+            return HttpResponseRedirect(reverse("admin:upcross_upgraderule_changelist"))
         messages.success(request, _(
-            "Rules applied: %(created)s upgrade suggestion(s) for %(sources)s product(s); "
-            "%(removed)s previous rule suggestion(s) replaced.") % {
-            "created": result.created, "sources": result.sources, "removed": result.removed})
+            "Applying the rules: a recompute of upgrades started. Its rule suggestions "
+            "replace the previous ones when it is done."))
+        if has_upcross_perm(request, "view_miningrun"):
+            return HttpResponseRedirect(reverse("admin:upcross_miningrun_changelist"))
         return HttpResponseRedirect(reverse("admin:upcross_upgraderule_changelist"))
 
     def changelist_view(self, request: HttpRequest,

@@ -246,24 +246,39 @@ def substitute_keys(upgrades: MinedRules) -> np.ndarray:
 class RuleSpec:
     """A merchandiser's upgrade rule, in codes (see ``UpgradeRule``)."""
 
-    category: int | None  # category code of the scope; None: the source's own categories
+    category: int | None  # category code of the scope (-1: none); None: the source's own
     min_price_increase: float
     max_price_increase: float
     sort: str  # "best_selling" | "closest_price" | "highest_margin"
     limit: int
 
 
-def rule_upgrades(catalog: Catalog, rules: list[RuleSpec], orders: np.ndarray,
-                  cost: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Rule-made upgrade pairs ``(source, target, rank)``, rules in priority order.
+def rule_upgrades(
+    catalog: Catalog, rules: list[RuleSpec], orders: np.ndarray, cost: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Rule-made upgrade pairs ``(source, target, rank, rule)``, ``rules`` in priority order.
 
-    A pair produced by an earlier rule is not produced again by a later one.
-    ``orders`` (per product code) ranks best-sellers; ``cost`` (NaN when unknown)
-    ranks margins, falling back to best-selling when no cost is known.
+    The one implementation of upgrade rules (the recompute writes it, the admin
+    preview shows it). Semantics of Magento's target rules: every rule whose scope
+    a source is in contributes, in priority order, and the results are unioned. A
+    later rule skips the targets earlier rules already picked for that source (so it
+    still fills its own ``limit`` with new ones) and its picks rank after theirs:
+    ``rank`` is the position among all rule picks of the source, ``rule`` the index
+    in ``rules`` of the rule that picked the pair.
+
+    Candidates are :func:`candidate_pairs` of the rule's category (or of any category
+    the source shares with the target) in the rule's price band. Order: best-selling
+    (``orders`` per product code, most first), closest price, or highest margin
+    (``cost`` per code, NaN when unknown: those last; ``cost=None``, a shop without
+    costs: best-selling). Ties: lower price, then lower code, so callers that number
+    products in primary-key order get the same ties on any subset of the catalogue.
+    A rule with ``category=-1`` (a category no product has) picks nothing.
     """
     n_products = max(len(catalog.price), 1)
-    sources, targets, ranks = [], [], []
-    for rule in rules:
+    taken = np.empty(0, np.int64)  # sorted keys a * P + b picked by earlier rules
+    picked_before = np.zeros(n_products, np.int64)  # picks per source so far
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+    for index, rule in enumerate(rules):
         if rule.limit <= 0:
             continue
         scoped = catalog
@@ -274,11 +289,11 @@ def rule_upgrades(catalog: Catalog, rules: list[RuleSpec], orders: np.ndarray,
         keys, _similarity = candidate_pairs(scoped, UpgradeParams(
             min_price_increase=rule.min_price_increase,
             max_price_increase=rule.max_price_increase), n_products)
+        keys = keys[~sorted_member(keys, taken)]
         a, b = keys // n_products, keys % n_products
         if rule.sort == "closest_price":
             primary = catalog.price[b] - catalog.price[a]
-        elif rule.sort == "highest_margin" and cost is not None and \
-                not np.isnan(cost[b]).all():
+        elif rule.sort == "highest_margin" and cost is not None:
             margin = catalog.price[b] - cost[b]
             primary = np.where(np.isnan(margin), np.inf, -margin)
         else:
@@ -288,14 +303,12 @@ def rule_upgrades(catalog: Catalog, rules: list[RuleSpec], orders: np.ndarray,
         starts = np.flatnonzero(np.r_[True, a[1:] != a[:-1]]) if len(a) else np.empty(0, int)
         rank = np.arange(len(a)) - np.repeat(starts, np.diff(np.r_[starts, len(a)]))
         keep = rank < rule.limit
-        sources.append(a[keep])
-        targets.append(b[keep])
-        ranks.append(rank[keep])
-    if not sources:
+        a, b, rank = a[keep], b[keep], rank[keep]
+        parts.append((a, b, picked_before[a] + rank, np.full(len(a), index, np.int64)))
+        picked_before += np.bincount(a, minlength=n_products)
+        taken = sorted_unique(np.concatenate([taken, a * n_products + b]))
+    if not parts:
         empty = np.empty(0, np.int64)
-        return empty, empty, empty
-    a, b, rank = np.concatenate(sources), np.concatenate(targets), np.concatenate(ranks)
-    keys = a * n_products + b
-    _unique, first = np.unique(keys, return_index=True)
-    first.sort()  # keep the earliest rule's row for each pair
-    return a[first], b[first], rank[first]
+        return empty, empty, empty, empty
+    a, b, rank, rule_index = (np.concatenate(column) for column in zip(*parts, strict=True))
+    return a, b, rank, rule_index
