@@ -86,9 +86,42 @@ def ensure_follow_up_schedule(using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> A
     return task
 
 
+FLUSH_TASK_NAME = "upcross: flush widget statistics"
+FLUSH_TASK = "upcross.flush_events"
+
+
+def ensure_flush_schedule(using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> Any | None:
+    """The analytics flush's periodic task (``ANALYTICS_FLUSH_SCHEDULE``), created once."""
+    if not global_apps.is_installed("django_celery_beat"):
+        return None
+    periodic_task = global_apps.get_model("django_celery_beat", "PeriodicTask")
+    crontab = global_apps.get_model("django_celery_beat", "CrontabSchedule")
+    if not router.allow_migrate_model(using, periodic_task):
+        return None
+    tables = connections[using].introspection.table_names()
+    if periodic_task._meta.db_table not in tables or crontab._meta.db_table not in tables:
+        return None
+    existing = periodic_task.objects.using(using).filter(name=FLUSH_TASK_NAME).first()
+    if existing is not None:
+        return existing
+    spec = {key: str(value) for key, value in upcross_settings.ANALYTICS_FLUSH_SCHEDULE.items()
+            if key in _CRONTAB_FIELDS}
+    spec = {**dict.fromkeys(_CRONTAB_FIELDS, "*"), **spec}
+    schedule = crontab.objects.using(using).filter(**spec).order_by("pk").first()
+    if schedule is None:
+        schedule = crontab.objects.using(using).create(**spec)
+    task, _created = periodic_task.objects.using(using).get_or_create(
+        name=FLUSH_TASK_NAME,
+        defaults={"task": FLUSH_TASK, "crontab": schedule, "kwargs": "{}",
+                  "description": "Move the widget counters from Redis into daily rows."},
+    )
+    return task
+
+
 def _on_post_migrate(sender: AppConfig, using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> None:
     ensure_nightly_recompute(using=using)
     ensure_follow_up_schedule(using=using)
+    ensure_flush_schedule(using=using)
 
 
 def connect(app_config: AppConfig) -> None:

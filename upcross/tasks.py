@@ -131,3 +131,14 @@ def send_follow_ups() -> dict[str, int]:
     from upcross import followup
 
     return followup.send_follow_ups()
+
+
+@shared_task(name="upcross.flush_events", acks_late=True, autoretry_for=TRANSIENT_ERRORS,
+             retry_backoff=10, retry_backoff_max=300, retry_jitter=True, max_retries=5)
+def flush_events() -> dict[str, int]:
+    """Move the widget counters from Redis into daily rows (``upcross.analytics.flush``)."""
+    from dataclasses import asdict
+
+    from upcross.analytics.flush import flush_events as flush
+
+    return asdict(flush())
