@@ -28,6 +28,8 @@ from upcross import recommend
 from upcross.adapters import AddMany, AddToCart, ProductDisplay, get_adapter
 from upcross.conf import upcross_settings
 
+TITLE = _("Frequently bought together")
+
 
 @dataclass(frozen=True)
 class BundlePart:
@@ -174,7 +176,7 @@ def curated_bundles(pks: list[Any]) -> dict[Any, BundleOffer]:
         if len(parts) < 2 or any(part.product.pk not in available for part in parts):
             continue
         found[row.product_id] = BundleOffer(
-            key=f"curated:{row.pk}", name=row.name, parts=tuple(parts),
+            key=f"curated:{row.pk}", name=row.name or str(TITLE), parts=tuple(parts),
             percent=Decimal(row.discount_percent), curated=True, ends_at=row.ends_at,
         )
     return found
@@ -199,5 +201,5 @@ def built_bundle(product: Any) -> BundleOffer | None:
              *(BundlePart(item.product, 1, item.price) for item in complements))
     ends = [item.ends_at for item in complements if item.ends_at is not None]
     key = "auto:" + ":".join(str(part.product.pk) for part in parts)
-    return BundleOffer(key=key, name=str(_("Frequently bought together")), parts=parts,
+    return BundleOffer(key=key, name=str(TITLE), parts=parts,
                        percent=percent, curated=False, ends_at=min(ends, default=None))
