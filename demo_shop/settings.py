@@ -113,6 +113,8 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = DATA_DIR / "media"
 
 LOGIN_URL = "admin:login"
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = "shop@demo.invalid"
 
 UPCROSS_PRODUCT_MODEL = "catalog.Product"
 UPCROSS = {
@@ -130,6 +132,13 @@ UPCROSS = {
     "ADD_TO_CART_URL": "cart:add",
     "ADD_TO_CART_PRODUCT_PARAM": "product_id",
     "SWAP_CART_LINE_URL": "cart:swap",
+    # Bundles ("buy all and save 10 %"), priced in whole rupiah; free shipping from Rp 500.000;
+    # "complete your set" e-mails a week after an order (printed to the console).
+    "ADD_MANY_TO_CART_URL": "cart:add_many",
+    "PRICE_QUANTUM": "1",
+    "FREE_SHIPPING_THRESHOLD": 500000,
+    "FOLLOW_UP_ENABLED": True,
+    "SITE_URL": os.environ.get("DEMO_SITE_URL", "http://127.0.0.1:8000"),
     "REPEAT_PURCHASE_CATEGORIES": [],
     # One visitor in ten sees no widgets, so the admin report can measure their effect.
     "HOLDOUT_SHARE": float(os.environ.get("DEMO_HOLDOUT_SHARE", "0.1")),

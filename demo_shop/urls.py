@@ -7,6 +7,7 @@ from django.urls import include, path
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/upcross/", include("upcross.api.urls")),
+    path("upcross/", include("upcross.urls")),
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),

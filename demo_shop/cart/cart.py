@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.contrib.sessions.backends.base import SessionBase
 
 from demo_shop.catalog.models import Product
+from upcross.pricing import CartPricing, price_cart
 
 SESSION_KEY = "demo_cart"
 #: More than this of one product in one cart is a typo, not an order.
@@ -44,6 +45,7 @@ class Cart:
             if str(key).isdigit() and isinstance(qty, int) and qty > 0
         }
         self._lines: list[CartLine] | None = None
+        self._pricing: tuple[list[CartLine], CartPricing] | None = None
 
     def _save(self) -> None:
         self.session[SESSION_KEY] = self.quantities
@@ -124,4 +126,13 @@ class Cart:
 
     @property
     def total(self) -> Decimal:
+        """The lines' sum, before bundle discounts (``pricing.total`` is after them)."""
         return sum((line.total for line in self.lines), Decimal("0"))
+
+    @property
+    def pricing(self) -> CartPricing:
+        """upcross's bundle discounts on the current lines (computed once per instance)."""
+        lines = self.lines
+        if self._pricing is None or self._pricing[0] is not lines:
+            self._pricing = (lines, price_cart(lines))
+        return self._pricing[1]

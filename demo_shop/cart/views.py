@@ -6,17 +6,23 @@ message and a redirect, an unknown or inactive product a 404: never a 500.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from demo_shop.cart.cart import Cart
 from demo_shop.catalog.models import Product
 from upcross import analytics
+
+#: More products than this in one "Add all" post is not a bundle.
+MAX_ADD_MANY = 50
 
 
 def _int(value: str | None) -> int | None:
@@ -65,6 +71,31 @@ def add(request: HttpRequest) -> HttpResponse:
     Cart(request.session).add(product, quantity)
     analytics.widget_add(request, product, quantity)  # counts it if a widget's form posted
     messages.success(request, _("Added %(product)s to your cart.") % {"product": product.name})
+    return _back(request)
+
+
+@require_POST
+def add_many(request: HttpRequest) -> HttpResponse:
+    """Add every posted ``product_id`` (the field repeated; twice means two pieces).
+
+    upcross's bundle box "Add all" button posts here (``UPCROSS["ADD_MANY_TO_CART_URL"]``).
+    All or nothing: an unknown or inactive product adds none of them.
+    """
+    raw = request.POST.getlist("product_id")
+    ids = [_int(value) for value in raw]
+    if not raw or len(raw) > MAX_ADD_MANY or any(pk is None for pk in ids):
+        messages.error(request, _("Please choose the products to add."))
+        return _back(request)
+    wanted = Counter(ids)
+    products = Product.objects.filter(pk__in=wanted, is_active=True).in_bulk()
+    if len(products) != len(wanted):
+        raise Http404("No such product.")
+    cart = Cart(request.session)
+    for pk, quantity in wanted.items():
+        cart.add(products[pk], quantity)
+    messages.success(request, ngettext("Added %(count)d item to your cart.",
+                                       "Added %(count)d items to your cart.",
+                                       len(ids)) % {"count": len(ids)})
     return _back(request)
 
 

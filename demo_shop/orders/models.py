@@ -23,6 +23,8 @@ class Order(models.Model):
     email = models.EmailField(_("e-mail"), blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices,
                               default=Status.PAID)
+    #: Bundle discounts (``upcross.pricing``) taken off the lines' sum; ``total`` is after it.
+    discount = models.DecimalField(_("discount"), max_digits=14, decimal_places=2, default=0)
     total = models.DecimalField(_("total"), max_digits=14, decimal_places=2, default=0)
     created_at = models.DateTimeField(_("placed at"), default=timezone.now, db_index=True)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -41,12 +39,16 @@ def checkout(request: HttpRequest) -> HttpResponse:
 
 
 def place_order(cart: Cart, *, email: str, customer: object | None) -> Order:
-    """Write the order and its lines at today's prices, all or nothing."""
+    """Write the order and its lines at today's prices, all or nothing.
+
+    Bundle discounts come from ``upcross.pricing`` (the cart page shows the same).
+    """
     lines = cart.lines  # active products only, prices fresh from the database
+    pricing = cart.pricing
     with transaction.atomic():
         order = Order.objects.create(
             customer=customer, email=email, status=Order.Status.PAID,
-            total=sum((line.total for line in lines), Decimal("0")),
+            discount=pricing.discount_total, total=pricing.total,
         )
         OrderLine.objects.bulk_create(
             OrderLine(order=order, product=line.product, quantity=line.quantity,
