@@ -398,7 +398,8 @@ def upcross_free_shipping_nudge(context: template.Context, cart_items: Any,
     threshold = _render(context, "upcross/partials/price.html", {"price": nudge.threshold}, None)
     return _render(context, "upcross/widgets/free_shipping_nudge.html",
                    {"nudge": nudge, "items": nudge.suggestions, "widget": "free_shipping_nudge",
-                    "gap": gap.strip(), "threshold": threshold.strip(),
+                    # rendered (escaped) by the partial; strip() drops the SafeString mark
+                    "gap": mark_safe(gap.strip()), "threshold": mark_safe(threshold.strip()),
                     "request": context.get("request")}, context.get("csrf_token"))
 
 
