@@ -18,9 +18,10 @@ from upcross.admin.inlines import (
     upcross_inlines,
 )
 from upcross.admin.relations import ProductRelationAdmin
+from upcross.admin.report import WidgetReportAdmin
 from upcross.admin.rules import UpgradeRuleAdmin
 from upcross.admin.runs import MiningRunAdmin
-from upcross.models import MiningRun, ProductRelation, UpgradeRule
+from upcross.models import MiningRun, ProductRelation, UpgradeRule, WidgetDailyStat
 
 __all__ = [
     "BundleAdmin",
@@ -30,9 +31,11 @@ __all__ = [
     "UpcrossProductAdminMixin",
     "UpgradeRuleAdmin",
     "UpgradesInline",
+    "WidgetReportAdmin",
     "upcross_inlines",
 ]
 
 admin.site.register(ProductRelation, ProductRelationAdmin)
 admin.site.register(MiningRun, MiningRunAdmin)
 admin.site.register(UpgradeRule, UpgradeRuleAdmin)
+admin.site.register(WidgetDailyStat, WidgetReportAdmin)
