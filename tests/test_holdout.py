@@ -1,0 +1,119 @@
+"""The holdout: sticky, close to the configured share, and really without widgets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.http import HttpRequest, HttpResponse
+from django.test import Client, RequestFactory
+
+from tests import factories as f
+from upcross import cache
+from upcross.analytics import holdout
+from upcross.analytics.middleware import HoldoutMiddleware
+
+MIDDLEWARE_PATH = "upcross.analytics.middleware.HoldoutMiddleware"
+
+
+def test_ten_thousand_visitors_split_close_to_the_share_and_stay_put() -> None:
+    visitors = [holdout.new_visitor_id() for _ in range(10_000)]
+    first = [holdout.is_held_out(f"visitor:{v}", share=0.1, salt="s1") for v in visitors]
+    again = [holdout.is_held_out(f"visitor:{v}", share=0.1, salt="s1") for v in visitors]
+    assert first == again  # sticky
+    share = sum(first) / len(first)
+    # 3 standard deviations of a binomial share at n = 10,000, p = 0.1: 0.009.
+    assert abs(share - 0.1) < 0.01, share
+    customers = [holdout.is_held_out(f"customer:{pk}", share=0.25, salt="s1")
+                 for pk in range(10_000)]
+    assert abs(sum(customers) / len(customers) - 0.25) < 0.013
+    # Another salt draws other groups (of the same size).
+    other = [holdout.is_held_out(f"visitor:{v}", share=0.1, salt="s2") for v in visitors]
+    assert other != first and abs(sum(other) / len(other) - 0.1) < 0.01
+
+
+def test_share_zero_and_one() -> None:
+    assert not any(holdout.is_held_out(f"customer:{pk}", share=0) for pk in range(500))
+    assert all(holdout.is_held_out(f"customer:{pk}", share=1) for pk in range(500))
+
+
+def _run(request: HttpRequest, share: float, settings: Any) -> tuple[HttpRequest, HttpResponse]:
+    settings.UPCROSS = {**settings.UPCROSS, "HOLDOUT_SHARE": share}
+    seen: dict[str, HttpRequest] = {}
+
+    def view(req: HttpRequest) -> HttpResponse:
+        seen["request"] = req
+        return HttpResponse("ok")
+
+    response = HoldoutMiddleware(view)(request)
+    return seen["request"], response
+
+
+def test_middleware_sets_a_visitor_cookie_and_keeps_the_group(settings: Any) -> None:
+    factory = RequestFactory()
+    request, response = _run(factory.get("/"), 0.5, settings)
+    cookie = response.cookies[holdout.COOKIE_NAME]
+    assert holdout.valid_visitor_id(cookie.value) and cookie["httponly"]
+    group = holdout.in_holdout(request)
+    assert bool(getattr(request, "upcross_disabled", False)) is group
+    for _ in range(5):
+        again = factory.get("/")
+        again.COOKIES[holdout.COOKIE_NAME] = cookie.value
+        request2, response2 = _run(again, 0.5, settings)
+        assert holdout.COOKIE_NAME not in response2.cookies  # not set again
+        assert bool(getattr(request2, "upcross_disabled", False)) is group
+
+
+def test_middleware_does_nothing_without_a_share(settings: Any) -> None:
+    request, response = _run(RequestFactory().get("/"), 0, settings)
+    assert holdout.COOKIE_NAME not in response.cookies
+    assert not getattr(request, "upcross_disabled", False)
+
+
+def test_a_forged_cookie_is_replaced(settings: Any) -> None:
+    request = RequestFactory().get("/")
+    request.COOKIES[holdout.COOKIE_NAME] = "x" * 500
+    _request, response = _run(request, 0.5, settings)
+    assert holdout.valid_visitor_id(response.cookies[holdout.COOKIE_NAME].value)
+
+
+@pytest.mark.django_db
+def test_a_signed_in_customer_keeps_the_customer_group(settings: Any) -> None:
+    user = f.customer("holdout-user")
+    expected = holdout.is_held_out(f"customer:{user.pk}", share=0.5)
+    for _ in range(3):
+        request = RequestFactory().get("/")
+        request.user = user
+        request.COOKIES[holdout.COOKIE_NAME] = holdout.new_visitor_id()  # any device
+        seen, _response = _run(request, 0.5, settings)
+        assert bool(getattr(seen, "upcross_disabled", False)) is expected
+
+
+@pytest.mark.django_db
+@pytest.mark.shop("demo")
+def test_held_out_visitors_see_no_widgets_and_their_orders_count_as_holdout(
+        settings: Any) -> None:
+    from django.urls import reverse
+
+    from upcross.models import OrderExposure
+
+    settings.UPCROSS = {**settings.UPCROSS, "HOLDOUT_SHARE": 0.5}
+    if MIDDLEWARE_PATH not in settings.MIDDLEWARE:
+        settings.MIDDLEWARE = [*settings.MIDDLEWARE, MIDDLEWARE_PATH]
+    phone, case = f.product("Phone", 300), f.product("Case", 10)
+    f.relation(phone, case)
+    seen = {True: 0, False: 0}
+    for n in range(40):
+        cache.clear()
+        client = Client()
+        visitor = holdout.new_visitor_id()
+        client.cookies[holdout.COOKIE_NAME] = visitor
+        held = holdout.is_held_out(f"visitor:{visitor}")
+        page = client.get(phone.get_absolute_url()).content.decode()
+        assert ("upcross-complements" in page) is not held
+        client.post(reverse("cart:add"), {"product_id": phone.pk})
+        client.post(reverse("orders:checkout"), {"email": f"v{n}@example.com"})
+        order_group = OrderExposure.objects.order_by("-pk").first().group
+        assert order_group == ("holdout" if held else "exposed")
+        seen[held] += 1
+    assert seen[True] and seen[False]  # both groups were exercised
