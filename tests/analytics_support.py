@@ -43,7 +43,8 @@ def seed_report(products: list[Any], days: int = 21, orders_per_day: int = 12,
             RelationDailyStat.objects.create(
                 day=day, widget="complements", source=str(source.pk), target=str(target.pk),
                 impressions=shown, clicks=adds + rng.randint(0, 4), adds=adds,
-                purchases=adds // 2, revenue=Decimal(adds // 2) * target.price)
+                purchases=adds // 2,
+                revenue=Decimal(adds // 2) * Decimal(getattr(target, "price", 100000)))
         for _ in range(orders_per_day):
             order_no += 1
             held = rng.random() < 0.1
