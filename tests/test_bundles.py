@@ -146,3 +146,23 @@ def test_bundle_admin_pages(admin_client: Client, tent: tuple[Any, Any, Any]) ->
     assert admin_client.get("/admin/upcross/bundle/").status_code == 200
     assert admin_client.get(f"/admin/upcross/bundle/{bundle.pk}/change/").status_code == 200
     assert admin_client.get("/admin/upcross/bundle/add/").status_code == 200
+
+
+def test_add_many_url_that_does_not_reverse_is_e012(settings: Settings) -> None:
+    from django.core import checks
+
+    settings.UPCROSS = {**settings.UPCROSS, "ADD_MANY_TO_CART_URL": "nowhere:add_many"}
+    assert [m.id for m in checks.run_checks() if m.id == "upcross.E012"] == ["upcross.E012"]
+    settings.UPCROSS = {**settings.UPCROSS, "ADD_MANY_TO_CART_URL": "/cart/add-many/"}
+    assert not [m for m in checks.run_checks() if m.id == "upcross.E012"]
+
+
+def test_admin_rejects_a_bundle_without_other_products(admin_client: Client) -> None:
+    anchor = f.product("Solo")
+    data = {"name": "", "product": anchor.pk, "discount_percent": "10", "is_active": "on",
+            "items-TOTAL_FORMS": "0", "items-INITIAL_FORMS": "0",
+            "items-MIN_NUM_FORMS": "0", "items-MAX_NUM_FORMS": "1000"}
+    response = admin_client.post("/admin/upcross/bundle/add/", data)
+    assert response.status_code == 200
+    assert "at least one more product" in response.content.decode()
+    assert not Bundle.objects.exists()

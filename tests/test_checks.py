@@ -23,7 +23,7 @@ from tests.upcross_overrides import with_upcross
 ALL_IDS = {
     "upcross.E001", "upcross.E002", "upcross.E003", "upcross.E004", "upcross.E005",
     "upcross.E006", "upcross.E007", "upcross.E008", "upcross.E009", "upcross.E010",
-    "upcross.E011", "upcross.W001", "upcross.W002",
+    "upcross.E011", "upcross.E012", "upcross.E013", "upcross.W001", "upcross.W002",
 }
 
 
@@ -199,6 +199,15 @@ def test_e009_url_whose_pk_type_is_not_the_products() -> None:
 
 def test_e011_swap_cart_line_url_does_not_reverse() -> None:
     assert_only("upcross.E011", UPCROSS=with_upcross(SWAP_CART_LINE_URL="no_such:swap"))
+
+
+def test_e012_add_many_to_cart_url_does_not_reverse() -> None:
+    assert_only("upcross.E012", UPCROSS=with_upcross(ADD_MANY_TO_CART_URL="no_such:add_many"))
+
+
+def test_e013_follow_up_email_field_does_not_resolve() -> None:
+    assert_only("upcross.E013", UPCROSS=with_upcross(FOLLOW_UP_ENABLED=True,
+                                                     ORDER_EMAIL_FIELD="order__no_such"))
 
 
 @pytest.mark.parametrize("target", [None, "/basket/swap.php"])

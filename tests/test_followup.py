@@ -256,3 +256,14 @@ def test_demo_thank_you_page_shows_the_box(kit: dict[str, Any]) -> None:
     assert "Complete your set" in page
     box = page[page.index("upcross-order-complements"):]
     assert ">Pegs<" in box and ">Mat<" in box and ">Tent<" not in box
+
+
+@pytest.mark.parametrize("spec", ["order__nowhere", "tests.test_followup.missing"])
+def test_unresolvable_email_source_is_e013_when_follow_ups_are_on(settings: Settings,
+                                                                  spec: str) -> None:
+    from django.core import checks
+
+    settings.UPCROSS = {**settings.UPCROSS, "ORDER_EMAIL_FIELD": spec}
+    assert [m.id for m in checks.run_checks() if m.id == "upcross.E013"] == ["upcross.E013"]
+    settings.UPCROSS = {**settings.UPCROSS, "FOLLOW_UP_ENABLED": False}
+    assert not [m for m in checks.run_checks() if m.id == "upcross.E013"]

@@ -203,3 +203,25 @@ def test_pricing_queries_are_bounded(django_assert_max_num_queries: Any,
     lines = [f.Line(p) for p in kit]
     with django_assert_max_num_queries(6):
         price_cart(lines)
+
+
+@pytest.mark.parametrize(("key", "value"), [
+    ("PRICE_ROUNDING", "ROUND_SOMETIMES"), ("PRICE_QUANTUM", "0"), ("PRICE_QUANTUM", "cents"),
+    ("BUNDLE_DISCOUNT_PERCENT", 150), ("BUNDLE_SIZE", 1), ("FREE_SHIPPING_THRESHOLD", -5),
+    ("FREE_SHIPPING_THRESHOLD", [1]), ("BUNDLE_SIZE", True),
+])
+def test_bad_money_settings_are_check_errors(settings: Settings, key: str, value: Any) -> None:
+    from django.core import checks
+
+    settings.UPCROSS = {**settings.UPCROSS, key: value}
+    found = [m for m in checks.run_checks() if m.id == "upcross.E010"]
+    assert len(found) == 1 and key in found[0].msg
+
+
+def test_a_bad_rounding_mode_is_a_clear_error_at_pricing_time_too(
+        settings: Settings, kit: tuple[Any, Any, Any]) -> None:
+    settings.UPCROSS = {**settings.UPCROSS, "PRICE_ROUNDING": "ROUND_SOMETIMES"}
+    camera, lens, _bag = kit
+    curated(camera, (lens, 1))
+    with pytest.raises(ValueError, match="rounding mode"):
+        price_cart([f.Line(camera), f.Line(lens)])

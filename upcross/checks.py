@@ -14,6 +14,9 @@ Ids are stable public contract (README lists them):
 - E009 ``ADD_TO_CART_URL`` does not reverse
 - E010 ``UPCROSS`` is not a dict, or a value has the wrong type or is out of range
 - E011 ``SWAP_CART_LINE_URL`` does not reverse
+- E012 ``ADD_MANY_TO_CART_URL`` does not reverse
+- E013 follow-ups are on and ``ORDER_EMAIL_FIELD`` does not resolve (or does not import),
+  or ``FOLLOW_UP_OPT_OUT`` does not import
 - W001 unknown key in ``UPCROSS``
 - W002 unknown key in ``ORDER_LINE_FIELDS``, ``PRODUCT_FIELDS`` or ``PRODUCT_DISPLAY``
 """
@@ -85,6 +88,19 @@ VALUE_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "ANALYTICS_FLUSH_SCHEDULE": ((Mapping,), "a dict of crontab fields"),
     "HOLDOUT_SHARE": (_NUMBER, "a share from 0 (off) to 1"),
     "HOLDOUT_SALT": ((str, _NONE), "a string, or None (derived from SECRET_KEY)"),
+    "BUNDLE_DISCOUNT_PERCENT": ((*_NUMBER, str, _NONE), "a percentage from 0 to 100, or None"),
+    "BUNDLE_SIZE": ((int,), "a whole number of 2 or more"),
+    "PRICE_QUANTUM": ((*_NUMBER, str), "the currency's minor unit, e.g. '0.01' or '1'"),
+    "PRICE_ROUNDING": ((str,), "a decimal rounding mode such as 'ROUND_HALF_UP'"),
+    "ADD_MANY_TO_CART_URL": ((str, _NONE), "a URL name, a path, or None"),
+    "FREE_SHIPPING_THRESHOLD": ((*_NUMBER, str, _NONE), "an amount, or None"),
+    "FOLLOW_UP_ENABLED": ((bool,), "True or False"),
+    "FOLLOW_UP_DAYS": ((int,), "a number of days"),
+    "FOLLOW_UP_MAX_LATE_DAYS": ((int,), "a number of days"),
+    "FOLLOW_UP_LIMIT": ((int,), "a whole number"),
+    "FOLLOW_UP_FROM_EMAIL": ((str, _NONE), "an e-mail address, or None"),
+    "SITE_URL": ((str,), "a URL such as 'https://shop.example'"),
+    "FOLLOW_UP_SCHEDULE": ((Mapping,), "a dict of crontab fields"),
 }
 #: A rate Django REST framework can parse: requests per second/minute/hour/day.
 _RATE = re.compile(r"^\d+/[smhd]")
@@ -190,6 +206,7 @@ def _value_type_errors(user: Mapping[str, Any]) -> list[checks.CheckMessage]:
         messages.append(_error(
             "E010", f"UPCROSS['EVENTS_THROTTLE_RATE'] = {rate!r} is not a rate.",
             "Give requests per period, such as '120/min' or '10/s', or None for no limit."))
+    messages += _money_errors()
     share = upcross_settings.get("HOLDOUT_SHARE")
     if not 0 <= share <= 1:
         messages.append(_error(
@@ -352,6 +369,104 @@ def check_swap_cart_line(app_configs: Any = None, **kwargs: Any) -> list[checks.
                        "with product_id and replacement_id, give a path starting with '/', or "
                        "set None to offer cart upgrades with a plain add-to-cart button.")]
     return []
+
+
+def _money_errors() -> list[checks.CheckMessage]:
+    """Bundles, pricing and the nudge: values that have the right type but make no sense."""
+    import decimal
+
+    messages = []
+
+    def amount(key: str) -> Decimal | None:
+        value = upcross_settings.get(key)
+        if value is None:
+            return None
+        try:
+            number = Decimal(str(value))
+        except decimal.InvalidOperation:
+            number = Decimal("NaN")
+        if not number.is_finite():
+            messages.append(_error("E010", f"UPCROSS[{key!r}] = {value!r} is not a number.",
+                                   f"Give a number such as {DEFAULTS[key]!r}."))
+            return None
+        return number
+
+    percent = amount("BUNDLE_DISCOUNT_PERCENT")
+    if percent is not None and not 0 <= percent <= 100:
+        messages.append(_error("E010", "UPCROSS['BUNDLE_DISCOUNT_PERCENT'] is not from 0 to 100.",
+                               "Give a percentage, e.g. 10, or None for curated bundles only."))
+    quantum = amount("PRICE_QUANTUM")
+    if quantum is not None and quantum <= 0:
+        messages.append(_error("E010", "UPCROSS['PRICE_QUANTUM'] must be above 0.",
+                               "Give the currency's minor unit, e.g. '0.01' (cents) or '1'."))
+    threshold = amount("FREE_SHIPPING_THRESHOLD")
+    if threshold is not None and threshold < 0:
+        messages.append(_error("E010", "UPCROSS['FREE_SHIPPING_THRESHOLD'] is below 0.",
+                               "Give the cart value from which shipping is free, or None."))
+    rounding = upcross_settings.get("PRICE_ROUNDING")
+    if rounding not in _ROUNDING_MODES:
+        messages.append(_error("E010", f"UPCROSS['PRICE_ROUNDING'] = {rounding!r} is not a "
+                                       "rounding mode.", f"Give one of {_ROUNDING_MODES}."))
+    if upcross_settings.get("BUNDLE_SIZE") < 2:
+        messages.append(_error("E010", "UPCROSS['BUNDLE_SIZE'] is below 2.",
+                               "A bundle is the product and at least one complement."))
+    return messages
+
+
+_ROUNDING_MODES = ("ROUND_HALF_UP", "ROUND_HALF_EVEN", "ROUND_HALF_DOWN", "ROUND_UP",
+                   "ROUND_DOWN", "ROUND_CEILING", "ROUND_FLOOR", "ROUND_05UP")
+
+
+@checks.register(checks.Tags.urls)
+def check_add_many_to_cart(app_configs: Any = None,
+                           **kwargs: Any) -> list[checks.CheckMessage]:
+    if not isinstance(upcross_settings.user_settings, Mapping):
+        return []
+    target = upcross_settings.ADD_MANY_TO_CART_URL
+    if target is None or not isinstance(target, str) or is_literal_url(target):
+        return []
+    try:
+        reverse(target)
+    except NoReverseMatch:
+        return [_error("E012", f"UPCROSS['ADD_MANY_TO_CART_URL'] = {target!r} does not reverse.",
+                       "Name the URL pattern (without arguments) of a view that takes a POST "
+                       "with one product_id per product, give a path starting with '/', or set "
+                       "None to offer one add button per bundle product.")]
+    return []
+
+
+@checks.register()
+def check_follow_ups(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Only while follow-ups are on: where the address comes from, the opt-out hook."""
+    if not isinstance(upcross_settings.user_settings, Mapping):
+        return []
+    if not upcross_settings.get("FOLLOW_UP_ENABLED"):
+        return []
+    messages = []
+    spec = upcross_settings.ORDER_EMAIL_FIELD
+    hook = upcross_settings.FOLLOW_UP_OPT_OUT
+    model = _get_model(upcross_settings.ORDER_LINE_MODEL)
+    if not spec:
+        messages.append(_error("E013", "UPCROSS['ORDER_EMAIL_FIELD'] is empty but follow-up "
+                                       "e-mails are on.",
+                               "Give a field path from the order-line model to the customer's "
+                               "e-mail (e.g. 'order__email'), or a dotted callable(order_pk)."))
+    elif callable(spec) or is_dotted_path(spec):
+        if not _importable(spec):
+            messages.append(_error("E013", f"UPCROSS['ORDER_EMAIL_FIELD'] = {spec!r} does not "
+                                           "import.", "Give the dotted path of a "
+                                                      "callable(order_pk) -> e-mail or None."))
+    elif model is not None:
+        problem = _path_error(model, spec)
+        if problem:
+            messages.append(_error("E013", f"UPCROSS['ORDER_EMAIL_FIELD'] = {spec!r} does not "
+                                           f"resolve on {model._meta.label}: {problem}",
+                                   "Give a field path from the order-line model to the "
+                                   "customer's e-mail, or a dotted callable(order_pk)."))
+    if hook and not _importable(hook):
+        messages.append(_error("E013", f"UPCROSS['FOLLOW_UP_OPT_OUT'] = {hook!r} does not import.",
+                               "Give the dotted path of a callable(email) -> bool, or None."))
+    return messages
 
 
 def _reverses(name: str) -> bool:
