@@ -117,3 +117,21 @@ def test_held_out_visitors_see_no_widgets_and_their_orders_count_as_holdout(
         assert order_group == ("holdout" if held else "exposed")
         seen[held] += 1
     assert seen[True] and seen[False]  # both groups were exercised
+
+
+@pytest.mark.parametrize("value", [1.5, -0.1, "10%", None])
+def test_a_wrong_share_is_an_e010(settings: Any, value: Any) -> None:
+    from upcross.checks import check_settings_shape
+
+    settings.UPCROSS = {**settings.UPCROSS, "HOLDOUT_SHARE": value}
+    messages = check_settings_shape()
+    assert [m.id for m in messages] == ["upcross.E010"]
+    assert "HOLDOUT_SHARE" in messages[0].msg
+
+
+def test_a_valid_share_passes_the_checks(settings: Any) -> None:
+    from upcross.checks import check_settings_shape
+
+    settings.UPCROSS = {**settings.UPCROSS, "HOLDOUT_SHARE": 0.1, "HOLDOUT_SALT": "spring",
+                        "ANALYTICS_REDIS_URL": None, "ANALYTICS_FLUSH_SCHEDULE": {"minute": "*"}}
+    assert check_settings_shape() == []
