@@ -122,6 +122,26 @@ def test_report_page_and_csv(seeded: list[Any]) -> None:
     assert Decimal(suggestion["revenue"]) >= 0
 
 
+@pytest.mark.redis
+def test_report_answers_while_a_flush_holds_the_lock(seeded: list[Any], settings: Any) -> None:
+    from upcross.admin import report as admin_report
+
+    settings.LANGUAGE_CODE = "en"
+    make_merchandiser("merch", "pw-merch-1")
+    client = Client()
+    client.login(username="merch", password="pw-merch-1")
+    lock = counters.store().lock(60, 0)
+    assert lock.acquire(blocking=False)
+    try:
+        admin_report.REPORT_FLUSH_WAIT, saved = 0.2, admin_report.REPORT_FLUSH_WAIT
+        page = client.get(reverse(REPORT), follow=True)
+    finally:
+        admin_report.REPORT_FLUSH_WAIT = saved
+        lock.release()
+    assert page.status_code == 200
+    assert "The latest counts could not be collected" in page.content.decode()
+
+
 def test_csv_cells_cannot_become_formulas(db: Any) -> None:
     from upcross.admin.report import _csv_cells
     from upcross.analytics.report import Row

@@ -26,6 +26,8 @@ from upcross.analytics.stats import Difference
 
 logger = logging.getLogger("upcross.analytics")
 
+#: The report flushes first, but waits at most this long for a flush already running.
+REPORT_FLUSH_WAIT = 3
 PERIODS = (7, 30, 90, 365)
 DEFAULT_PERIOD = 30
 CHART_WIDTH, CHART_HEIGHT, CHART_PAD = 640, 220, 44
@@ -112,7 +114,7 @@ def _difference(diff: Difference) -> dict[str, Any]:
 def report_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResponse:
     require(model_admin.has_view_permission(request))
     try:
-        flush_events()  # show what was counted up to now
+        flush_events(wait=REPORT_FLUSH_WAIT)  # show what was counted up to now
     except Exception as exc:  # Redis down: report what is in the database
         logger.warning("upcross could not flush the widget counters: %s", exc)
         messages.warning(request, _("The latest counts could not be collected; "

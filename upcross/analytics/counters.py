@@ -90,6 +90,7 @@ class CounterStore(Protocol):
     def drain(self) -> list[tuple[str, dict[str, int]]]: ...
     def done(self, batch: str) -> None: ...
     def peek(self) -> dict[str, int]: ...
+    def lock(self, timeout: int, wait: float) -> Any: ...
 
 
 class RedisCounters:
@@ -137,9 +138,9 @@ class RedisCounters:
         raw = self.client.hgetall(self.live_key)
         return {(k.decode() if isinstance(k, bytes) else k): int(v) for k, v in raw.items()}
 
-    def lock(self, timeout: int) -> Any:
+    def lock(self, timeout: int, wait: float) -> Any:
         return self.client.lock(f"{self.live_key}:flush-lock", timeout=timeout,
-                                blocking_timeout=timeout)
+                                blocking_timeout=wait)
 
 
 class CacheCounters:
@@ -186,7 +187,7 @@ class CacheCounters:
         return {field: int(found.get(f"{LIVE_KEY}:{field}", 0)) for field in fields
                 if found.get(f"{LIVE_KEY}:{field}")}
 
-    def lock(self, timeout: int) -> Any:
+    def lock(self, timeout: int, wait: float) -> Any:
         return self._lock
 
 

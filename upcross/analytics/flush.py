@@ -35,11 +35,14 @@ class FlushResult:
     relation_rows: int = 0
 
 
-def flush_events() -> FlushResult:
-    """Drain the live counters into the daily rows; return what was written."""
+def flush_events(wait: float = LOCK_TIMEOUT) -> FlushResult:
+    """Drain the live counters into the daily rows; return what was written.
+
+    ``wait``: seconds to wait for a flush already running (then ``LockError``).
+    """
     counters = store()
     result = FlushResult()
-    with counters.lock(LOCK_TIMEOUT):
+    with counters.lock(LOCK_TIMEOUT, wait):
         for batch, values in counters.drain():
             with transaction.atomic():
                 widget_rows, relation_rows = _write(values)
