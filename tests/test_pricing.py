@@ -225,3 +225,17 @@ def test_a_bad_rounding_mode_is_a_clear_error_at_pricing_time_too(
     curated(camera, (lens, 1))
     with pytest.raises(ValueError, match="rounding mode"):
         price_cart([f.Line(camera), f.Line(lens)])
+
+
+def test_built_bundles_of_a_big_cart_cost_a_fixed_number_of_queries(
+        settings: Settings, django_assert_max_num_queries: Any) -> None:
+    settings.UPCROSS = {**settings.UPCROSS, "BUNDLE_DISCOUNT_PERCENT": 10, "BUNDLE_SIZE": 2}
+    lines = []
+    for n in range(12):
+        source, target = f.product(f"Item {n}", "10.00"), f.product(f"Extra {n}", "5.00")
+        f.relation(source, target)
+        lines += [f.Line(source), f.Line(target)]
+    pricing = price_cart(lines)  # fills the recommendation cache
+    assert len(pricing.discounts) == 12
+    with django_assert_max_num_queries(3):  # prices, curated bundles, anchor prices
+        assert price_cart(lines).discount_total == D("18.00")

@@ -130,9 +130,13 @@ def bundles_for(products: Iterable[Any]) -> list[BundleOffer]:
     """Every bundle shown on the pages of ``products`` (curated or built), one per product."""
     instances = {getattr(p, "pk", p): p for p in products}
     curated = curated_bundles(list(instances))
+    rest = [pk for pk in instances if pk not in curated]
+    # One query for the prices of every product that may anchor a built bundle.
+    facts = get_adapter().product_facts(rest) if rest and _builds() else {}
     offers = []
     for pk, product in instances.items():
-        offer = curated.get(pk) or built_bundle(product)
+        offer = curated.get(pk) or (built_bundle(product, price=facts[pk].price)
+                                    if pk in facts else None)
         if offer is not None:
             offers.append(offer)
     return offers
@@ -182,11 +186,22 @@ def curated_bundles(pks: list[Any]) -> dict[Any, BundleOffer]:
     return found
 
 
-def built_bundle(product: Any) -> BundleOffer | None:
-    """The product and its top complements, or ``None`` (too few, no discount set)."""
+def _builds() -> bool:
+    percent = upcross_settings.BUNDLE_DISCOUNT_PERCENT
+    return percent is not None and percent > 0 and upcross_settings.BUNDLE_SIZE >= 2
+
+
+_UNKNOWN: Any = object()
+
+
+def built_bundle(product: Any, price: Any = _UNKNOWN) -> BundleOffer | None:
+    """The product and its top complements, or ``None`` (too few, no discount set).
+
+    ``price``: the product's price when the caller has it (saves a query).
+    """
     percent = upcross_settings.BUNDLE_DISCOUNT_PERCENT
     size = upcross_settings.BUNDLE_SIZE
-    if percent is None or percent <= 0 or size < 2 or product is None:
+    if not _builds() or product is None:
         return None
     if not isinstance(product, models.Model):
         model = get_adapter().product_model()
@@ -196,7 +211,8 @@ def built_bundle(product: Any) -> BundleOffer | None:
     complements = recommend.complements(product, limit=size - 1)
     if len(complements) < size - 1:
         return None
-    price = get_adapter().product_facts([product.pk])[product.pk].price
+    if price is _UNKNOWN:
+        price = get_adapter().product_facts([product.pk])[product.pk].price
     parts = (BundlePart(product, 1, price),
              *(BundlePart(item.product, 1, item.price) for item in complements))
     ends = [item.ends_at for item in complements if item.ends_at is not None]
