@@ -93,6 +93,7 @@ def add_many(request: HttpRequest) -> HttpResponse:
     cart = Cart(request.session)
     for pk, quantity in wanted.items():
         cart.add(products[pk], quantity)
+        analytics.widget_add(request, products[pk], quantity)  # the bundle box's "Add all"
     messages.success(request, ngettext("Added %(count)d item to your cart.",
                                        "Added %(count)d items to your cart.",
                                        len(ids)) % {"count": len(ids)})
