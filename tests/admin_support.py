@@ -20,8 +20,10 @@ def merchandiser_group() -> Group:
     group = Group.objects.filter(name=GROUP).first()
     if group is None or not group.permissions.exists():
         migration = importlib.import_module("upcross.migrations.0003_create_merchandiser_group")
+        report = importlib.import_module("upcross.migrations.0004_add_widget_statistics")
         with connection.schema_editor() as editor:
             migration.create_group(apps, editor)
+            report.grant_report_view(apps, editor)  # the analytics report (0004)
         group = Group.objects.get(name=GROUP)
     return group
 
