@@ -363,9 +363,13 @@ def upcross_bundle(context: template.Context, product: Any) -> str:
     bundle = get_upcross_bundle(context, product)
     if bundle is None or bundle.price is None:
         return ""
-    return _render(context, "upcross/widgets/bundle.html",
+    html = _render(context, "upcross/widgets/bundle.html",
                    {"bundle": bundle, "product": product, "widget": "bundle",
                     "request": context.get("request")}, context.get("csrf_token"))
+    anchor = analytics_pk(bundle.parts[0].product)
+    _count_impressions("bundle", html, tuple(
+        (anchor, analytics_pk(part.product)) for part in bundle.parts[1:]))
+    return html
 
 
 @register.simple_tag(takes_context=True)
@@ -396,11 +400,13 @@ def upcross_free_shipping_nudge(context: template.Context, cart_items: Any,
     # a translated sentence can hold them.
     gap = _render(context, "upcross/partials/price.html", {"price": nudge.gap}, None)
     threshold = _render(context, "upcross/partials/price.html", {"price": nudge.threshold}, None)
-    return _render(context, "upcross/widgets/free_shipping_nudge.html",
+    html = _render(context, "upcross/widgets/free_shipping_nudge.html",
                    {"nudge": nudge, "items": nudge.suggestions, "widget": "free_shipping_nudge",
                     # rendered (escaped) by the partial; strip() drops the SafeString mark
                     "gap": mark_safe(gap.strip()), "threshold": mark_safe(threshold.strip()),
                     "request": context.get("request")}, context.get("csrf_token"))
+    _count_impressions("free_shipping_nudge", html, shown_pairs(nudge.suggestions))
+    return html
 
 
 @register.simple_tag(takes_context=True)
@@ -421,6 +427,8 @@ def upcross_order_complements(context: template.Context, order_items: Any,
                               limit: Any = None) -> str:
     """The thank-you page's "Complete your set" box (the follow-up e-mail shows the same)."""
     items = get_upcross_order_complements(context, order_items, limit)
-    return _render(context, "upcross/widgets/order_complements.html",
+    html = _render(context, "upcross/widgets/order_complements.html",
                    {"items": items, "widget": "order_complements",
                     "request": context.get("request")}, context.get("csrf_token"))
+    _count_impressions("order_complements", html, shown_pairs(items))
+    return html
