@@ -188,6 +188,20 @@ def test_the_events_endpoint_feeds_the_daily_rows_without_a_database_write() -> 
     assert WidgetDailyStat.objects.get(widget="upgrades").impressions == 4
 
 
+def test_analytics_off_counts_and_records_nothing(settings: Any) -> None:
+    from django.test import RequestFactory
+
+    from upcross.analytics import order_placed, widget_add
+
+    settings.UPCROSS = {**settings.UPCROSS, "ANALYTICS_ENABLED": False}
+    request = RequestFactory().post("/", {"upcross_widget": "complements",
+                                          "upcross_relation": "1:2"})
+    request.session = {}  # type: ignore[attr-defined]
+    assert widget_add(request, 2) is None and request.session == {}
+    assert order_placed(request, 7, [(2, 1, "3.00")]) is None
+    assert not OrderExposure.objects.exists() and counters.store().peek() == {}
+
+
 def test_local_memory_fallback_counts_and_drains() -> None:
     store = counters.CacheCounters(LocMemCache("upcross-test-fallback", {}))
     assert store.exact is False

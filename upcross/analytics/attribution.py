@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from upcross.analytics import counters, holdout
 from upcross.analytics.counters import Field
+from upcross.conf import upcross_settings
 from upcross.models import ExposureGroup, OrderExposure
 
 SESSION_KEY = "upcross_attribution"
@@ -81,6 +82,8 @@ def widget_add(request: Any, product: Any, quantity: int = 1) -> Touch | None:
     Call it from the host's add-to-cart (and swap) view after the product is in the
     cart. A post without upcross's fields is no widget add: returns ``None``.
     """
+    if not upcross_settings.ANALYTICS_ENABLED:
+        return None
     touch = parse_touch(getattr(request, "POST", {}), product)
     if touch is None:
         return None
@@ -117,9 +120,12 @@ def order_placed(request: Any, order_id: Any, lines: Iterable[Any],
     ``lines``: ``(product or pk, quantity, unit price)`` per order line; ``total``:
     what the order costs (default: the sum of the lines). Call it once the order is
     saved (in the same transaction or after it); calling it again for the same
-    ``order_id`` changes nothing and returns ``None``.
+    ``order_id`` changes nothing and returns ``None``, as does ``ANALYTICS_ENABLED``
+    off. Lines that are not ``(product, quantity, price)`` raise ``ValueError``.
     """
     rows = _lines(lines)
+    if not upcross_settings.ANALYTICS_ENABLED:
+        return None
     total_value = Decimal(str(total)) if total is not None else sum(
         (line.unit_price * line.quantity for line in rows), Decimal("0"))
     session = getattr(request, "session", None)
