@@ -188,9 +188,8 @@ def test_bad_lines_are_clear_errors(kit: tuple[Any, Any, Any]) -> None:
     assert price_cart([]).total == D("0")
 
 
+@pytest.mark.shop("altshop")  # demo products always have a price
 def test_product_without_a_price_is_a_clear_error(settings: Settings) -> None:
-    if f.is_demo():
-        pytest.skip("demo products always have a price")
     item = f.product("Unpriced", None)
     with pytest.raises(ValueError, match="no price"):
         price_cart([f.Line(item)])
