@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import gettext
 import re
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -19,7 +17,6 @@ from demo_shop.catalog.templatetags.shop import format_money
 
 pytestmark = pytest.mark.shop("demo")
 
-LOCALE_DIR = Path(settings.BASE_DIR) / "locale"
 NBSP = "\u00a0"
 
 
@@ -93,41 +90,3 @@ def test_language_switcher_posts_to_set_language_and_keeps_the_page(
 def test_messages_are_translated(client: Client, phone: Product) -> None:
     response = client.post("/id/cart/add/", {"product_id": phone.pk}, follow=True)
     assert "Nova X 64 GB ditambahkan ke keranjang Anda." in response.content.decode()
-
-
-def _po_entries(path: Path) -> dict[tuple[str | None, str], list[str]]:
-    """msgctxt/msgid → msgstr(s) of a .po file (enough of the format for our files)."""
-    entries: dict[tuple[str | None, str], list[str]] = {}
-    for block in path.read_text(encoding="utf-8").split("\n\n"):
-        fields: dict[str, str] = {}
-        current = None
-        for line in block.splitlines():
-            if line.startswith("#"):
-                continue
-            match = re.match(r'^(msgctxt|msgid_plural|msgid|msgstr(?:\[\d\])?) "(.*)"$', line)
-            if match:
-                current = match.group(1)
-                fields[current] = match.group(2)
-            elif line.startswith('"') and current:
-                fields[current] += line[1:-1]
-        if fields.get("msgid"):
-            strs = [value for key, value in sorted(fields.items()) if key.startswith("msgstr")]
-            entries[(fields.get("msgctxt"), fields["msgid"])] = strs
-    return entries
-
-
-@pytest.mark.parametrize("language", ["id", "pl"])
-def test_po_is_complete_and_the_committed_mo_matches_it(language: str) -> None:
-    po = LOCALE_DIR / language / "LC_MESSAGES" / "django.po"
-    mo = po.with_suffix(".mo")
-    entries = _po_entries(po)
-    assert len(entries) > 80
-    untranslated = [key for key, strs in entries.items() if not all(strs)]
-    assert untranslated == []
-    assert "#, fuzzy" not in po.read_text(encoding="utf-8")
-    with mo.open("rb") as handle:
-        catalog = gettext.GNUTranslations(handle)
-    compiled = {key.split("\x04")[-1] if isinstance(key, str) else key[0].split("\x04")[-1]
-                for key in catalog._catalog if key}  # type: ignore[attr-defined]
-    source = {msgid.encode().decode("unicode_escape") for _ctx, msgid in entries}
-    assert source <= compiled, "run msgfmt/compilemessages for demo_shop/locale"
