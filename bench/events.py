@@ -21,31 +21,33 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import importlib.util
 import json
 import multiprocessing
 import os
 import random
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
-HOST = "127.0.0.1"  # loopback only, by design
+from loopback import (
+    HOST,
+    REPO,
+    build_shop,
+    check_load_arguments,
+    environment,
+    in_another_process,
+    load_arguments,
+    percentiles,
+    run_clients,
+    serving,
+    stop,
+)
+
 EVENTS_PATH = "/api/upcross/events/"
 SETTINGS_MODULE = "upcross_bench_events_settings"
-
-_spec = importlib.util.spec_from_file_location("upcross_bench_api", REPO / "bench" / "api.py")
-assert _spec is not None and _spec.loader is not None
-bench_api = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(bench_api)
 
 SETTINGS = '''from demo_shop.settings import *  # noqa: F403
 UPCROSS = {**UPCROSS, "EVENTS_THROTTLE_RATE": None, "HOLDOUT_SHARE": 0}  # noqa: F405
@@ -78,31 +80,11 @@ def post_worker_init(worker):
 def prepare(data_dir: str, redis_url: str) -> dict[str, str]:
     Path(data_dir, f"{SETTINGS_MODULE}.py").write_text(SETTINGS)
     Path(data_dir, "gunicorn_events_conf.py").write_text(GUNICORN_CONF)
-    env = bench_api.environment(data_dir, redis_url)
+    env = environment(data_dir, redis_url)
     env.update(DJANGO_SETTINGS_MODULE=SETTINGS_MODULE,
                PYTHONPATH=os.pathsep.join((str(REPO), data_dir)),
                UPCROSS_BENCH_SQL_LOG=str(Path(data_dir, "sql.log")))
     return env
-
-
-def start_gunicorn(env: dict[str, str], port: int, workers: int,
-                   data_dir: str) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "gunicorn", "demo_shop.wsgi:application",
-               "--config", str(Path(data_dir, "gunicorn_events_conf.py")),
-               "--bind", f"{HOST}:{port}", "--workers", str(workers),
-               "--access-logfile", "/dev/null", "--error-logfile", "-",
-               "--log-level", "warning"]
-    return subprocess.Popen(command, cwd=REPO, env=env, start_new_session=True)
-
-
-def stop(server: subprocess.Popen[bytes]) -> None:
-    if server.poll() is None:
-        os.killpg(server.pid, signal.SIGTERM)  # gunicorn and its workers, nothing else
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
 
 
 # --- the load generator (its own process) ------------------------------------------------
@@ -125,62 +107,20 @@ def post(connection: http.client.HTTPConnection, body: dict[str, Any]) -> int:
     return response.status
 
 
-def wait_until_up(port: int, server: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            sys.exit(f"gunicorn exited with code {server.returncode}")
-        try:
-            connection = http.client.HTTPConnection(HOST, port, timeout=2)
-            connection.request("GET", "/api/upcross/schema/")
-            connection.getresponse().read()
-            return
-        except OSError:
-            time.sleep(0.2)
-    sys.exit("gunicorn did not answer in time")
+def answers(connection: http.client.HTTPConnection) -> bool:
+    """Up once it answers at all (any status)."""
+    connection.request("GET", "/api/upcross/schema/")
+    connection.getresponse().read()
+    return True
 
 
 def generator(port: int, pks: list[int], options: dict[str, Any],
               results: multiprocessing.Queue[Any]) -> None:
-    stop_at = time.perf_counter() + options["duration"]
-    budget = threading.Semaphore(options["max_requests"])
-    lock = threading.Lock()
-    latencies: list[float] = []
-    statuses: Counter[Any] = Counter()
-    accepted: Counter[str] = Counter()
-
-    def client(index: int) -> None:
-        rng = random.Random(index)
-        connection = http.client.HTTPConnection(HOST, port, timeout=10)
-        mine: list[float] = []
-        seen: Counter[Any] = Counter()
-        events: Counter[str] = Counter()
-        while time.perf_counter() < stop_at and budget.acquire(blocking=False):
-            body = beacon(rng, pks)
-            started = time.perf_counter()
-            try:
-                status: Any = post(connection, body)
-            except OSError as exc:
-                status = type(exc).__name__
-                connection.close()
-            mine.append(time.perf_counter() - started)
-            seen[status] += 1
-            if status == 202:
-                events[body["event"]] += 1
-        connection.close()
-        with lock:
-            latencies.extend(mine)
-            statuses.update(seen)
-            accepted.update(events)
-
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(options["concurrency"])]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    results.put({"latencies": latencies, "statuses": dict(statuses),
-                 "accepted": dict(accepted), "elapsed": time.perf_counter() - started})
+    """Beacons from ``concurrency`` clients; tallies the accepted ones by event."""
+    results.put(run_clients(
+        port, options["concurrency"], options["duration"], options["max_requests"], seed=0,
+        make=lambda rng: beacon(rng, pks), send=post,
+        tally=lambda body, status: body["event"] if status == 202 else None))
 
 
 def statements(data_dir: str) -> Counter[str]:
@@ -192,43 +132,31 @@ def statements(data_dir: str) -> Counter[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds of load")
-    parser.add_argument("--concurrency", type=int, default=8, help="concurrent clients")
-    parser.add_argument("--max-requests", type=int, default=100_000,
-                        help="upper bound of beacons")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
-    parser.add_argument("--products", type=int, default=200)
+    load_arguments(parser, max_requests=100_000, max_requests_help="upper bound of beacons")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/9",
                         help="Redis URL (cache and counters; this database is flushed)")
     args = parser.parse_args()
-    if not 0 < args.duration <= 300 or not 0 < args.concurrency <= 256:
-        parser.error("--duration must be in (0, 300] and --concurrency in (0, 256]")
+    check_load_arguments(parser, args)
 
     data_dir = tempfile.mkdtemp(prefix="upcross-bench-events-")
     env = prepare(data_dir, args.redis)
-    server = None
     try:
         sys.path.insert(0, data_dir)
-        pks = bench_api.build_shop(env, args.products)  # migrates; clears the Redis db
+        pks = build_shop(env, args.products)  # migrates; clears the Redis db
         from upcross.analytics import counters
         from upcross.analytics.flush import flush_events
         from upcross.models import RelationDailyStat, WidgetDailyStat
 
         assert isinstance(counters.store(), counters.RedisCounters)
-        port = bench_api.free_port()
-        server = start_gunicorn(env, port, args.workers, data_dir)
-        wait_until_up(port, server)
-        for log in Path(data_dir).glob("sql.log.*"):
-            log.unlink()  # count the beacons only, not the start-up
-        options = {"concurrency": args.concurrency, "duration": args.duration,
-                   "max_requests": args.max_requests}
-        context = multiprocessing.get_context("spawn")
-        results: multiprocessing.Queue[Any] = context.Queue()
-        load = context.Process(target=generator, args=(port, pks, options, results))
-        load.start()
-        report = results.get(timeout=args.duration + 600)
-        load.join()
-        stop(server)
+        config = ["--config", str(Path(data_dir, "gunicorn_events_conf.py"))]
+        with serving(env, args.workers, answers, config) as (port, server):
+            for log in Path(data_dir).glob("sql.log.*"):
+                log.unlink()  # count the beacons only, not the start-up
+            options = {"concurrency": args.concurrency, "duration": args.duration,
+                       "max_requests": args.max_requests}
+            report = in_another_process(generator, (port, pks, options),
+                                        timeout=args.duration + 600)
+            stop(server)  # every worker's statements are logged once it has exited
         run_statements = statements(data_dir)
         flushed = flush_events()
         widget = {row.widget: row for row in WidgetDailyStat.objects.all()}.get("complements")
@@ -236,20 +164,18 @@ def main() -> None:
         clicks = widget.clicks if widget else 0
         shown = sum(RelationDailyStat.objects.values_list("impressions", flat=True))
     finally:
-        if server is not None:
-            stop(server)
         shutil.rmtree(data_dir, ignore_errors=True)
 
     requests = len(report["latencies"])
     writes = {kind: n for kind, n in run_statements.items() if kind != "SELECT"}
-    accepted = report["accepted"]
+    accepted = report["tallies"]
     print(f"upcross events bench: POST {EVENTS_PATH} (demo shop, SQLite, Redis counters, "
           f"DEBUG off, throttle off)")
     print(f"  gunicorn {args.workers} sync workers on {HOST}; load generator in another "
           f"process, {args.concurrency} clients; CPUs {os.cpu_count()}")
     print(f"  {report['elapsed']:.1f} s: {requests} beacons, "
           f"{requests / report['elapsed']:.0f} beacons/s; statuses {report['statuses']}")
-    print(f"  latency: {bench_api.percentiles(report['latencies'])}")
+    print(f"  latency: {percentiles(report['latencies'])}")
     print(f"  SQL statements in the server during the load: {dict(run_statements)} "
           f"-> database writes: {sum(writes.values())}")
     print(f"  flushed {flushed.fields} counters; widget impressions {impressions} / accepted "
