@@ -18,15 +18,13 @@ from typing import Any
 import pytest
 
 from tests.admin_support import make_merchandiser
-from tests.services import CHROMIUM_PATH
+from tests.browser_support import ARTIFACTS, open_page
 from upcross import cache
 
 pytestmark = [pytest.mark.browser, pytest.mark.shop("demo")]
 
 REPO = Path(__file__).resolve().parent.parent
-DOCS = REPO / ("docs" if os.environ.get("UPCROSS_SCREENSHOTS") else "test-artifacts")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+DOCS = REPO / "docs" if os.environ.get("UPCROSS_SCREENSHOTS") else ARTIFACTS
 PASSWORD = "pw-merch-1"
 
 
@@ -66,39 +64,33 @@ def log_in(page: Any, base_url: str, username: str, next_url: str) -> None:
 
 def test_merchandiser_blocks_a_mined_complement(live_server: Any,
                                                 shop: dict[str, Any]) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     from upcross.models import ProductRelation
 
     make_merchandiser("merch", PASSWORD)
     phone, case, glass = shop["phone"], shop["case"], shop["glass"]
     product_url = f"{live_server.url}{phone.get_absolute_url()}"
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # sync Playwright's loop
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.goto(product_url)
-            complements = page.get_by_role("region", name="Add this too")
-            expect(complements.get_by_role("link", name=glass.name)).to_be_visible()
+    with open_page(1280, 900) as page:
+        page.goto(product_url)
+        complements = page.get_by_role("region", name="Add this too")
+        expect(complements.get_by_role("link", name=glass.name)).to_be_visible()
 
-            log_in(page, live_server.url, "merch", "/admin/upcross/productrelation/")
-            page.fill("#searchbar", "Nusa")
-            page.keyboard.press("Enter")
-            row = page.locator("#result_list tbody tr").filter(has_text=glass.name)
-            expect(row).to_have_count(1)
-            expect(row).to_contain_text("134 orders")
-            row.locator("input.action-select").check()
-            page.select_option("select[name=action]", "block")
-            page.get_by_role("button", name="Go").click()
-            expect(page.locator("ul.messagelist")).to_contain_text("1 relation(s) blocked")
+        log_in(page, live_server.url, "merch", "/admin/upcross/productrelation/")
+        page.fill("#searchbar", "Nusa")
+        page.keyboard.press("Enter")
+        row = page.locator("#result_list tbody tr").filter(has_text=glass.name)
+        expect(row).to_have_count(1)
+        expect(row).to_contain_text("134 orders")
+        row.locator("input.action-select").check()
+        page.select_option("select[name=action]", "block")
+        page.get_by_role("button", name="Go").click()
+        expect(page.locator("ul.messagelist")).to_contain_text("1 relation(s) blocked")
 
-            page.goto(product_url)
-            complements = page.get_by_role("region", name="Add this too")
-            expect(complements.get_by_role("link", name=case.name)).to_be_visible()
-            expect(complements.get_by_role("link", name=glass.name)).to_have_count(0)
-        finally:
-            browser.close()
+        page.goto(product_url)
+        complements = page.get_by_role("region", name="Add this too")
+        expect(complements.get_by_role("link", name=case.name)).to_be_visible()
+        expect(complements.get_by_role("link", name=glass.name)).to_have_count(0)
     blocked = ProductRelation.objects.get(pk=shop["mined"].pk)
     assert (blocked.status, blocked.origin) == ("blocked", "mined")
     assert ProductRelation.objects.get(source=shop["case"], target=glass).status == "active"
@@ -106,7 +98,7 @@ def test_merchandiser_blocks_a_mined_complement(live_server: Any,
 
 def test_admin_screenshots(live_server: Any, transactional_db: Any) -> None:
     from django.contrib.auth import get_user_model
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     from demo_shop.catalog.models import Product
     from demo_shop.catalog.seeding import seed_demo
@@ -127,30 +119,24 @@ def test_admin_screenshots(live_server: Any, transactional_db: Any) -> None:
               .first() or ProductRelation.objects.values_list("source", flat=True).first())
     product = Product.objects.get(pk=source)
     DOCS.mkdir(exist_ok=True)
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1440, "height": 1000})
-            log_in(page, live_server.url, "boss", "/admin/upcross/productrelation/")
-            page.locator("#toggle-nav-sidebar").click()  # more room for the columns
-            page.reload()
-            expect(page.locator("#result_list tbody tr").first).to_be_visible()
-            page.screenshot(path=str(DOCS / "admin-relations.png"))
-            page.goto(f"{live_server.url}/admin/catalog/product/{product.pk}/change/")
-            top, bottom = page.evaluate("""() => {
-                const groups = [...document.querySelectorAll('.inline-group')]
-                    .filter(g => g.id.startsWith('upcross_relations_from'));
-                if (groups.length < 2) throw new Error('upcross inlines missing');
-                const first = groups[0].getBoundingClientRect();
-                const last = groups[groups.length - 1].getBoundingClientRect();
-                return [first.top + window.scrollY, last.bottom + window.scrollY];
-            }""")
-            page.screenshot(path=str(DOCS / "admin-product-inline.png"), full_page=True,
-                            clip={"x": 0, "y": max(0, top - 20), "width": 1440,
-                                  "height": bottom - top + 40})
-            page.goto(f"{live_server.url}/admin/upcross/productrelation/dashboard/")
-            expect(page.locator("svg").first).to_be_visible()
-            page.screenshot(path=str(DOCS / "admin-dashboard.png"), full_page=True)
-        finally:
-            browser.close()
+    with open_page(1440, 1000) as page:
+        log_in(page, live_server.url, "boss", "/admin/upcross/productrelation/")
+        page.locator("#toggle-nav-sidebar").click()  # more room for the columns
+        page.reload()
+        expect(page.locator("#result_list tbody tr").first).to_be_visible()
+        page.screenshot(path=str(DOCS / "admin-relations.png"))
+        page.goto(f"{live_server.url}/admin/catalog/product/{product.pk}/change/")
+        top, bottom = page.evaluate("""() => {
+            const groups = [...document.querySelectorAll('.inline-group')]
+                .filter(g => g.id.startsWith('upcross_relations_from'));
+            if (groups.length < 2) throw new Error('upcross inlines missing');
+            const first = groups[0].getBoundingClientRect();
+            const last = groups[groups.length - 1].getBoundingClientRect();
+            return [first.top + window.scrollY, last.bottom + window.scrollY];
+        }""")
+        page.screenshot(path=str(DOCS / "admin-product-inline.png"), full_page=True,
+                        clip={"x": 0, "y": max(0, top - 20), "width": 1440,
+                              "height": bottom - top + 40})
+        page.goto(f"{live_server.url}/admin/upcross/productrelation/dashboard/")
+        expect(page.locator("svg").first).to_be_visible()
+        page.screenshot(path=str(DOCS / "admin-dashboard.png"), full_page=True)

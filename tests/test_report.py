@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -155,26 +154,18 @@ def test_csv_cells_cannot_become_formulas(db: Any) -> None:
 @pytest.mark.shop("demo")
 def test_report_screenshot(live_server: Any, transactional_db: Any) -> None:
     """The report in Chromium (docs/analytics-report.png with UPCROSS_SCREENSHOTS=1)."""
-    from playwright.sync_api import sync_playwright
-
-    from tests.services import CHROMIUM_PATH
-    from tests.test_admin_browser import CHROMIUM_ARGS, DOCS, log_in
+    from tests.browser_support import open_page
+    from tests.test_admin_browser import DOCS, log_in
 
     products = [f.product(name, price) for name, price in
                 (("Nusa Phone 12", "4999000"), ("Batik Leather Case", "249000"),
                  ("Tempered Glass Guard", "99000"), ("USB-C Cable 2 m", "59000"))]
     seed_report(products)
     make_merchandiser("merch", "pw-merch-1")
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     url = reverse(REPORT)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            log_in(page, live_server.url, "merch", url)
-            assert page.locator("#upcross-holdout").is_visible()
-            assert page.locator("#upcross-aov-chart polyline").count() == 2
-            Path(DOCS).mkdir(exist_ok=True)
-            page.screenshot(path=str(Path(DOCS) / "analytics-report.png"), full_page=True)
-        finally:
-            browser.close()
+    with open_page(1280, 900) as page:
+        log_in(page, live_server.url, "merch", url)
+        assert page.locator("#upcross-holdout").is_visible()
+        assert page.locator("#upcross-aov-chart polyline").count() == 2
+        Path(DOCS).mkdir(exist_ok=True)
+        page.screenshot(path=str(Path(DOCS) / "analytics-report.png"), full_page=True)

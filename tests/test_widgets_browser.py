@@ -7,52 +7,36 @@ swapped. Screenshots go to ``test-artifacts/`` (gitignored).
 
 from __future__ import annotations
 
-import os
 import re
-from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.services import CHROMIUM_PATH
+from tests import factories as f
+from tests.browser_support import ARTIFACTS, demo_category, demo_product, open_page
 from upcross import cache
 
 pytestmark = [pytest.mark.browser, pytest.mark.shop("demo")]
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-
 
 @pytest.fixture
 def catalog(transactional_db: Any) -> dict[str, Any]:
-    from demo_shop.catalog.models import Category, Product
-    from upcross.models import ProductRelation
-
-    phones = Category.objects.create(name="Phones", slug="phones", position=1)
-    accessories = Category.objects.create(name="Accessories", slug="accessories", position=2)
-
-    def product(name: str, slug: str, price: str, category: Any, color: str) -> Product:
-        return Product.objects.create(category=category, name=name, slug=slug, sku=slug.upper(),
-                                      price=Decimal(price), stock=25, color=color,
-                                      description="A demo product.")
-
-    phone = product("Nusa Phone 12 128 GB", "nusa-12-128", "4999000", phones, "#0f6e5a")
-    bigger = product("Nusa Phone 12 256 GB", "nusa-12-256", "5799000", phones, "#0a5242")
-    case = product("Batik Leather Case", "batik-case", "249000", accessories, "#d9822b")
-    glass = product("Tempered Glass Screen Guard", "glass-guard", "99000", accessories,
-                    "#5b7db1")
-    charger = product("GaN Charger 33 W", "gan-charger", "289000", accessories, "#8a4fb1")
-    relation = ProductRelation.objects.create
-    relation(source=phone, target=case, kind="complement", origin="manual", position=0)
-    relation(source=phone, target=glass, kind="complement", origin="mined", score=0.8,
-             pair_count=134, support=0.01, confidence=0.3, lift=4.2)
-    relation(source=phone, target=charger, kind="complement", origin="mined", score=0.5,
-             pair_count=61, support=0.005, confidence=0.2, lift=2.9)
-    relation(source=phone, target=bigger, kind="upgrade", origin="rule", score=1.0)
-    relation(source=case, target=glass, kind="complement", origin="mined", score=0.6,
-             pair_count=48)
+    phones = demo_category("Phones", "phones", position=1)
+    accessories = demo_category("Accessories", "accessories", position=2)
+    phone = demo_product("Nusa Phone 12 128 GB", "nusa-12-128", "4999000", phones, "#0f6e5a")
+    bigger = demo_product("Nusa Phone 12 256 GB", "nusa-12-256", "5799000", phones, "#0a5242")
+    case = demo_product("Batik Leather Case", "batik-case", "249000", accessories, "#d9822b")
+    glass = demo_product("Tempered Glass Screen Guard", "glass-guard", "99000", accessories,
+                         "#5b7db1")
+    charger = demo_product("GaN Charger 33 W", "gan-charger", "289000", accessories,
+                           "#8a4fb1")
+    f.relation(phone, case, kind="complement", origin="manual", position=0)
+    f.relation(phone, glass, kind="complement", origin="mined", score=0.8,
+               pair_count=134, support=0.01, confidence=0.3, lift=4.2)
+    f.relation(phone, charger, kind="complement", origin="mined", score=0.5,
+               pair_count=61, support=0.005, confidence=0.2, lift=2.9)
+    f.relation(phone, bigger, kind="upgrade", origin="rule", score=1.0)
+    f.relation(case, glass, kind="complement", origin="mined", score=0.6, pair_count=48)
     cache.clear()
     return {"phone": phone, "bigger": bigger, "case": case, "glass": glass}
 
@@ -68,59 +52,52 @@ def screenshot(page: Any, name: str) -> None:
 
 def test_add_a_complement_then_upgrade_the_phone_line(live_server: Any,
                                                      catalog: dict[str, Any]) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     ARTIFACTS.mkdir(exist_ok=True)
     phone, bigger, case = catalog["phone"], catalog["bigger"], catalog["case"]
-    # Playwright's sync API runs an event loop in this thread; the ORM is not used below.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
-            page.goto(f"{live_server.url}{phone.get_absolute_url()}")
+    with open_page(1200, 900) as page:
+        page.goto(f"{live_server.url}{phone.get_absolute_url()}")
 
-            complements = page.get_by_role("region", name="Add this too")
-            upgrades = page.get_by_role("region", name="Upgrade to")
-            expect(complements).to_be_visible()
-            expect(upgrades).to_be_visible()
-            expect(complements.get_by_role("listitem")).to_have_count(3)
-            expect(complements.get_by_role("link", name=case.name)).to_be_visible()
-            expect(complements.get_by_role("img", name=case.name)).to_be_visible()
-            expect(complements).to_contain_text("Bought together in 134 orders")
-            expect(upgrades.get_by_role("link", name=bigger.name)).to_be_visible()
-            expect(upgrades).to_contain_text("800,000")  # + the price difference
-            screenshot(page, "widgets-product.png")
+        complements = page.get_by_role("region", name="Add this too")
+        upgrades = page.get_by_role("region", name="Upgrade to")
+        expect(complements).to_be_visible()
+        expect(upgrades).to_be_visible()
+        expect(complements.get_by_role("listitem")).to_have_count(3)
+        expect(complements.get_by_role("link", name=case.name)).to_be_visible()
+        expect(complements.get_by_role("img", name=case.name)).to_be_visible()
+        expect(complements).to_contain_text("Bought together in 134 orders")
+        expect(upgrades.get_by_role("link", name=bigger.name)).to_be_visible()
+        expect(upgrades).to_contain_text("800,000")  # + the price difference
+        screenshot(page, "widgets-product.png")
 
-            complements.get_by_role("listitem").filter(has_text=case.name).get_by_role(
-                "button", name=re.compile(r"^Add")).click()
+        complements.get_by_role("listitem").filter(has_text=case.name).get_by_role(
+            "button", name=re.compile(r"^Add")).click()
 
-            page.wait_for_url(re.compile(r"/cart/$"))
-            lines = page.locator("tr.cart-line")
-            expect(lines).to_have_count(1)
-            expect(lines.first).to_contain_text(case.name)
+        page.wait_for_url(re.compile(r"/cart/$"))
+        lines = page.locator("tr.cart-line")
+        expect(lines).to_have_count(1)
+        expect(lines.first).to_contain_text(case.name)
 
-            # Put the phone in too, from its page, then upgrade its line on the cart.
-            page.goto(f"{live_server.url}{phone.get_absolute_url()}")
-            page.locator("form.add-form-detail").get_by_role("button").click()
-            page.wait_for_load_state()
-            page.goto(f"{live_server.url}/cart/")
-            phone_line = page.locator(f'tr.cart-line[data-product-id="{phone.pk}"]')
-            expect(phone_line).to_contain_text(f"Upgrade to {bigger.name}")
-            cart_widget = page.get_by_role("region", name="Goes well with your cart")
-            expect(cart_widget).to_be_visible()
-            expect(cart_widget).to_contain_text("Tempered Glass Screen Guard")
-            screenshot(page, "widgets-cart.png")
+        # Put the phone in too, from its page, then upgrade its line on the cart.
+        page.goto(f"{live_server.url}{phone.get_absolute_url()}")
+        page.locator("form.add-form-detail").get_by_role("button").click()
+        page.wait_for_load_state()
+        page.goto(f"{live_server.url}/cart/")
+        phone_line = page.locator(f'tr.cart-line[data-product-id="{phone.pk}"]')
+        expect(phone_line).to_contain_text(f"Upgrade to {bigger.name}")
+        cart_widget = page.get_by_role("region", name="Goes well with your cart")
+        expect(cart_widget).to_be_visible()
+        expect(cart_widget).to_contain_text("Tempered Glass Screen Guard")
+        screenshot(page, "widgets-cart.png")
 
-            phone_line.get_by_role("button", name=re.compile(r"^Upgrade")).click()
+        phone_line.get_by_role("button", name=re.compile(r"^Upgrade")).click()
 
-            page.wait_for_url(re.compile(r"/cart/$"))
-            expect(page.locator(f'tr.cart-line[data-product-id="{phone.pk}"]')).to_have_count(0)
-            swapped = page.locator(f'tr.cart-line[data-product-id="{bigger.pk}"]')
-            expect(swapped).to_have_count(1)
-            expect(swapped).to_contain_text(bigger.name)
-            expect(page.locator("tr.cart-line")).to_have_count(2)
-            expect(page.locator("tr.cart-line").first).to_contain_text(case.name)
-            screenshot(page, "widgets-cart-swapped.png")
-        finally:
-            browser.close()
+        page.wait_for_url(re.compile(r"/cart/$"))
+        expect(page.locator(f'tr.cart-line[data-product-id="{phone.pk}"]')).to_have_count(0)
+        swapped = page.locator(f'tr.cart-line[data-product-id="{bigger.pk}"]')
+        expect(swapped).to_have_count(1)
+        expect(swapped).to_contain_text(bigger.name)
+        expect(page.locator("tr.cart-line")).to_have_count(2)
+        expect(page.locator("tr.cart-line").first).to_contain_text(case.name)
+        screenshot(page, "widgets-cart-swapped.png")
