@@ -25,14 +25,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from upcross import recommend
-from upcross.adapters import AddMany, AddToCart, ProductDisplay, get_adapter
+from upcross.adapters import AddMany, AddToCart, get_adapter
 from upcross.conf import upcross_settings
+from upcross.display import ProductDisplayMixin
 
 TITLE = _("Frequently bought together")
 
 
 @dataclass(frozen=True)
-class BundlePart:
+class BundlePart(ProductDisplayMixin):
     """One product of a bundle, ``quantity`` of it per bundle."""
 
     product: models.Model
@@ -43,22 +44,6 @@ class BundlePart:
     reason = ""
     kind = "bundle"
     ends_at = None
-
-    @cached_property
-    def display(self) -> ProductDisplay:
-        return get_adapter().product_display(self.product)
-
-    @property
-    def name(self) -> str:
-        return self.display.name
-
-    @property
-    def url(self) -> str:
-        return self.display.url
-
-    @property
-    def image_url(self) -> str:
-        return self.display.image_url
 
     @cached_property
     def add_to_cart(self) -> AddToCart:

@@ -33,8 +33,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from upcross import cache
-from upcross.adapters import AddToCart, ProductDisplay, get_adapter, is_dotted_path
+from upcross.adapters import AddToCart, get_adapter, is_dotted_path
 from upcross.conf import upcross_settings
+from upcross.display import ProductDisplayMixin
 from upcross.models import ProductRelation, RelationKind, RelationOrigin, RelationStatus
 
 COMPLEMENT = RelationKind.COMPLEMENT.value
@@ -126,7 +127,7 @@ class Card:
 
 
 @dataclass(eq=False)
-class Recommendation:
+class Recommendation(ProductDisplayMixin):
     """One suggestion. ``reason`` is translated; display fields come from the adapter."""
 
     product: models.Model
@@ -144,22 +145,6 @@ class Recommendation:
     sources: tuple[models.Model, ...] = field(default_factory=tuple)
     #: A limited-time offer: when the relation's active window closes (``None``: open-ended).
     ends_at: datetime | None = None
-
-    @cached_property
-    def display(self) -> ProductDisplay:
-        return get_adapter().product_display(self.product)
-
-    @property
-    def name(self) -> str:
-        return self.display.name
-
-    @property
-    def url(self) -> str:
-        return self.display.url
-
-    @property
-    def image_url(self) -> str:
-        return self.display.image_url
 
     @property
     def source_name(self) -> str:

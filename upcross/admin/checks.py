@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.apps import apps
@@ -31,53 +31,59 @@ def _is_list_of_str(value: Any) -> bool:
         isinstance(item, str) and item for item in value)
 
 
+def _search_path_problem(model: Any, path: str) -> str | None:
+    try:
+        model._default_manager.filter(**{f"{path}__icontains": "x"}).query  # noqa: B018
+    except (FieldError, FieldDoesNotExist, ValueError, TypeError) as exc:
+        return f"which does not resolve on {model._meta.label}: {str(exc).splitlines()[0]}"
+    return None
+
+
+def _lookup_field_problem(model: Any, name: str) -> str | None:
+    try:
+        model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return f"which is not a field of {model._meta.label}."
+    return None
+
+
+def _check_name_list(model: Any, key: str, *, check_id: str, must_be: str, example: str,
+                     problem: Callable[[Any, str], str | None], fix: str
+                     ) -> list[checks.CheckMessage]:
+    """An optional ``UPCROSS[key]``: a list of non-empty strings, each (but ``pk``) valid.
+
+    ``problem(model, name)`` says what is wrong with one name ("which ..."), or ``None``.
+    """
+    value = upcross_settings.merged.get(key)
+    if value is None:
+        return []
+    if not _is_list_of_str(value):
+        return [checks.Error(f"UPCROSS[{key!r}] must be {must_be}.", hint=example, id=check_id)]
+    return [checks.Error(f"UPCROSS[{key!r}] has {name!r}, {reason}", hint=fix, id=check_id)
+            for name in value if name != "pk" and (reason := problem(model, name)) is not None]
+
+
 @checks.register(checks.Tags.admin)
 def check_admin_product_fields(app_configs: Any = None, **kwargs: Any
                                ) -> list[checks.CheckMessage]:
     model = _product_model()
     if model is None:
         return []
-    messages: list[checks.CheckMessage] = []
-    search = upcross_settings.merged.get("PRODUCT_SEARCH_FIELDS")
-    if search is not None:
-        if not _is_list_of_str(search):
-            messages.append(checks.Error(
-                "UPCROSS['PRODUCT_SEARCH_FIELDS'] must be a list of field paths.",
-                hint="For example ['name', 'sku'], or None for name/sku/slug.",
-                id="upcross.E050"))
-        else:
-            for path in search:
-                if path == "pk":
-                    continue
-                try:
-                    model._default_manager.filter(**{f"{path}__icontains": "x"}).query  # noqa: B018
-                except (FieldError, FieldDoesNotExist, ValueError, TypeError) as exc:
-                    messages.append(checks.Error(
-                        f"UPCROSS['PRODUCT_SEARCH_FIELDS'] has {path!r}, which does not "
-                        f"resolve on {model._meta.label}: {str(exc).splitlines()[0]}",
-                        hint="Use text field paths of the product model, e.g. 'name' or "
-                             "'stockrecords__partner_sku'.",
-                        id="upcross.E050"))
-    lookup = upcross_settings.merged.get("CSV_LOOKUP_FIELDS")
-    if lookup is not None:
-        if not _is_list_of_str(lookup):
-            messages.append(checks.Error(
-                "UPCROSS['CSV_LOOKUP_FIELDS'] must be a list of field names.",
-                hint="For example ['pk', 'sku'], or None for pk, then sku/slug.",
-                id="upcross.E051"))
-        else:
-            for name in lookup:
-                if name == "pk":
-                    continue
-                try:
-                    model._meta.get_field(name)
-                except FieldDoesNotExist:
-                    messages.append(checks.Error(
-                        f"UPCROSS['CSV_LOOKUP_FIELDS'] has {name!r}, which is not a field of "
-                        f"{model._meta.label}.",
-                        hint="Name 'pk' or unique fields of the product model, such as 'sku'.",
-                        id="upcross.E051"))
-    return messages
+    return [
+        *_check_name_list(
+            model, "PRODUCT_SEARCH_FIELDS", check_id="upcross.E050",
+            must_be="a list of field paths",
+            example="For example ['name', 'sku'], or None for name/sku/slug.",
+            problem=_search_path_problem,
+            fix="Use text field paths of the product model, e.g. 'name' or "
+                "'stockrecords__partner_sku'."),
+        *_check_name_list(
+            model, "CSV_LOOKUP_FIELDS", check_id="upcross.E051",
+            must_be="a list of field names",
+            example="For example ['pk', 'sku'], or None for pk, then sku/slug.",
+            problem=_lookup_field_problem,
+            fix="Name 'pk' or unique fields of the product model, such as 'sku'."),
+    ]
 
 
 @checks.register(checks.Tags.admin)

@@ -19,7 +19,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from upcross.admin.utils import require
+from upcross.admin.utils import ReadOnlyAdminMixin, require
 from upcross.analytics import report
 from upcross.analytics.flush import flush_events
 from upcross.analytics.stats import Difference
@@ -141,17 +141,8 @@ def report_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResp
     return TemplateResponse(request, "upcross/admin/report.html", context)
 
 
-class WidgetReportAdmin(admin.ModelAdmin):
+class WidgetReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """No list of rows: the changelist is the report."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def changelist_view(self, request: HttpRequest,
                         extra_context: dict[str, Any] | None = None) -> HttpResponse:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from django import forms
@@ -15,13 +14,12 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from upcross.adapters import get_adapter
-from upcross.admin.runs import enqueue_recompute
+from upcross.admin.runs import recompute_failed
 from upcross.admin.utils import has_upcross_perm, require
 from upcross.csv_io import resolve_products
 from upcross.models import MiningRunKind, UpgradeRule, UpgradeRuleSort
 from upcross.rules import evaluate_rule
 
-logger = logging.getLogger(__name__)
 PREVIEW_BUTTON = "_preview"
 
 
@@ -119,12 +117,7 @@ class UpgradeRuleAdmin(admin.ModelAdmin):
         """Apply the active rules: start the upgrades recompute, the one writer of rule
         rows (queued on commit exactly like “Recompute now”)."""
         require(self.can_apply(request))
-        try:
-            failed = bool(enqueue_recompute(MiningRunKind.UPGRADES))
-        except ImportError:  # no task module: say so, never a 500
-            logger.exception("upcross: the recompute task cannot be imported")
-            failed = True
-        if failed:
+        if recompute_failed(MiningRunKind.UPGRADES):
             messages.error(request, _("The rules could not be applied (the task queue is "
                                       "unreachable). Try again, or run “manage.py "
                                       "upcross_recompute --kind upgrades”."))

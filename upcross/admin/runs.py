@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from upcross.admin.utils import has_upcross_perm, require
+from upcross.admin.utils import ReadOnlyAdminMixin, has_upcross_perm, require
 from upcross.models import MiningRun, MiningRunKind, MiningRunStatus
 
 logger = logging.getLogger(__name__)
@@ -53,6 +53,18 @@ def enqueue_recompute(kind: str) -> list[Exception]:
     return errors
 
 
+def recompute_failed(kind: str) -> bool:
+    """Start the recompute (:func:`enqueue_recompute`); ``True`` if it could not be sent.
+
+    A missing task module counts as a failure too: the admin says so, never a 500.
+    """
+    try:
+        return bool(enqueue_recompute(kind))
+    except ImportError:
+        logger.exception("upcross: the recompute task cannot be imported")
+        return True
+
+
 def schedule_link(request: HttpRequest) -> str | None:
     """Admin URL of the django-celery-beat row that schedules the recompute, if visible."""
     if not apps.is_installed("django_celery_beat") or not request.user.has_perm(
@@ -70,22 +82,13 @@ def schedule_link(request: HttpRequest) -> str | None:
         return None
 
 
-class MiningRunAdmin(admin.ModelAdmin):
+class MiningRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     change_list_template = "upcross/admin/runs/change_list.html"
     list_display = ("__str__", "status", "progress_bar", "created_at", "duration_display",
                     "orders_scanned", "lines_scanned", "relations_created", "relations_updated",
                     "relations_removed")
     list_filter = ("kind", "status")
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description=_("progress"))
     def progress_bar(self, obj: MiningRun) -> str:
@@ -122,12 +125,7 @@ class MiningRunAdmin(admin.ModelAdmin):
             messages.error(request, _("Choose what to recompute."))
             return HttpResponseRedirect(changelist)
         kind = form.cleaned_data["kind"]
-        try:
-            failed = bool(enqueue_recompute(kind))
-        except ImportError:  # no task module: say so, never a 500
-            logger.exception("upcross: the recompute task cannot be imported")
-            failed = True
-        if failed:
+        if recompute_failed(kind):
             messages.error(request, _("The recompute could not be started (the task queue is "
                                       "unreachable). Try again, or run “manage.py "
                                       "upcross_recompute”."))

@@ -23,6 +23,19 @@ def require(allowed: bool) -> None:
         raise PermissionDenied
 
 
+class ReadOnlyAdminMixin:
+    """A screen to look at, filled by upcross itself: nobody adds, changes or deletes rows."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 def product_admin(site: admin.AdminSite) -> admin.ModelAdmin | None:
     from upcross.adapters import get_adapter
 
