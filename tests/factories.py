@@ -129,3 +129,17 @@ def product_model() -> Any:
 
 def name_field() -> str:
     return "name" if is_demo() else "title"
+
+
+def render_tags(source: str, **context: Any) -> str:
+    """``source`` rendered after ``{% load upcross %}`` for an anonymous request that
+    carries a CSRF token, as the widget tags are on a page behind the CSRF middleware."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.middleware.csrf import get_token
+    from django.template import RequestContext, Template
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/")
+    request.user = AnonymousUser()
+    get_token(request)
+    return Template("{% load upcross %}" + source).render(RequestContext(request, context))

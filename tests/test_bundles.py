@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.middleware.csrf import get_token
 from django.template import RequestContext, Template
 from django.test import Client, RequestFactory
 from pytest_django import Settings
@@ -24,13 +23,6 @@ def _fresh_cache(settings: Settings) -> None:
     cache.clear()
     settings.UPCROSS = {**settings.UPCROSS, "BUNDLE_DISCOUNT_PERCENT": 10, "BUNDLE_SIZE": 3,
                         "PRICE_QUANTUM": "0.01"}
-
-
-def render(source: str, **context: Any) -> str:
-    request = RequestFactory().get("/")
-    request.user = AnonymousUser()
-    get_token(request)
-    return Template("{% load upcross %}" + source).render(RequestContext(request, context))
 
 
 @pytest.fixture
@@ -77,7 +69,7 @@ def test_curated_bundle_wins_over_the_built_one(tent: tuple[Any, Any, Any]) -> N
 def test_bundle_box_with_add_all_form(settings: Settings, tent: tuple[Any, Any, Any]) -> None:
     settings.UPCROSS = {**settings.UPCROSS, "ADD_MANY_TO_CART_URL": "/cart/add-many/"}
     product, pegs, mat = tent
-    html = render("{% upcross_bundle product %}", product=product)
+    html = f.render_tags("{% upcross_bundle product %}", product=product)
 
     assert "Frequently bought together" in html
     assert "Buy all and save 10 %" in html
@@ -92,14 +84,14 @@ def test_bundle_box_without_add_many_hook_falls_back_to_one_button_each(
         settings: Settings, tent: tuple[Any, Any, Any]) -> None:
     settings.UPCROSS = {**settings.UPCROSS, "ADD_MANY_TO_CART_URL": None}
     product = tent[0]
-    html = render("{% upcross_bundle product %}", product=product)
+    html = f.render_tags("{% upcross_bundle product %}", product=product)
     assert "Add all to cart" not in html
     assert html.count('class="upcross-form"') == 3
 
 
 def test_bundle_box_renders_nothing_without_a_bundle_or_when_switched_off(
         tent: tuple[Any, Any, Any]) -> None:
-    assert render("{% upcross_bundle product %}", product=f.product("Alone")).strip() == ""
+    assert f.render_tags("{% upcross_bundle product %}", product=f.product("Alone")).strip() == ""
     request = RequestFactory().get("/")
     request.user = AnonymousUser()
     request.upcross_disabled = True
