@@ -29,17 +29,7 @@ import tempfile
 import time
 from typing import Any
 
-from loopback import (
-    HOST,
-    build_shop,
-    check_load_arguments,
-    environment,
-    in_another_process,
-    load_arguments,
-    percentiles,
-    run_clients,
-    serving,
-)
+import loopback
 
 API_PATH = "/api/upcross/products/{pk}/complements/"
 
@@ -55,7 +45,7 @@ def get(connection: http.client.HTTPConnection, pk: int) -> tuple[int, bytes]:
 
 def sequential(port: int, pks: list[int], requests: int, seed: int) -> dict[str, Any]:
     rng = random.Random(seed)
-    connection = http.client.HTTPConnection(HOST, port, timeout=10)
+    connection = http.client.HTTPConnection(loopback.HOST, port, timeout=10)
     latencies, statuses = [], {}
     for _ in range(requests):
         pk = rng.choice(pks)
@@ -69,9 +59,9 @@ def sequential(port: int, pks: list[int], requests: int, seed: int) -> dict[str,
 
 def concurrent(port: int, pks: list[int], clients: int, duration: float,
                max_requests: int, seed: int) -> dict[str, Any]:
-    return run_clients(port, clients, duration, max_requests, seed,
-                       make=lambda rng: rng.choice(pks),
-                       send=lambda connection, pk: get(connection, pk)[0])
+    return loopback.run_clients(port, clients, duration, max_requests, seed,
+                                make=lambda rng: rng.choice(pks),
+                                send=lambda connection, pk: get(connection, pk)[0])
 
 
 def generator(port: int, pks: list[int], options: dict[str, Any],
@@ -80,7 +70,7 @@ def generator(port: int, pks: list[int], options: dict[str, Any],
     # Warm every product in every worker's cache (local memory is per worker).
     for _round in range(max(2, 2 * options["workers"])):
         sequential(port, pks, len(pks), seed=_round)
-    connection = http.client.HTTPConnection(HOST, port, timeout=10)
+    connection = http.client.HTTPConnection(loopback.HOST, port, timeout=10)
     status, body = get(connection, pks[0])
     sample = json.loads(body) if status == 200 else {}
     results.put({
@@ -93,28 +83,29 @@ def generator(port: int, pks: list[int], options: dict[str, Any],
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    load_arguments(parser, max_requests=50_000,
-                   max_requests_help="upper bound of requests in the concurrent phase")
+    loopback.load_arguments(
+        parser, max_requests=50_000,
+        max_requests_help="upper bound of requests in the concurrent phase")
     parser.add_argument("--sequential", type=int, default=500,
                         help="requests of the one-client latency phase")
     parser.add_argument("--redis", default=None, help="Redis URL for the cache (else locmem)")
     args = parser.parse_args()
-    check_load_arguments(parser, args)
+    loopback.check_load_arguments(parser, args)
 
     data_dir = tempfile.mkdtemp(prefix="upcross-bench-api-")
-    env = environment(data_dir, args.redis)
+    env = loopback.environment(data_dir, args.redis)
     try:
-        pks = build_shop(env, args.products)
+        pks = loopback.build_shop(env, args.products)
 
         def answers(connection: http.client.HTTPConnection) -> bool:
             return get(connection, pks[0])[0] == 200
 
-        with serving(env, args.workers, answers) as (port, _server):
+        with loopback.serving(env, args.workers, answers) as (port, _server):
             options = {"workers": args.workers, "sequential": args.sequential,
                        "concurrency": args.concurrency, "duration": args.duration,
                        "max_requests": args.max_requests}
-            report = in_another_process(generator, (port, pks, options),
-                                        timeout=args.duration + 600)
+            report = loopback.in_another_process(generator, (port, pks, options),
+                                                 timeout=args.duration + 600)
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
 
@@ -122,14 +113,15 @@ def main() -> None:
     requests = len(conc["latencies"])
     print(f"upcross API bench: GET {API_PATH.format(pk='<pk>')} (demo shop, SQLite, "
           f"cache {'Redis' if args.redis else 'local memory'}, DEBUG off)")
-    print(f"  gunicorn {args.workers} sync workers on {HOST}; load generator in another "
-          f"process; {args.products} products with 8 complements each; CPUs {os.cpu_count()}")
+    print(f"  gunicorn {args.workers} sync workers on {loopback.HOST}; load generator in "
+          f"another process; {args.products} products with 8 complements each; "
+          f"CPUs {os.cpu_count()}")
     print(f"  answer holds {report['sample_results']} complements (limit 4)")
     print(f"  warm, one client, {len(seq['latencies'])} requests: "
-          f"{percentiles(seq['latencies'])}; statuses {seq['statuses']}")
+          f"{loopback.percentiles(seq['latencies'])}; statuses {seq['statuses']}")
     print(f"  warm, {args.concurrency} concurrent clients, {conc['elapsed']:.1f} s: "
           f"{requests} requests, {requests / conc['elapsed']:.0f} requests/s")
-    print(f"    latency under load: {percentiles(conc['latencies'])}; "
+    print(f"    latency under load: {loopback.percentiles(conc['latencies'])}; "
           f"statuses {conc['statuses']}")
 
 

@@ -32,19 +32,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from loopback import (
-    HOST,
-    REPO,
-    build_shop,
-    check_load_arguments,
-    environment,
-    in_another_process,
-    load_arguments,
-    percentiles,
-    run_clients,
-    serving,
-    stop,
-)
+import loopback
 
 EVENTS_PATH = "/api/upcross/events/"
 SETTINGS_MODULE = "upcross_bench_events_settings"
@@ -80,9 +68,9 @@ def post_worker_init(worker):
 def prepare(data_dir: str, redis_url: str) -> dict[str, str]:
     Path(data_dir, f"{SETTINGS_MODULE}.py").write_text(SETTINGS)
     Path(data_dir, "gunicorn_events_conf.py").write_text(GUNICORN_CONF)
-    env = environment(data_dir, redis_url)
+    env = loopback.environment(data_dir, redis_url)
     env.update(DJANGO_SETTINGS_MODULE=SETTINGS_MODULE,
-               PYTHONPATH=os.pathsep.join((str(REPO), data_dir)),
+               PYTHONPATH=os.pathsep.join((str(loopback.REPO), data_dir)),
                UPCROSS_BENCH_SQL_LOG=str(Path(data_dir, "sql.log")))
     return env
 
@@ -117,7 +105,7 @@ def answers(connection: http.client.HTTPConnection) -> bool:
 def generator(port: int, pks: list[int], options: dict[str, Any],
               results: multiprocessing.Queue[Any]) -> None:
     """Beacons from ``concurrency`` clients; tallies the accepted ones by event."""
-    results.put(run_clients(
+    results.put(loopback.run_clients(
         port, options["concurrency"], options["duration"], options["max_requests"], seed=0,
         make=lambda rng: beacon(rng, pks), send=post,
         tally=lambda body, status: body["event"] if status == 202 else None))
@@ -132,31 +120,32 @@ def statements(data_dir: str) -> Counter[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    load_arguments(parser, max_requests=100_000, max_requests_help="upper bound of beacons")
+    loopback.load_arguments(parser, max_requests=100_000,
+                            max_requests_help="upper bound of beacons")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/9",
                         help="Redis URL (cache and counters; this database is flushed)")
     args = parser.parse_args()
-    check_load_arguments(parser, args)
+    loopback.check_load_arguments(parser, args)
 
     data_dir = tempfile.mkdtemp(prefix="upcross-bench-events-")
     env = prepare(data_dir, args.redis)
     try:
         sys.path.insert(0, data_dir)
-        pks = build_shop(env, args.products)  # migrates; clears the Redis db
+        pks = loopback.build_shop(env, args.products)  # migrates; clears the Redis db
         from upcross.analytics import counters
         from upcross.analytics.flush import flush_events
         from upcross.models import RelationDailyStat, WidgetDailyStat
 
         assert isinstance(counters.store(), counters.RedisCounters)
         config = ["--config", str(Path(data_dir, "gunicorn_events_conf.py"))]
-        with serving(env, args.workers, answers, config) as (port, server):
+        with loopback.serving(env, args.workers, answers, config) as (port, server):
             for log in Path(data_dir).glob("sql.log.*"):
                 log.unlink()  # count the beacons only, not the start-up
             options = {"concurrency": args.concurrency, "duration": args.duration,
                        "max_requests": args.max_requests}
-            report = in_another_process(generator, (port, pks, options),
-                                        timeout=args.duration + 600)
-            stop(server)  # every worker's statements are logged once it has exited
+            report = loopback.in_another_process(generator, (port, pks, options),
+                                                 timeout=args.duration + 600)
+            loopback.stop(server)  # every worker's statements are logged once it has exited
         run_statements = statements(data_dir)
         flushed = flush_events()
         widget = {row.widget: row for row in WidgetDailyStat.objects.all()}.get("complements")
@@ -171,11 +160,11 @@ def main() -> None:
     accepted = report["tallies"]
     print(f"upcross events bench: POST {EVENTS_PATH} (demo shop, SQLite, Redis counters, "
           f"DEBUG off, throttle off)")
-    print(f"  gunicorn {args.workers} sync workers on {HOST}; load generator in another "
-          f"process, {args.concurrency} clients; CPUs {os.cpu_count()}")
+    print(f"  gunicorn {args.workers} sync workers on {loopback.HOST}; load generator in "
+          f"another process, {args.concurrency} clients; CPUs {os.cpu_count()}")
     print(f"  {report['elapsed']:.1f} s: {requests} beacons, "
           f"{requests / report['elapsed']:.0f} beacons/s; statuses {report['statuses']}")
-    print(f"  latency: {percentiles(report['latencies'])}")
+    print(f"  latency: {loopback.percentiles(report['latencies'])}")
     print(f"  SQL statements in the server during the load: {dict(run_statements)} "
           f"-> database writes: {sum(writes.values())}")
     print(f"  flushed {flushed.fields} counters; widget impressions {impressions} / accepted "
