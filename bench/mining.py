@@ -129,8 +129,9 @@ def load_synthetic(args: argparse.Namespace) -> None:
                   "last_name, email, is_staff, is_active, date_joined)",
                   (f"{u + 1}\t!\tf\tbench-{u}\t\t\t\tf\tt\t{stamp}\n"
                    for u in range(n_customers)))
-        copy_rows(raw, "orders_order (id, customer_id, email, status, total, created_at)",
-                  (f"{o + 1}\t{c + 1 if c >= 0 else chr(92) + 'N'}\t\tpaid\t0\t{t}+00\n"
+        copy_rows(raw, "orders_order (id, customer_id, email, status, total, discount, "
+                  "created_at)",
+                  (f"{o + 1}\t{c + 1 if c >= 0 else chr(92) + 'N'}\t\tpaid\t0\t0\t{t}+00\n"
                    for o, (c, t) in enumerate(zip(order_customer.tolist(), order_time,
                                                   strict=True))))
         prices = data.price
