@@ -13,12 +13,10 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 from django.db import connection
-from django.template import RequestContext, Template
-from django.test import Client, RequestFactory
+from django.test import Client
 from django.urls import include, path
 from django.utils import timezone
 from pytest_django import Settings
@@ -230,21 +228,12 @@ def test_unsubscribe_rejects_garbage(kit: dict[str, Any]) -> None:
 # --- the thank-you page's box --------------------------------------------------------
 
 
-def render(source: str, **context: Any) -> str:
-    from django.middleware.csrf import get_token
-
-    request = RequestFactory().get("/")
-    request.user = AnonymousUser()
-    get_token(request)
-    return Template("{% load upcross %}" + source).render(RequestContext(request, context))
-
-
 def test_thank_you_box_excludes_what_was_bought(kit: dict[str, Any]) -> None:
-    html = render("{% upcross_order_complements items %}",
+    html = f.render_tags("{% upcross_order_complements items %}",
                   items=[f.Line(kit["tent"]), f.Line(kit["pegs"])])
     assert "Complete your set" in html
     assert names(html, kit) == {"Mat"}
-    assert render("{% upcross_order_complements items %}", items=[]).strip() == ""
+    assert f.render_tags("{% upcross_order_complements items %}", items=[]).strip() == ""
 
 
 @pytest.mark.shop("demo")

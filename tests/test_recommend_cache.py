@@ -5,11 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
 from django.core.cache import caches
-from django.middleware.csrf import get_token
-from django.template import RequestContext, Template
-from django.test import Client, RequestFactory
+from django.test import Client
 from pytest_django import Settings
 
 from tests import factories as f
@@ -30,17 +27,10 @@ def tokens() -> dict[str, Any]:
     return caches["default"].get_many(list(cache.TOKEN_KEYS))
 
 
-def render(source: str, **context: Any) -> str:
-    request = RequestFactory().get("/")
-    request.user = AnonymousUser()
-    get_token(request)
-    return Template("{% load upcross %}" + source).render(RequestContext(request, context))
-
-
 def test_keys_are_namespaced() -> None:
     phone, case = f.product("Phone", 300), f.product("Case", 10)
     f.relation(phone, case)
-    render("{% upcross_complements product %}", product=phone)
+    f.render_tags("{% upcross_complements product %}", product=phone)
     backend = caches["default"]
     for key in (cache.entry_key(phone.pk), cache.card_key(case.pk), *cache.TOKEN_KEYS):
         assert key.startswith("upcross:")
@@ -97,7 +87,7 @@ def test_widgets_render_when_the_cache_is_down(settings: Settings) -> None:
     phone, case = f.product("Phone", 300), f.product("Case", 10)
     f.relation(phone, case)
     f.relation(phone, f.product("Phone Pro", 400), kind="upgrade")
-    html = render("{% upcross_complements product %}{% upcross_upgrades product %}"
+    html = f.render_tags("{% upcross_complements product %}{% upcross_upgrades product %}"
                   "{% upcross_cart_complements items %}{% upcross_cart_upgrades items %}",
                   product=phone, items=[f.Line(phone)])
     assert html.count("Case") >= 2 and "Phone Pro" in html
