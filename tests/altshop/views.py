@@ -46,7 +46,11 @@ def _quantity(raw: str | None) -> int | None:
 @require_POST
 def basket_add(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     """``/basket/add/<uuid:pk>/``: the quantity field is required, as in many real carts."""
-    quantity = _quantity(request.POST.get("quantity"))
+    return _add(request, pk, request.POST.get("quantity"))
+
+
+def _add(request: HttpRequest, pk: uuid.UUID, quantity_field: str | None) -> HttpResponse:
+    quantity = _quantity(quantity_field)
     if quantity is None:
         return HttpResponseBadRequest(f"quantity must be a whole number from 1 to {MAX_QUANTITY}")
     Basket(request.session).add(get_object_or_404(Item, pk=pk, is_public=True), quantity)
@@ -60,11 +64,7 @@ def basket_add_posted(request: HttpRequest) -> HttpResponse:
         pk = uuid.UUID(request.POST.get("item", ""))
     except ValueError:
         return HttpResponseBadRequest("item must be an item id")
-    quantity = _quantity(request.POST.get("quantity", "1"))
-    if quantity is None:
-        return HttpResponseBadRequest(f"quantity must be a whole number from 1 to {MAX_QUANTITY}")
-    Basket(request.session).add(get_object_or_404(Item, pk=pk, is_public=True), quantity)
-    return redirect("basket:detail")
+    return _add(request, pk, request.POST.get("quantity", "1"))
 
 
 @require_POST
