@@ -135,9 +135,10 @@ def main() -> None:
 
     off = Client(headers={"X-Upcross-Off": "1"})
     off.cookies = client.cookies  # the same session: the same cart
-    pages = {
-        "product page": (product_url, 2),
-        f"cart page ({args.lines} lines)": ("/cart/", 2),
+    pages = {  # widgets on the page: complements, upgrades, bundle box / cart complements,
+        # per-line upgrades, free-shipping nudge
+        "product page": (product_url, 3),
+        f"cart page ({args.lines} lines)": ("/cart/", 3),
     }
     print(f"cache: {settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]}, "
           f"database: SQLite, n={args.n}, medians")

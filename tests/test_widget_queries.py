@@ -131,3 +131,22 @@ def test_cart_for_a_signed_in_customer_adds_one_query_cold_none_warm() -> None:
     cache.clear()
     assert run() == 3  # relations, facts, the customer's past purchases
     assert run() == 0
+
+
+def test_bundle_box_cold_costs_queries_warm_none(django_assert_num_queries: Any) -> None:
+    """The bundle box is fragment-cached like the other product widgets; saving a curated
+    bundle makes it stale."""
+    from upcross.models import Bundle
+
+    phone = phone_with_relations()
+    source = "{% load upcross %}{% upcross_bundle product %}"
+    cache.clear()
+    cold = render(source, product=phone)
+    assert "data-upcross-bundle" in cold
+    with django_assert_num_queries(0):
+        warm = render(source, product=phone)
+    assert without_tokens(cold) == without_tokens(warm)
+    Bundle.objects.create(product=phone, name="Curated kit", discount_percent=15)
+    with CaptureQueriesContext(connection) as captured:
+        render(source, product=phone)
+    assert len(captured) > 0  # rebuilt after the curated bundle was saved

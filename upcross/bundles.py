@@ -116,11 +116,17 @@ def bundles_for(products: Iterable[Any]) -> list[BundleOffer]:
     instances = {getattr(p, "pk", p): p for p in products}
     curated = curated_bundles(list(instances))
     rest = [pk for pk in instances if pk not in curated]
-    # One query for the prices of every product that may anchor a built bundle.
-    facts = get_adapter().product_facts(rest) if rest and _builds() else {}
+    # One query for the prices of every product that may anchor a built bundle, and one
+    # cache round trip for their complements.
+    building = bool(rest) and _builds()
+    facts = get_adapter().product_facts(rest) if building else {}
+    complements = recommend.complements_of_each(
+        [instances[pk] for pk in rest], limit=upcross_settings.BUNDLE_SIZE - 1
+    ) if building else {}
     offers = []
     for pk, product in instances.items():
-        offer = curated.get(pk) or (built_bundle(product, price=facts[pk].price)
+        offer = curated.get(pk) or (built_bundle(product, price=facts[pk].price,
+                                                 complements=complements.get(pk))
                                     if pk in facts else None)
         if offer is not None:
             offers.append(offer)
@@ -179,10 +185,11 @@ def _builds() -> bool:
 _UNKNOWN: Any = object()
 
 
-def built_bundle(product: Any, price: Any = _UNKNOWN) -> BundleOffer | None:
+def built_bundle(product: Any, price: Any = _UNKNOWN,
+                 complements: list[Any] | None = None) -> BundleOffer | None:
     """The product and its top complements, or ``None`` (too few, no discount set).
 
-    ``price``: the product's price when the caller has it (saves a query).
+    ``price`` and ``complements``: what the caller already has (saves the lookups).
     """
     percent = upcross_settings.BUNDLE_DISCOUNT_PERCENT
     size = upcross_settings.BUNDLE_SIZE
@@ -193,7 +200,8 @@ def built_bundle(product: Any, price: Any = _UNKNOWN) -> BundleOffer | None:
         product = model._default_manager.filter(pk=product).first()
         if product is None:
             return None
-    complements = recommend.complements(product, limit=size - 1)
+    if complements is None:
+        complements = recommend.complements(product, limit=size - 1)
     if len(complements) < size - 1:
         return None
     if price is _UNKNOWN:

@@ -95,12 +95,14 @@ def _order_models() -> list[type[models.Model]]:
 def connect() -> None:
     """Connect the receivers. Models named by settings that don't resolve are skipped
     (the system checks report them), so a misconfigured project still starts."""
-    from upcross.models import ProductRelation
+    from upcross.models import Bundle, BundleItem, ProductRelation
 
-    post_save.connect(relation_changed, sender=ProductRelation,
-                      dispatch_uid="upcross.relation_saved")
-    post_delete.connect(relation_changed, sender=ProductRelation,
-                        dispatch_uid="upcross.relation_deleted")
+    # A curated bundle is shown like a relation: the same token makes its box stale.
+    for model in (ProductRelation, Bundle, BundleItem):
+        name = model._meta.model_name
+        post_save.connect(relation_changed, sender=model, dispatch_uid=f"upcross.{name}_saved")
+        post_delete.connect(relation_changed, sender=model,
+                            dispatch_uid=f"upcross.{name}_deleted")
     relations_recomputed.connect(relations_were_recomputed,
                                  dispatch_uid="upcross.relations_recomputed")
     setting_changed.connect(settings_changed, dispatch_uid="upcross.settings_changed")

@@ -199,6 +199,16 @@ def complements(product: Any, limit: int | None = None, customer: Any = None,
     return _for_product(product, COMPLEMENT, _limit(limit), customer, exclude)
 
 
+def complements_of_each(products: Iterable[Any], limit: int | None = None,
+                        customer: Any = None) -> dict[Any, Recommendations]:
+    """``complements()`` of several products at once, keyed by pk, for about the cost of
+    one (the bundles of a cart use it)."""
+    products = list(products)
+    if not upcross_settings.COMPLEMENTS_ENABLED:
+        return {getattr(p, "pk", p): Recommendations() for p in products}
+    return _for_products(products, COMPLEMENT, _limit(limit), customer)
+
+
 def upgrades(product: Any, limit: int | None = None, customer: Any = None,
              exclude: Iterable[Any] = ()) -> Recommendations:
     """"Upgrade to" for a product page, best first, with the price difference."""
@@ -294,30 +304,48 @@ def cart_upgrades(items: Iterable[Any], customer: Any = None) -> Recommendations
 
 def _for_product(product: Any, kind: str, limit: int, customer: Any,
                  exclude: Iterable[Any] = ()) -> Recommendations:
+    return _for_products([product], kind, limit, customer, exclude)[getattr(product, "pk",
+                                                                            product)]
+
+
+def _for_products(products: Iterable[Any], kind: str, limit: int, customer: Any,
+                  exclude: Iterable[Any] = ()) -> dict[Any, Recommendations]:
+    """Each product's suggestions of ``kind``: one snapshot and one cards round trip
+    for all of them (a product page is the one-product case)."""
+    instances = {getattr(p, "pk", p): p if isinstance(p, models.Model) else None
+                 for p in products}
     if limit == 0:
-        return Recommendations()
-    pk = getattr(product, "pk", product)
-    instance = product if isinstance(product, models.Model) else None
-    snapshot = _Snapshot.load({pk: instance}, customer)
-    entry = snapshot.entries[pk]
+        return {pk: Recommendations() for pk in instances}
+    snapshot = _Snapshot.load(instances, customer)
     now = timezone.now()
-    candidates = {c.target: c for c in entry.candidates(kind, now)}
     # Compared as text: a cart may hold pks as strings (session keys).
-    excluded = {str(x) for x in (pk, entry.parent, *product_pks(exclude)) if x is not None}
-    ranked = [target for target in candidates if str(target) not in excluded]
-    accept = _pricier_than(entry, candidates) if kind == UPGRADE else None
-    results = Recommendations.of((), entry.next_change(kind, now))
-    for target, card in snapshot.pick(ranked, limit, accept):
-        candidate = candidates[target]
-        if kind == UPGRADE:
-            results.append(_upgrade(candidate, card, entry, instance))
-        else:
-            results.append(Recommendation(
-                product=card.product, kind=kind, origin=candidate.origin,
-                reason=_reason(kind, candidate), price=card.price, score=candidate.score,
-                pair_count=candidate.pair_count, source=instance, ends_at=candidate.ends_at,
-            ))
-    return results
+    left_out = {str(x) for x in product_pks(exclude)}
+    plans = {}
+    for pk in instances:
+        entry = snapshot.entries[pk]
+        candidates = {c.target: c for c in entry.candidates(kind, now)}
+        excluded = left_out | {str(x) for x in (pk, entry.parent) if x is not None}
+        plans[pk] = (entry, candidates,
+                     [target for target in candidates if str(target) not in excluded])
+    snapshot.prefetch_cards(ranked[:limit + 2] for _entry, _candidates, ranked in plans.values())
+    found = {}
+    for pk, (entry, candidates, ranked) in plans.items():
+        instance = instances[pk]
+        accept = _pricier_than(entry, candidates) if kind == UPGRADE else None
+        results = Recommendations.of((), entry.next_change(kind, now))
+        for target, card in snapshot.pick(ranked, limit, accept):
+            candidate = candidates[target]
+            if kind == UPGRADE:
+                results.append(_upgrade(candidate, card, entry, instance))
+            else:
+                results.append(Recommendation(
+                    product=card.product, kind=kind, origin=candidate.origin,
+                    reason=_reason(kind, candidate), price=card.price, score=candidate.score,
+                    pair_count=candidate.pair_count, source=instance,
+                    ends_at=candidate.ends_at,
+                ))
+        found[pk] = results
+    return found
 
 
 def _upgrade(candidate: Candidate, card: Card, entry: Entry,
@@ -437,6 +465,10 @@ class _Snapshot:
                 bought = frozenset(get_adapter().customer_product_pks(customer_pk))
                 cache.set_many({cache.bought_key(customer_pk): (bought_token, bought)})
         return cls(token, entries, cards, bought)
+
+    def prefetch_cards(self, batches: Iterable[list[Any]]) -> None:
+        """Fetch the cards of several products' first picks in one round trip."""
+        self._fetch_cards(list(dict.fromkeys(pk for batch in batches for pk in batch)))
 
     def pick(self, ranked: list[Any], limit: int,
              accept: Callable[[Any, Card], bool] | None = None) -> list[tuple[Any, Card]]:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django import template
@@ -61,7 +62,7 @@ def widget_disabled(request: Any, widget: str) -> bool:
 
 def _enabled(widget: str) -> bool:
     """The ``COMPLEMENTS_ENABLED`` / ``UPGRADES_ENABLED`` settings."""
-    if widget in ("complements", "cart_complements"):
+    if widget in ("complements", "cart_complements", "bundle"):
         return upcross_settings.COMPLEMENTS_ENABLED
     return upcross_settings.UPGRADES_ENABLED
 
@@ -200,9 +201,10 @@ def _store(key: str, stamp: tuple[Any, ...], results: Any, html: str,
 
 
 def _widget(context: template.Context, widget: str, template_name: str, subject: Any,
-            limit: Any, compute: Callable[[], list[Recommendation]],
-            values: Callable[[list[Recommendation]], dict[str, Any]],
-            prefetched: dict[str, Any] | None = None, fragment: str | None = None) -> str:
+            limit: Any, compute: Callable[[], Any],
+            values: Callable[[Any], dict[str, Any]],
+            prefetched: dict[str, Any] | None = None, fragment: str | None = None,
+            shown_of: Callable[[Any], tuple[tuple[str, str], ...]] | None = None) -> str:
     request = context.get("request")
     if widget_disabled(request, widget) or not _enabled(widget):
         return ""
@@ -211,7 +213,7 @@ def _widget(context: template.Context, widget: str, template_name: str, subject:
     if not upcross_settings.CACHE_FRAGMENTS or not token or token == "NOTPROVIDED":
         results = compute()
         html = _render(context, template_name, values(results), csrf)
-        _count_impressions(widget, html, shown_pairs(results))
+        _count_impressions(widget, html, (shown_of or shown_pairs)(results))
         return html
     customer_pk = getattr(_customer(request), "pk", None)
     key = _fragment_key(fragment or widget, subject, limit, customer_pk)
@@ -223,7 +225,7 @@ def _widget(context: template.Context, widget: str, template_name: str, subject:
     else:
         results = compute()
         html = _render(context, template_name, values(results), CSRF_PLACEHOLDER)
-        shown = shown_pairs(results)
+        shown = (shown_of or shown_pairs)(results)
         _store(key, stamp, results, html, shown)
     _count_impressions(widget, html, shown)
     return mark_safe(html.replace(CSRF_PLACEHOLDER, token))  # rendered and escaped above
@@ -342,9 +344,9 @@ def upcross_cart_upgrades(context: template.Context, cart_items: Any, line: Any 
 
 # --- bundles, the free-shipping nudge, after the order (issue 7) ----------------------
 #
-# Not fragment-cached: the bundle box is one cached complements lookup plus a price
-# query, and the nudge depends on quantities and prices, which a fragment key of the
-# cart's products would not capture.
+# The bundle box is fragment-cached like the other product widgets (curated bundles
+# invalidate the relations token when saved). The nudge is not: it depends on
+# quantities and prices, which a fragment key of the cart's products would not capture.
 
 
 @register.simple_tag(takes_context=True)
@@ -360,16 +362,35 @@ def get_upcross_bundle(context: template.Context, product: Any) -> Any:
 @register.simple_tag(takes_context=True)
 def upcross_bundle(context: template.Context, product: Any) -> str:
     """"Frequently bought together: A + B + C — buy all and save 10 %", one "Add all" button."""
-    bundle = get_upcross_bundle(context, product)
-    if bundle is None or bundle.price is None:
-        return ""
-    html = _render(context, "upcross/widgets/bundle.html",
-                   {"bundle": bundle, "product": product, "widget": "bundle",
-                    "request": context.get("request")}, context.get("csrf_token"))
-    anchor = analytics_pk(bundle.parts[0].product)
-    _count_impressions("bundle", html, tuple(
-        (anchor, analytics_pk(part.product)) for part in bundle.parts[1:]))
-    return html
+    from upcross import bundles
+
+    def compute() -> _BundleBox:
+        bundle = bundles.bundle_for(product)
+        return _BundleBox(bundle if bundle is not None and bundle.price is not None else None)
+
+    return _widget(
+        context, "bundle", "upcross/widgets/bundle.html", (_pk(product),), None, compute,
+        lambda box: {"bundle": box.bundle, "product": product, "widget": "bundle",
+                     "request": context.get("request")},
+        shown_of=_BundleBox.shown)
+
+
+@dataclass(frozen=True)
+class _BundleBox:
+    """A bundle offer as the fragment cache sees results: it expires with the offer,
+    and shows each other product next to the anchor."""
+
+    bundle: Any
+
+    @property
+    def expires_at(self) -> Any:
+        return None if self.bundle is None else self.bundle.ends_at
+
+    def shown(self) -> tuple[tuple[str, str], ...]:
+        if self.bundle is None:
+            return ()
+        anchor = analytics_pk(self.bundle.parts[0].product)
+        return tuple((anchor, analytics_pk(part.product)) for part in self.bundle.parts[1:])
 
 
 @register.simple_tag(takes_context=True)
