@@ -60,6 +60,20 @@ def test_gap_counts_quantities_and_bundle_discounts(settings: Settings,
     assert nudges.free_shipping([f.Line(tent), f.Line(pegs)]).gap == Decimal("32.50")
 
 
+def test_a_total_the_page_already_has_is_used_as_is(settings: Settings,
+                                                  cart: tuple[Any, Any, Any, Any],
+                                                  django_assert_num_queries: Any) -> None:
+    """``total=`` (e.g. ``cart.pricing.total``): the cart is not priced a second time."""
+    tent, pegs, _lamp, _mat = cart
+    settings.UPCROSS = {**settings.UPCROSS, "BUNDLE_DISCOUNT_PERCENT": 10, "BUNDLE_SIZE": 2}
+    lines = [f.Line(tent), f.Line(pegs)]
+    priced = nudges.free_shipping(lines, limit=0)
+    with django_assert_num_queries(0):
+        given = nudges.free_shipping(lines, limit=0, total=priced.total)
+    assert given.gap == priced.gap == Decimal("32.50")
+    assert nudges.free_shipping(lines, limit=0, total="99.00").gap == Decimal("1.00")
+
+
 def test_reached_threshold_and_no_threshold(settings: Settings,
                                             cart: tuple[Any, Any, Any, Any]) -> None:
     tent, _pegs, _lamp, mat = cart

@@ -40,14 +40,18 @@ class FreeShippingNudge:
         return int(min(self.total / self.threshold, Decimal(1)) * 100)
 
 
-def free_shipping(items: Iterable[Any], limit: int | None = 2,
-                  customer: Any = None) -> FreeShippingNudge | None:
-    """The nudge for a cart, or ``None`` without a threshold or with an empty cart."""
+def free_shipping(items: Iterable[Any], limit: int | None = 2, customer: Any = None,
+                  total: Decimal | None = None) -> FreeShippingNudge | None:
+    """The nudge for a cart, or ``None`` without a threshold or with an empty cart.
+
+    ``total``: the cart's total after bundle discounts, when the caller has priced it
+    already (``upcross.pricing.price_cart(items).total``); else it is priced here.
+    """
     threshold = upcross_settings.FREE_SHIPPING_THRESHOLD
     lines = list(items)
     if threshold is None or not lines:
         return None
-    total = pricing.price_cart(lines).total
+    total = pricing.price_cart(lines).total if total is None else Decimal(total)
     nudge = FreeShippingNudge(threshold=threshold, total=total)
     if nudge.reached or limit == 0:
         return nudge

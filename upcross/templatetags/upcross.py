@@ -395,8 +395,12 @@ class _BundleBox:
 
 @register.simple_tag(takes_context=True)
 def get_upcross_free_shipping(context: template.Context, cart_items: Any,
-                              limit: Any = 2) -> Any:
-    """``{% get_upcross_free_shipping cart as nudge %}``: a ``FreeShippingNudge`` or ``None``."""
+                              limit: Any = 2, total: Any = None) -> Any:
+    """``{% get_upcross_free_shipping cart as nudge %}``: a ``FreeShippingNudge`` or ``None``.
+
+    ``total=``: the cart's total after discounts when the page already has it (e.g.
+    ``cart.pricing.total``), so the cart is not priced twice.
+    """
     from upcross import nudges
 
     request = context.get("request")
@@ -407,14 +411,14 @@ def get_upcross_free_shipping(context: template.Context, cart_items: Any,
         return None
     suggest = not widget_disabled(request, "cart_complements")
     return nudges.free_shipping(items, limit=_limit(limit) if suggest else 0,
-                                customer=_customer(request))
+                                customer=_customer(request), total=total)
 
 
 @register.simple_tag(takes_context=True)
 def upcross_free_shipping_nudge(context: template.Context, cart_items: Any,
-                                limit: Any = 2) -> str:
+                                limit: Any = 2, total: Any = None) -> str:
     """"Add Rp 25.000 more for free shipping", with cart complements that close the gap."""
-    nudge = get_upcross_free_shipping(context, cart_items, limit)
+    nudge = get_upcross_free_shipping(context, cart_items, limit, total)
     if nudge is None:
         return ""
     # Amounts rendered by the price partial (which hosts override to format money), so
