@@ -18,13 +18,6 @@ from django.utils import timezone
 from upcross.analytics import counters
 
 
-def counter_key(day: datetime.date, widget: str, event: str, product: Any = None) -> str:
-    """The cache key events were counted under before :mod:`upcross.analytics` (unused now;
-    kept so code that cleaned those keys up keeps working)."""
-    key = f"upcross:events:{day.isoformat()}:{widget}:{event}"
-    return key if product is None else f"{key}:{product}"
-
-
 def record_event(widget: str, event: str, products: Iterable[Any],
                  day: datetime.date | None = None, source: Any = None) -> int:
     """Count one event; return how many product counters were bumped.
