@@ -14,7 +14,14 @@ from django.core.management import call_command
 from django.db.models import Count, Max, Min
 from django.utils import timezone
 
-from demo_shop.catalog.demo_data import COMPLEMENT_STORIES, PRODUCTS, UPGRADE_PATHS
+from demo_shop.catalog.demo_data import (
+    COMPLEMENT_STORIES,
+    NOT_UPGRADES,
+    PRODUCT_LINES,
+    PRODUCTS,
+    UPGRADE_PATHS,
+    true_upgrades,
+)
 from demo_shop.catalog.models import Category, Product
 from demo_shop.catalog.seeding import OrderHistory
 from demo_shop.orders.models import Order, OrderLine
@@ -154,6 +161,22 @@ def test_upgrade_tiers_cost_15_to_40_percent_more() -> None:
     prices = {spec.sku: spec.price for spec in PRODUCTS}
     for small, large in UPGRADE_PATHS.items():
         assert 1.15 <= prices[large] / prices[small] <= 1.40, (small, large)
+
+
+def test_the_labelled_upgrades_are_pricier_members_of_one_line() -> None:
+    """The truth of ``bench/upgrade_check.py``: each line one category, tiers by price;
+    every upgrade path customers follow is a true upgrade, the wrong ones are not."""
+    specs = {spec.sku: spec for spec in PRODUCTS}
+    for line, skus in PRODUCT_LINES.items():
+        assert len({specs[sku].category for sku in skus}) == 1, line
+        prices = [specs[sku].price for sku in skus]
+        assert prices == sorted(prices) and len(set(prices)) == len(prices), line
+    truth = true_upgrades()
+    assert len(truth) == sum(len(s) * (len(s) - 1) // 2 for s in PRODUCT_LINES.values())
+    assert set(UPGRADE_PATHS.items()) <= truth
+    assert ("NOVAX-64", "NOVAX-256") in truth and ("NOVAX-256", "NOVAX-64") not in truth
+    assert not set(NOT_UPGRADES) & truth
+    assert {sku for pair in NOT_UPGRADES for sku in pair} <= set(specs)
 
 
 def test_the_history_is_deterministic_for_a_seed() -> None:

@@ -155,3 +155,43 @@ UPGRADE_PATHS: dict[str, str] = {
     "MOIST-50": "MOIST-100",
     "BUDS": "BUDS-PRO",
 }
+
+#: Product lines, entry tier first: the members of a line replace each other (more
+#: storage, a bigger jar, a better version of the same model). The labelled truth of
+#: ``bench/upgrade_check.py``: a later member is a real upgrade of an earlier one;
+#: every other pair of the catalog (socks and a cap, a cleanser and a toner, a screen
+#: protector and a case, Trail Hawk and Stride Runner 2) is not an upgrade.
+PRODUCT_LINES: dict[str, tuple[str, ...]] = {
+    "Nova X": ("NOVAX-64", "NOVAX-128", "NOVAX-256"),
+    "Lumo S": ("LUMOS-128", "LUMOS-256"),
+    "Stride Runner 2": ("SHOE-STRIDE2", "SHOE-STRIDE2-PRO"),
+    "Hydra Moisturizer": ("MOIST-50", "MOIST-100"),
+    "Pulse Buds": ("BUDS", "BUDS-PRO"),
+}
+
+#: Pairs a shopper must never be offered as an upgrade (issue 10's wrong upgrades):
+#: different kinds of product of one category.
+NOT_UPGRADES: tuple[tuple[str, str], ...] = (
+    ("SOCKS-RUN", "CAP-RUN"),
+    ("CLEANSER", "TONER"),
+    ("CLEANSER", "SUNSCREEN-50"),
+    ("CHARGER-25W", "POWERBANK-10K"),
+    ("CHARGER-25W", "CASE-NOVAX-LEATHER"),
+    ("GLASS-NOVAX", "CASE-NOVAX-CLEAR"),
+    ("GLASS-NOVAX", "CASE-NOVAX-LEATHER"),
+    ("GLASS-NOVAX", "CASE-LUMOS-SILICONE"),
+    ("GLASS-LUMOS", "CASE-NOVAX-CLEAR"),
+    ("GLASS-LUMOS", "CASE-LUMOS-SILICONE"),
+    ("CABLE-USBC-1M", "GLASS-NOVAX"),
+    ("CABLE-USBC-1M", "GLASS-LUMOS"),
+)
+
+
+def true_upgrades() -> frozenset[tuple[str, str]]:
+    """Every real upgrade ``(from SKU, to SKU)``: a later member of the same product line."""
+    return frozenset(
+        (lower, higher)
+        for line in PRODUCT_LINES.values()
+        for position, lower in enumerate(line)
+        for higher in line[position + 1:]
+    )
