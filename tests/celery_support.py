@@ -105,8 +105,12 @@ def synthetic_shop(n_orders: int = 600, n_products: int = 48, seed: int = 3) -> 
     data = generate(n_orders, n_products, seed=seed, category_size=12,
                     n_customers=max(n_orders // 6, 5))
     categories = [factories.category(f"C{k}") for k in range(int(data.category.max()) + 1)]
+    # An upgrade path's two products are one line (what upgrade mining compares).
+    names = {k: f"P{k}" for k in range(len(data.category))}
+    for line, (a, b, _x) in enumerate(data.upgrade_paths.tolist()):
+        names[a], names[b] = f"Line {line} Standard", f"Line {line} Plus"
     products = [
-        factories.product(f"P{k}", f"{data.price[k]:.2f}", in_category=categories[c])
+        factories.product(names[k], f"{data.price[k]:.2f}", in_category=categories[c])
         for k, c in enumerate(data.category.tolist())
     ]
     customers = [factories.customer() for _ in range(int(data.customer.max()) + 1)]

@@ -350,3 +350,20 @@ def test_demo_add_to_cart_literal_path_and_callable(demo: dict[str, Any]) -> Non
     assert target.url == reverse("cart:add")
     assert target.fields == {"product_id": str(demo["case"].pk), "quantity": "4",
                              "variant": ""}
+
+
+def test_product_texts_default_to_the_name_and_follow_the_setting() -> None:
+    """The text upgrade mining compares: ``name`` (demo) or ``title`` (altshop) by
+    default, or a configured path or callable; an empty text is left out."""
+    from tests import factories
+
+    nova = factories.product("Nova X 128 GB")
+    blank = factories.product("")
+    adapter = get_adapter()
+    assert adapter.product_texts([nova.pk, blank.pk]) == {nova.pk: "Nova X 128 GB"}
+    fields = {"text": lambda product: f"{product} (phone)"}
+    with override_settings(UPCROSS=with_upcross(PRODUCT_FIELDS=fields)):
+        assert get_adapter().product_texts([nova.pk]) == {nova.pk: "Nova X 128 GB (phone)"}
+    path = "name" if factories.is_demo() else "title"
+    with override_settings(UPCROSS=with_upcross(PRODUCT_FIELDS={"text": path})):
+        assert get_adapter().product_texts([nova.pk, blank.pk]) == {nova.pk: "Nova X 128 GB"}

@@ -686,10 +686,12 @@ def test_evidence_in_words_per_kind() -> None:
 
     assert words(kind="complement", pair_count=1, confidence=0.5, lift=3) == (
         "1 order · confidence 0.50 · lift 3.00")
-    assert words(kind="upgrade", pair_count=5, confidence=0.2, lift=3) == (
-        "5 customers traded up · confidence 0.20")
-    assert words(kind="upgrade", pair_count=0, confidence=0.0, score=0.42) == (
-        "same baskets · score 0.42")
+    assert words(kind="upgrade", pair_count=1, confidence=0.01, lift=0.12, score=0.8) == (
+        "similar name, same baskets, rarely together · 1 order together · lift 0.12 · "
+        "score 0.80")
+    assert words(kind="upgrade", pair_count=0, confidence=0.0, lift=0.0, score=0.42) == (
+        "similar name, same baskets, rarely together · 0 orders together · lift 0.00 · "
+        "score 0.42")
     assert words(kind="complement") == "—"
 
 

@@ -66,7 +66,8 @@ def test_reasons_are_human_and_translated() -> None:
         reasons = [r.reason for r in recommend.complements(phone)]
         upgrade = recommend.upgrades(phone)[0]
     assert reasons == ["Bought together in 134 orders", "Often bought together"]
-    assert upgrade.reason == "Customers who bought this later upgraded"
+    assert upgrade.reason == ("The same line, a step up: shoppers with the same extras buy "
+                              "one or the other")
     with override("pl"):
         assert recommend.upgrades(phone)[0].reason != upgrade.reason
         assert "134" in recommend.complements(phone)[0].reason

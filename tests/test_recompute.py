@@ -63,7 +63,10 @@ def test_recompute_all_mines_the_upgrade() -> None:
     upgrades = mined("upgrade")
     assert (shop.cheap.pk, shop.fancy.pk) in upgrades
     assert (shop.fancy.pk, shop.cheap.pk) not in upgrades  # cheaper is not an upgrade
-    assert upgrades[(shop.cheap.pk, shop.fancy.pk)].pair_count == 3  # customers, A then B
+    # Substitutes: bought with the same filter, never together (pair count and lift 0).
+    row = upgrades[(shop.cheap.pk, shop.fancy.pk)]
+    assert (row.pair_count, row.support, row.confidence, row.lift) == (0, 0.0, 0.0, 0.0)
+    assert set(upgrades) == {(shop.cheap.pk, shop.fancy.pk)}  # not the filter, not X -> Y
     complements = mined()
     assert (shop.cheap.pk, shop.fancy.pk) not in complements
 

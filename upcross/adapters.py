@@ -22,8 +22,10 @@ from upcross.conf import upcross_settings
 
 #: The order-line values mining needs, in this order.
 ORDER_LINE_KEYS: tuple[str, ...] = ("order", "product", "quantity", "customer", "placed_at")
-#: Product facts upcross knows about.
+#: Product facts upcross knows about (``text`` is read on its own: :meth:`product_texts`).
 PRODUCT_FIELD_KEYS: tuple[str, ...] = ("price", "category", "parent", "cost")
+#: Product fields that name a product, tried in order when ``PRODUCT_FIELDS["text"]`` is unset.
+DEFAULT_TEXT_FIELDS: tuple[str, ...] = ("name", "title")
 #: Product fields the admin searches, when ``PRODUCT_SEARCH_FIELDS`` is not set.
 DEFAULT_SEARCH_FIELDS: tuple[str, ...] = ("name", "title", "sku", "slug")
 
@@ -163,6 +165,35 @@ class ShopAdapter:
             categories[pk].add(value)
         elif key == "parent":
             parents[pk] = value
+
+    def product_texts(self, pks: Iterable[Any]) -> dict[Any, str]:
+        """What names a product, per pk: the text upgrade mining compares ("Nova X 128 GB"
+        and "Nova X 256 GB" are one product line).
+
+        ``PRODUCT_FIELDS["text"]``: a field path, or the dotted path of a
+        callable(product) -> str (e.g. name plus brand and attributes). Unset: the
+        ``name`` or ``title`` field, else ``str(product)``. A product without text is
+        left out (upgrades of it are judged without name evidence).
+        """
+        pk_list = list(dict.fromkeys(pks))
+        if not pk_list:
+            return {}
+        model = self.product_model()
+        products = model._default_manager.filter(pk__in=pk_list)
+        spec = self.product_field("text") or next(
+            iter(self._existing_fields(DEFAULT_TEXT_FIELDS)), None)
+        if spec is None:
+            rows: Iterable[tuple[Any, Any]] = ((p.pk, str(p)) for p in products)
+        elif callable(spec) or is_dotted_path(spec):
+            func = resolve_callable(spec)
+            rows = ((p.pk, func(p)) for p in products)
+        else:
+            rows = products.values_list("pk", spec)
+        texts: dict[Any, str] = {}
+        for pk, value in rows:
+            if value:  # a path across a to-many relation: the words of every row
+                texts[pk] = f"{texts[pk]} {value}" if pk in texts else str(value)
+        return texts
 
     def facts_for(self, product: models.Model) -> ProductFacts:
         return self.product_facts([product.pk])[product.pk]

@@ -31,7 +31,10 @@ DEFAULTS: dict[str, Any] = {
     },
     "ORDER_LINE_FILTER": {},
     # What upcross needs to know about a product.
-    "PRODUCT_FIELDS": {"price": "price", "category": "category", "parent": None, "cost": None},
+    # ``text``: what names a product for upgrade mining (a path or a callable(product) ->
+    # str); ``None``: the ``name`` or ``title`` field, else ``str(product)``.
+    "PRODUCT_FIELDS": {"price": "price", "category": "category", "parent": None, "cost": None,
+                       "text": None},
     "PRODUCT_AVAILABLE": {},
     # How widgets show a product. Each value is an attribute path ("image_url", "image",
     # "photo__url"; a method is called, a file field gives its URL) or the dotted path of
@@ -79,6 +82,13 @@ DEFAULTS: dict[str, Any] = {
     # Upgrades: price band above the source, in percent.
     "UPGRADE_MIN_PRICE_INCREASE": 5,
     "UPGRADE_MAX_PRICE_INCREASE": 60,
+    # Substitute evidence a mined upgrade needs (see upcross.mining.upgrades): bought
+    # together at most this lift (well below 1: one or the other), bought with the same
+    # other products (cosine of co-purchase profiles, 0 to 1), and names this close
+    # (cosine of TF-IDF words of PRODUCT_FIELDS["text"], 0 to 1).
+    "UPGRADE_MAX_TOGETHER_LIFT": 0.5,
+    "UPGRADE_MIN_NEIGHBOURHOOD": 0.5,
+    "UPGRADE_MIN_NAME_SIMILARITY": 0.3,
     # Celery / schedule.
     "RECOMPUTE_SCHEDULE": {"minute": "30", "hour": "3"},
     "TASK_SOFT_TIME_LIMIT": 60 * 60,
@@ -306,6 +316,18 @@ class UpcrossSettings:
     @property
     def UPGRADE_MAX_PRICE_INCREASE(self) -> float:
         return float(self.get("UPGRADE_MAX_PRICE_INCREASE"))
+
+    @property
+    def UPGRADE_MAX_TOGETHER_LIFT(self) -> float:
+        return float(self.get("UPGRADE_MAX_TOGETHER_LIFT"))
+
+    @property
+    def UPGRADE_MIN_NEIGHBOURHOOD(self) -> float:
+        return float(self.get("UPGRADE_MIN_NEIGHBOURHOOD"))
+
+    @property
+    def UPGRADE_MIN_NAME_SIMILARITY(self) -> float:
+        return float(self.get("UPGRADE_MIN_NAME_SIMILARITY"))
 
     @property
     def RECOMPUTE_SCHEDULE(self) -> dict[str, str]:

@@ -329,13 +329,18 @@ def variant_parents(products: np.ndarray) -> dict[Any, Any] | None:
     return parents or None
 
 
-def product_catalog(pks: list[Any]) -> tuple[Catalog, dict[str, int]]:
-    """Prices and category memberships aligned with ``pks`` (code = position).
+def product_catalog(pks: list[Any], texts: bool = False) -> tuple[Catalog, dict[str, int]]:
+    """Prices, category memberships (and ``texts``) aligned with ``pks`` (code = position).
 
     Categories are compared as text (``UpgradeRule.category`` holds text); the
     second value maps each category's text to its code.
     """
     facts = product_facts(pks)
+    text: dict[Any, str] = {}
+    if texts:
+        adapter = get_adapter()
+        for lo in range(0, len(pks), _FACTS_CHUNK):
+            text.update(adapter.product_texts(pks[lo : lo + _FACTS_CHUNK]))
     price = np.full(len(pks), np.nan)
     member_product: list[int] = []
     member_category: list[int] = []
@@ -350,4 +355,5 @@ def product_catalog(pks: list[Any]) -> tuple[Catalog, dict[str, int]]:
             member_product.append(code)
             member_category.append(codes.setdefault(str(value), len(codes)))
     return Catalog(price, np.asarray(member_product, np.int64),
-                   np.asarray(member_category, np.int64)), codes
+                   np.asarray(member_category, np.int64),
+                   [text.get(pk) for pk in pks] if texts else None), codes

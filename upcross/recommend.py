@@ -55,7 +55,9 @@ REASONS: dict[tuple[str, str], Any] = {
     (COMPLEMENT, RelationOrigin.MINED.value): _("Often bought together"),
     (UPGRADE, RelationOrigin.MANUAL.value): _("Our pick if you want more"),
     (UPGRADE, RelationOrigin.RULE.value): _("A step up in the same range"),
-    (UPGRADE, RelationOrigin.MINED.value): _("Customers who bought this later upgraded"),
+    # Mined upgrades are substitutes: a similar name, the same extras, rarely together.
+    (UPGRADE, RelationOrigin.MINED.value): _("The same line, a step up: shoppers with the "
+                                             "same extras buy one or the other"),
 }
 
 

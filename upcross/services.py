@@ -86,6 +86,9 @@ class MiningParameters:
     fold_variants: bool
     upgrade_min_price_increase: float
     upgrade_max_price_increase: float
+    upgrade_max_together_lift: float = 0.5
+    upgrade_min_neighbourhood: float = 0.5
+    upgrade_min_name_similarity: float = 0.3
 
     @classmethod
     def from_settings(cls, now: datetime | None = None) -> MiningParameters:
@@ -101,6 +104,9 @@ class MiningParameters:
             fold_variants=s.FOLD_VARIANTS,
             upgrade_min_price_increase=s.UPGRADE_MIN_PRICE_INCREASE,
             upgrade_max_price_increase=s.UPGRADE_MAX_PRICE_INCREASE,
+            upgrade_max_together_lift=s.UPGRADE_MAX_TOGETHER_LIFT,
+            upgrade_min_neighbourhood=s.UPGRADE_MIN_NEIGHBOURHOOD,
+            upgrade_min_name_similarity=s.UPGRADE_MIN_NAME_SIMILARITY,
         )
 
     @property
@@ -250,7 +256,7 @@ def _to_pks(values: Sequence[Any]) -> list[Any]:
 
 
 def _catalog_of(counts: mining.CoCounts) -> mining.Catalog:
-    return loading.product_catalog(_to_pks(counts.product_ids.tolist()))[0]
+    return loading.product_catalog(_to_pks(counts.product_ids.tolist()), texts=True)[0]
 
 
 def mine(counts: mining.CoCounts, kinds: Sequence[str],
@@ -261,6 +267,9 @@ def mine(counts: mining.CoCounts, kinds: Sequence[str],
         out["upgrades"] = mining.upgrade_rules(counts, _catalog_of(counts), mining.UpgradeParams(
             min_price_increase=parameters.upgrade_min_price_increase,
             max_price_increase=parameters.upgrade_max_price_increase,
+            max_together_lift=parameters.upgrade_max_together_lift,
+            min_neighbourhood=parameters.upgrade_min_neighbourhood,
+            min_name=parameters.upgrade_min_name_similarity,
             max_per_product=parameters.max_per_product,
         ))
         exclude = mining.substitute_keys(out["upgrades"])

@@ -34,23 +34,26 @@ def format_evidence(relation: ProductRelation) -> str:
     """The evidence of a mined row in words, "—" for a row without any.
 
     Complements: "12 orders · confidence 0.31 · lift 2.40" (bought together).
-    Upgrades: "5 customers traded up · confidence 0.20", or "same baskets · score 0.42"
-    when only the substitution evidence (bought in the same contexts) speaks for it.
+    Upgrades (substitutes, see ``upcross.mining.upgrades``): "similar name, same
+    baskets, rarely together · 0 orders together · lift 0.00 · score 0.87".
     """
     if relation.pair_count is None and relation.confidence is None:
         return "—"
-    parts = []
     count = relation.pair_count or 0
     if relation.kind == RelationKind.UPGRADE:
-        if not count:
-            return str(_("same baskets · score %(value).2f") % {"value": relation.score})
-        parts.append(ngettext("%(n)d customer traded up", "%(n)d customers traded up", count)
-                     % {"n": count})
-    elif relation.pair_count is not None:
+        parts = [_("similar name, same baskets, rarely together"),
+                 ngettext("%(n)d order together", "%(n)d orders together", count)
+                 % {"n": count}]
+        if relation.lift is not None:
+            parts.append(_("lift %(value).2f") % {"value": relation.lift})
+        parts.append(_("score %(value).2f") % {"value": relation.score})
+        return " · ".join(str(part) for part in parts)
+    parts = []
+    if relation.pair_count is not None:
         parts.append(ngettext("%(n)d order", "%(n)d orders", count) % {"n": count})
     if relation.confidence is not None:
         parts.append(_("confidence %(value).2f") % {"value": relation.confidence})
-    if relation.lift is not None and relation.kind != RelationKind.UPGRADE:
+    if relation.lift is not None:
         parts.append(_("lift %(value).2f") % {"value": relation.lift})
     return " · ".join(str(part) for part in parts)
 

@@ -1,55 +1,63 @@
-"""Upgrades: pricier substitutes of a product, ranked by evidence from orders.
+"""Upgrades: pricier substitutes of a product (a better version of the same thing).
 
-Candidates for A → B: B shares a category with A (or a rule's scope) and
-``price(A) * (1 + min%) <= price(B) <= price(A) * (1 + max%)``.
+B is an upgrade of A only with evidence that a shopper would buy B *instead of* A:
 
-Two kinds of evidence rank them:
+1. **Same category** (a category both are in: the leaf, or a broader one a shop's
+   categories or a rule's scope share) and B's price inside the band above A's:
+   ``price(A) * (1 + min%) <= price(B) <= price(A) * (1 + max%)``.
+2. **Rarely bought together**: not more often together than a substitute would be.
+   With ``E = n(A) n(B) / N`` the orders expected to hold both if they were unrelated,
+   a substitute (lift ``max_together_lift``, well below 1: a shopper takes one or the
+   other) shows ``m = max_together_lift * max(E, min_expected)`` of them; the pair
+   passes when ``n(A∧B) <= m + 2 sqrt(m)`` (two standard deviations of a Poisson
+   count) and never more often than chance (``n(A∧B) <= max(E, min_expected)``).
+   Popular pairs must show a low lift; two rare products seen together once by
+   chance are not thereby complements.
+3. **The same neighbourhood**: bought with the same other products (cosine
+   similarity of their co-purchase profiles over the ``CONTEXTS`` most bought
+   products) at least ``min_neighbourhood``: the phone and its bigger version both
+   come with cases and chargers; socks and a cap, a cleanser and a toner do too, but
+   they are bought *together* (2. rules them out).
+4. **Close in name**: the cosine of the products' texts (:mod:`upcross.mining.text`,
+   the adapter's text hook: the name by default) at least ``min_name``: the same
+   product line ("Nova X 128 GB" / "Nova X 256 GB"). Pairs whose texts are not known
+   (``Catalog.text`` is ``None``, or an empty text) are judged on 1.-3. alone.
 
-1. **Trading up**: identified customers who bought A and *later* (strictly
-   later order time) bought B. Guest orders cannot show this and do not count.
-   ``seq_share = customers(A then B) / customers(A)``, taken at the lower bound
-   of its Wilson interval so three customers out of three do not beat 80 out
-   of 200.
-2. **Same context, not together**: B is bought with the same other products as
-   A (cosine similarity of their co-purchase profiles over the ``CONTEXTS``
-   most bought products) but rarely with A itself:
-   ``substitution = similarity * max(0, 1 - lift(A, B))``. Complements are
-   bought together (lift above 1) and score 0 here. "Rarely together" only
-   counts when A and B were expected together in at least ``min_expected``
-   orders (``n(A) n(B) / N``): never seeing two rare products together says
-   nothing.
+"Bought A, later B" alone is not upgrade evidence: it is a repeat or a next
+purchase (a cap after socks). Co-views (issue 12) are a fifth kind of evidence to add.
 
-``score = seq_share_lower + SUBSTITUTION_WEIGHT * substitution + TIE * popularity(B)``
-where popularity is ``n(B) / max n`` and ``TIE`` is small enough to only break
-ties. A candidate needs ``min_customers`` trading-up customers or a substitution
-of at least ``min_substitution`` to be kept.
-
-The figures stored on an upgrade row: ``pair_count`` = customers who bought A
-then B, ``support`` = that over all identified customers, ``confidence`` =
-that over customers who bought A, ``lift`` = confidence over the share of
-customers who bought B.
+``score = neighbourhood * name * apartness`` (``name`` = 1 when unknown; apartness 1
+when never together, down to 0.5 when together as often as unrelated products), plus
+a tie-breaker ``TIE * popularity(B)``. The figures stored on an upgrade row are the
+co-purchase figures of the pair, as for complements: ``pair_count`` = orders with
+both (few), ``support``, ``confidence = n(A∧B) / n(A)`` and ``lift`` (below 1).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from upcross.mining.counting import CoCounts, sorted_member, sorted_unique
-from upcross.mining.rules import MinedRules, cap_per_source, wilson_lower
+from upcross.mining.rules import MinedRules, cap_per_source
+from upcross.mining.text import TextVectors
 
 CONTEXTS = 512
-SUBSTITUTION_WEIGHT = 0.5
 TIE = 1e-6
+
+#: ``similarity(members) -> matrix``: pairwise similarity of the product codes ``members``.
+BlockSimilarity = Callable[[np.ndarray], np.ndarray]
 
 
 @dataclass(frozen=True)
 class UpgradeParams:
     min_price_increase: float = 5.0  # percent
     max_price_increase: float = 60.0
-    min_customers: int = 2
-    min_substitution: float = 0.2
+    max_together_lift: float = 0.5
+    min_neighbourhood: float = 0.5
+    min_name: float = 0.3
     min_expected: float = 1.0
     max_per_product: int | None = None
 
@@ -61,24 +69,26 @@ class Catalog:
     price: np.ndarray  # float64 per product code, NaN when unknown
     member_product: np.ndarray  # int64 product code per (product, category) membership
     member_category: np.ndarray  # int64 category code per membership
+    #: Product texts (names by default) per code; ``None``: no text evidence.
+    text: Sequence[str | None] | None = None
 
 
 def candidate_pairs(
-    catalog: Catalog, params: UpgradeParams, n_products: int, profile: np.ndarray | None = None
+    catalog: Catalog, params: UpgradeParams, n_products: int,
+    similarities: Sequence[BlockSimilarity] = (),
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Same-category, in-band pairs: sorted unique keys ``a * P + b`` and their similarity.
+    """Same-category, in-band pairs: sorted unique keys ``a * P + b`` and their similarities.
 
     Members are sorted by (category, price), so each source's targets are one
-    contiguous run found with ``searchsorted``. With ``profile`` (unit rows), the
-    cosine similarity of each pair is computed one category at a time as a small
-    matrix product.
+    contiguous run found with ``searchsorted``. Each of ``similarities`` is computed one
+    category at a time (a small matrix); the second value has one column per similarity.
     """
     price = catalog.price
     valid = ~np.isnan(price[catalog.member_product])
     product = catalog.member_product[valid]
     category = catalog.member_category[valid]
     if not len(product):
-        return np.empty(0, np.int64), np.empty(0)
+        return np.empty(0, np.int64), np.empty((0, len(similarities)))
     order = np.lexsort((price[product], category))
     product, category = product[order], category[order]
     member_price = price[product]
@@ -101,8 +111,8 @@ def candidate_pairs(
     ok &= pb <= pa * (1 + params.max_price_increase / 100.0)
     source_pos, target_pos = source_pos[ok], target_pos[ok]
     keys = a[ok] * n_products + b[ok]
-    similarity = np.zeros(len(keys))
-    if profile is not None and len(keys):
+    similarity = np.zeros((len(keys), len(similarities)))
+    if similarities and len(keys):
         # Pairs come out grouped by category (sources are in member order).
         pair_block = block_of[source_pos]
         pair_bounds = np.searchsorted(pair_block, np.arange(len(bounds)))
@@ -112,64 +122,13 @@ def candidate_pairs(
                 continue
             start = bounds[k]
             members = product[start : bounds[k + 1]]
-            block = profile[members] @ profile[members].T
-            similarity[first:last] = block[source_pos[first:last] - start,
-                                           target_pos[first:last] - start]
+            rows, cols = source_pos[first:last] - start, target_pos[first:last] - start
+            for column, block_similarity in enumerate(similarities):
+                similarity[first:last, column] = block_similarity(members)[rows, cols]
     order = np.argsort(keys, kind="stable")
     keys, similarity = keys[order], similarity[order]
     first_of_key = np.r_[True, keys[1:] != keys[:-1]] if len(keys) else np.empty(0, bool)
     return keys[first_of_key], similarity[first_of_key]
-
-
-def _trading_up(counts: CoCounts, catalog: Catalog, candidates: np.ndarray) -> np.ndarray:
-    """Customers who bought A and later B, per candidate key (aligned with ``candidates``)."""
-    n_products = max(counts.n_products, 1)
-    result = np.zeros(len(candidates), np.int64)
-    if not len(counts.hist_customer) or not len(candidates):
-        return result
-    # Explode histories by category so pairs are generated within (customer, category) only.
-    per_product = np.bincount(catalog.member_product, minlength=n_products)
-    first_member = np.r_[0, np.cumsum(per_product)[:-1]]
-    member_order = np.argsort(catalog.member_product, kind="stable")
-    member_category = catalog.member_category[member_order]
-    repeat = per_product[counts.hist_product]
-    row = np.repeat(np.arange(len(counts.hist_product)), repeat)
-    offset = np.arange(repeat.sum()) - np.repeat(np.cumsum(repeat) - repeat, repeat)
-    category = member_category[first_member[counts.hist_product[row]] + offset]
-    customer = counts.hist_customer[row]
-    order = np.lexsort((category, customer))
-    row, category, customer = row[order], category[order], customer[order]
-    group = np.flatnonzero(
-        np.r_[True, (customer[1:] != customer[:-1]) | (category[1:] != category[:-1])]
-    )
-    sizes = np.diff(np.r_[group, len(row)])
-    found_keys, found_customers = [], []
-    for size in np.unique(sizes):
-        if size < 2:
-            continue
-        starts = group[sizes == size]
-        i, j = np.nonzero(~np.eye(int(size), dtype=bool))
-        step = max(1, 2_000_000 // len(i))
-        for lo in range(0, len(starts), step):
-            rows = row[starts[lo : lo + step][:, None] + np.arange(size)]
-            a, b = rows[:, i].ravel(), rows[:, j].ravel()
-            later = counts.hist_first[a] < counts.hist_last[b]
-            a, b = a[later], b[later]
-            keys = counts.hist_product[a] * n_products + counts.hist_product[b]
-            hit = sorted_member(keys, candidates)
-            found_keys.append(keys[hit])
-            found_customers.append(counts.hist_customer[a[hit]])
-    if not found_keys:
-        return result
-    keys = np.concatenate(found_keys)
-    customers = np.concatenate(found_customers)
-    # A customer counts once per pair even when both products share several categories.
-    n_customers = max(len(counts.customer_ids), 1)
-    once = sorted_unique(keys * n_customers + customers) // n_customers
-    if len(once):
-        starts = np.flatnonzero(np.r_[True, once[1:] != once[:-1]])
-        result[np.searchsorted(candidates, once[starts])] = np.diff(np.r_[starts, len(once)])
-    return result
 
 
 def _context_profiles(counts: CoCounts) -> np.ndarray:
@@ -201,34 +160,45 @@ def _pair_counts_of(counts: CoCounts, a: np.ndarray, b: np.ndarray) -> np.ndarra
 
 
 def upgrade_rules(counts: CoCounts, catalog: Catalog, params: UpgradeParams) -> MinedRules:
-    """Mined upgrade rules A → B, best ``max_per_product`` per source."""
+    """Mined upgrade rules A → B with substitute evidence, best ``max_per_product`` per source."""
     n_products = max(counts.n_products, 1)
-    profile = _context_profiles(counts) if len(counts.pair_key) else None
-    candidates, similarity = candidate_pairs(catalog, params, n_products, profile)
+    if not len(counts.pair_key):
+        profile = np.zeros((counts.n_products, 1), np.float32)
+    else:
+        profile = _context_profiles(counts)
+    similarities: list[BlockSimilarity] = [lambda m: profile[m] @ profile[m].T]
+    text = TextVectors.of(catalog.text) if catalog.text is not None else None
+    if text is not None:
+        similarities.append(text.similarity)
+    candidates, similarity = candidate_pairs(catalog, params, n_products, similarities)
     a, b = candidates // n_products, candidates % n_products
-    sequential = _trading_up(counts, catalog, candidates)
+    neighbourhood = similarity[:, 0]
+    if text is not None:
+        known = text.known()
+        name = np.where(known[a] & known[b], similarity[:, 1], np.nan)
+    else:
+        name = np.full(len(candidates), np.nan)
 
-    n_customers = max(len(counts.customer_ids), 1)
-    customers_of = np.bincount(counts.hist_product, minlength=counts.n_products).astype(float)
+    together = _pair_counts_of(counts, a, b)
+    n_orders = max(counts.n_orders, 1)
+    expected = counts.item_count[a] * counts.item_count[b] / n_orders
     with np.errstate(divide="ignore", invalid="ignore"):
-        confidence = np.where(customers_of[a] > 0, sequential / customers_of[a], 0.0)
-        support = sequential / n_customers
-        lift = np.where(customers_of[b] > 0, confidence / (customers_of[b] / n_customers), 0.0)
-        together = _pair_counts_of(counts, a, b).astype(float)
-        expected = counts.item_count[a] * counts.item_count[b] / max(counts.n_orders, 1)
-        pair_lift = np.where(expected > 0, together / expected, 0.0)
-    substitution = similarity * np.clip(1.0 - pair_lift, 0.0, 1.0)
-    substitution[expected < params.min_expected] = 0.0
+        lift = np.where(expected > 0, together / expected, 0.0)
+        confidence = np.where(counts.item_count[a] > 0, together / counts.item_count[a], 0.0)
+    support = together / n_orders
+    substitute_count = params.max_together_lift * np.maximum(expected, params.min_expected)
+    apart = together <= np.minimum(substitute_count + 2.0 * np.sqrt(substitute_count),
+                                   np.maximum(expected, params.min_expected))
+    named = np.isnan(name) | (name >= params.min_name)
+    keep = apart & (neighbourhood >= params.min_neighbourhood) & named
     popularity = counts.item_count[b] / max(int(counts.item_count.max(initial=0)), 1)
-    score = (
-        wilson_lower(confidence, customers_of[a])
-        + SUBSTITUTION_WEIGHT * substitution
-        + TIE * popularity
-    )
-    keep = (sequential >= params.min_customers) | (substitution >= params.min_substitution)
+    # Apartness: 1 never together, 0.5 together as often as unrelated products would be.
+    apartness = 1.0 - 0.5 * np.minimum(together / np.maximum(expected, params.min_expected), 1.0)
+    score = (neighbourhood * np.where(np.isnan(name), 1.0, name) * apartness
+             + TIE * popularity)
     index = np.flatnonzero(keep)
     rules = MinedRules(
-        counts.product_ids, a[index], b[index], sequential[index], support[index],
+        counts.product_ids, a[index], b[index], together[index], support[index],
         confidence[index], lift[index], score[index],
     )
     return cap_per_source(rules, params.max_per_product)
