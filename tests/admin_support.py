@@ -21,9 +21,11 @@ def merchandiser_group() -> Group:
     if group is None or not group.permissions.exists():
         migration = importlib.import_module("upcross.migrations.0003_create_merchandiser_group")
         report = importlib.import_module("upcross.migrations.0004_add_widget_statistics")
+        scoped = importlib.import_module("upcross.migrations.0006_scope_merchandiser_schedules")
         with connection.schema_editor() as editor:
             migration.create_group(apps, editor)
             report.grant_report_view(apps, editor)  # the analytics report (0004)
+            scoped.scope_group(apps, editor)  # own schedules only, bundles (0006)
         group = Group.objects.get(name=GROUP)
     return group
 

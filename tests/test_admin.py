@@ -71,8 +71,14 @@ def test_migration_creates_the_merchandiser_group() -> None:
     assert ("upcross", "change_miningrun") not in codenames  # history is read-only
     product = get_adapter().product_model()._meta
     assert (product.app_label, f"view_{product.model_name}") in codenames
-    assert ("django_celery_beat", "change_periodictask") in codenames  # the schedule
+    # upcross's own schedules only (upcross.admin.schedules), never the host's tasks
+    assert ("upcross", "change_upcross_schedule") in codenames
+    assert ("django_celery_beat", "change_periodictask") not in codenames
+    assert ("django_celery_beat", "view_periodictask") not in codenames
+    assert ("django_celery_beat", "change_crontabschedule") not in codenames
     assert ("django_celery_beat", "delete_periodictask") not in codenames
+    for action in ("view", "add", "change", "delete"):  # merchandisers curate bundles
+        assert ("upcross", f"{action}_bundle") in codenames
 
 
 # --- relations changelist --------------------------------------------------------------

@@ -23,7 +23,9 @@ from tests.upcross_overrides import with_upcross
 ALL_IDS = {
     "upcross.E001", "upcross.E002", "upcross.E003", "upcross.E004", "upcross.E005",
     "upcross.E006", "upcross.E007", "upcross.E008", "upcross.E009", "upcross.E010",
-    "upcross.E011", "upcross.E012", "upcross.E013", "upcross.W001", "upcross.W002",
+    "upcross.E011", "upcross.E012", "upcross.E013", "upcross.E014", "upcross.E015",
+    "upcross.E016", "upcross.E017", "upcross.E018", "upcross.E019", "upcross.E020",
+    "upcross.E021", "upcross.E022", "upcross.W001", "upcross.W002",
 }
 
 
@@ -235,3 +237,88 @@ def test_w001_unknown_key() -> None:
 def test_w002_unknown_field_key(key: str) -> None:
     messages = assert_only("upcross.W002", UPCROSS=with_upcross(**{key: {"colour": "colour"}}))
     assert "colour" in messages[0].msg
+
+
+# --- values of the right type, out of range (one id each) ------------------------------
+
+
+@pytest.mark.parametrize("days", [-5, 0])
+def test_e014_lookback_days_below_one(days: int) -> None:
+    assert_only("upcross.E014", UPCROSS=with_upcross(LOOKBACK_DAYS=days))
+
+
+@pytest.mark.parametrize("days", [0, -1.5])
+def test_e015_half_life_not_positive(days: float) -> None:
+    assert_only("upcross.E015", UPCROSS=with_upcross(HALF_LIFE_DAYS=days))
+
+
+@pytest.mark.parametrize("value", [2, -0.1])
+def test_e016_min_confidence_out_of_range(value: float) -> None:
+    assert_only("upcross.E016", UPCROSS=with_upcross(MIN_CONFIDENCE=value))
+
+
+def test_e017_default_limit_below_one() -> None:
+    assert_only("upcross.E017", UPCROSS=with_upcross(DEFAULT_LIMIT=0))
+
+
+def test_e018_cache_timeout_negative() -> None:
+    assert_only("upcross.E018", UPCROSS=with_upcross(CACHE_TIMEOUT=-1))
+
+
+@pytest.mark.parametrize(("key", "spec"), [
+    ("RECOMPUTE_SCHEDULE", {"minute": "99", "hour": "3"}),
+    ("ANALYTICS_FLUSH_SCHEDULE", {"minute": "*/5", "hour": "25"}),
+    ("FOLLOW_UP_SCHEDULE", {"day_of_week": "someday"}),
+])
+def test_e019_schedule_not_a_crontab(key: str, spec: dict[str, str]) -> None:
+    messages = assert_only("upcross.E019", UPCROSS=with_upcross(**{key: spec}))
+    assert key in messages[0].msg
+
+
+@pytest.mark.parametrize("value", ["no_such_attribute", "upcross.nowhere.display_name"])
+def test_e020_product_display_does_not_resolve(value: str) -> None:
+    assert_only("upcross.E020", UPCROSS=with_upcross(PRODUCT_DISPLAY={"name": value}))
+
+
+@pytest.mark.parametrize("url", ["not-a-url", "http://127.0.0.1:6379/0", "redis://:x@h:port/0"])
+def test_e021_analytics_redis_url_not_redis(url: str) -> None:
+    assert_only("upcross.E021", UPCROSS=with_upcross(ANALYTICS_REDIS_URL=url))
+
+
+@pytest.mark.parametrize("share", [1.5, -0.2])
+def test_e022_removed_share_out_of_range(share: float) -> None:
+    assert_only("upcross.E022", UPCROSS=with_upcross(RECOMPUTE_MAX_REMOVED_SHARE=share))
+
+
+def test_each_range_id_can_be_silenced_alone() -> None:
+    broken = with_upcross(LOOKBACK_DAYS=-5, DEFAULT_LIMIT=0)
+    with override_settings(UPCROSS=broken, SILENCED_SYSTEM_CHECKS=["upcross.E014"]):
+        with pytest.raises(SystemCheckError) as raised:
+            call_command("check", stdout=StringIO(), stderr=StringIO())
+    assert "upcross.E017" in str(raised.value) and "upcross.E014" not in str(raised.value)
+
+
+@pytest.mark.parametrize("line", ["UPCROSS_PRODUCT_MODEL = 'nope'",
+                                  "UPCROSS_PRODUCT_MODEL = 'shop.Nothing'",
+                                  "del UPCROSS_PRODUCT_MODEL"])
+def test_a_broken_product_model_is_a_check_message_not_a_traceback(tmp_path: Any,
+                                                                     line: str) -> None:
+    """A fresh process: admin autodiscovery, URLs and ready() all run with the bad value."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    (tmp_path / "broken_settings.py").write_text(
+        f"from {os.environ.get('DJANGO_SETTINGS_MODULE', settings.SETTINGS_MODULE)} "
+        f"import *  # noqa\n{line}\n")
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "broken_settings",
+           "PYTHONPATH": os.pathsep.join([str(tmp_path), str(root)])}
+    result = subprocess.run([sys.executable, str(root / "manage.py"), "check"], env=env,
+                            capture_output=True, text=True, timeout=120, cwd=root)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "Traceback" not in output, output
+    expected = "upcross.E001" if line.startswith("del") else "upcross.E002"
+    assert expected in output, output

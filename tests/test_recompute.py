@@ -143,8 +143,8 @@ def test_injected_failure_after_writing_began_keeps_the_old_relations() -> None:
     assert failed.status == "failed" and "injected failure" in failed.error
     served = [item.product.pk for item in recommend.complements(shop.cheap)]
     assert served == [shop.filter.pk]
-    with upcross_with(MIN_PAIR_COUNT=7):
-        run = services.recompute("complements")
+    with upcross_with(MIN_PAIR_COUNT=7):  # removing them all takes force (the guard)
+        run = services.recompute("complements", force=True)
     assert run.status == "succeeded" and run.relations_removed == 4
     assert not mined()
 

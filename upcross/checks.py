@@ -17,6 +17,17 @@ Ids are stable public contract (README lists them):
 - E012 ``ADD_MANY_TO_CART_URL`` does not reverse
 - E013 follow-ups are on and ``ORDER_EMAIL_FIELD`` does not resolve (or does not import),
   or ``FOLLOW_UP_OPT_OUT`` does not import
+- E014 ``LOOKBACK_DAYS`` is below 1 (a recompute would load no orders)
+- E015 ``HALF_LIFE_DAYS`` is not above 0
+- E016 ``MIN_CONFIDENCE`` is not from 0 to 1
+- E017 ``DEFAULT_LIMIT`` is below 1
+- E018 ``CACHE_TIMEOUT`` is below 0
+- E019 a crontab field of a schedule (``RECOMPUTE_SCHEDULE``, ``ANALYTICS_FLUSH_SCHEDULE``,
+  ``FOLLOW_UP_SCHEDULE``) is not valid
+- E020 a ``PRODUCT_DISPLAY`` value is neither an attribute of the product model nor an
+  importable callable
+- E021 ``ANALYTICS_REDIS_URL`` is not a redis://, rediss:// or unix:// URL
+- E022 ``RECOMPUTE_MAX_REMOVED_SHARE`` is not from 0 to 1
 - W001 unknown key in ``UPCROSS``
 - W002 unknown key in ``ORDER_LINE_FIELDS``, ``PRODUCT_FIELDS`` or ``PRODUCT_DISPLAY``
 """
@@ -76,6 +87,7 @@ VALUE_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "LOOKBACK_DAYS": ((int, _NONE), "a number of days or None"),
     "HALF_LIFE_DAYS": ((*_NUMBER, _NONE), "a number of days or None"),
     "MAX_PER_PRODUCT": ((int,), "a whole number"),
+    "RECOMPUTE_MAX_REMOVED_SHARE": ((*_NUMBER, _NONE), "a share from 0 to 1, or None"),
     "UPGRADE_MIN_PRICE_INCREASE": (_NUMBER, "a percentage"),
     "UPGRADE_MAX_PRICE_INCREASE": (_NUMBER, "a percentage"),
     "UPGRADE_MAX_TOGETHER_LIFT": (_NUMBER, "a lift, e.g. 0.5"),
@@ -504,3 +516,125 @@ def _sample_pk() -> Any:
     if isinstance(pk, (models.AutoField, models.IntegerField)):  # Big/Small variants too
         return 1
     return "sample-pk"
+
+
+# --- values of the right type but out of range: one id each, so each can be silenced ---
+
+
+def _typed(key: str) -> Any:
+    """The user's value of ``key`` when it has the right type (E010 reports it otherwise)."""
+    user = upcross_settings.user_settings
+    if not isinstance(user, Mapping) or key not in user:
+        return None
+    value = user[key]
+    return value if _has_type(value, VALUE_TYPES[key][0]) else None
+
+
+#: ``key: (check id, is it wrong?, what is wrong, hint)``; ``None`` values are skipped.
+_RANGES: dict[str, tuple[str, Callable[[Any], bool], str, str]] = {
+    "LOOKBACK_DAYS": ("E014", lambda v: v < 1, "is below 1",
+                      "A recompute reads the orders of the last LOOKBACK_DAYS days: give 1 or "
+                      "more (e.g. 365), or None for all orders."),
+    "HALF_LIFE_DAYS": ("E015", lambda v: not v > 0, "is not above 0",
+                       "Give the age in days at which an order counts half (e.g. 90), or None "
+                       "for no recency weighting."),
+    "MIN_CONFIDENCE": ("E016", lambda v: not 0 <= v <= 1, "is not from 0 to 1",
+                       "Confidence is a share of the source's orders: give e.g. 0.01."),
+    "DEFAULT_LIMIT": ("E017", lambda v: v < 1, "is below 1",
+                      "Give how many products a widget shows by default, e.g. 4."),
+    "CACHE_TIMEOUT": ("E018", lambda v: v < 0, "is below 0",
+                      "Give the cache lifetime in seconds (e.g. 900); 0 turns caching off."),
+    "RECOMPUTE_MAX_REMOVED_SHARE": (
+        "E022", lambda v: not 0 <= v <= 1, "is not from 0 to 1",
+        "Give the share of mined relations a recompute may remove (e.g. 0.5), or None."),
+}
+_SCHEDULES = ("RECOMPUTE_SCHEDULE", "ANALYTICS_FLUSH_SCHEDULE", "FOLLOW_UP_SCHEDULE")
+_REDIS_SCHEMES = ("redis", "rediss", "unix")
+
+
+@checks.register()
+def check_value_ranges(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    messages: list[checks.CheckMessage] = []
+    for key, (id_, wrong, what, hint) in _RANGES.items():
+        value = _typed(key)
+        if value is not None and wrong(value):
+            messages.append(_error(id_, f"UPCROSS[{key!r}] = {value!r} {what}.", hint))
+    for key in _SCHEDULES:
+        spec = _typed(key)
+        problem = _crontab_problem(spec) if spec is not None else None
+        if problem:
+            messages.append(_error(
+                "E019", f"UPCROSS[{key!r}] = {dict(spec)!r} is not a valid crontab: {problem}",
+                "Use crontab fields (minute 0-59, hour 0-23, day_of_week, day_of_month, "
+                "month_of_year) such as {'minute': '30', 'hour': '3'}."))
+    url = _typed("ANALYTICS_REDIS_URL")
+    if url is not None and not _is_redis_url(url):
+        messages.append(_error(
+            "E021", f"UPCROSS['ANALYTICS_REDIS_URL'] = {url!r} is not a Redis URL.",
+            "Give a URL such as 'redis://127.0.0.1:6379/1', or None to use the cache's "
+            "Redis."))
+    return messages
+
+
+def _crontab_problem(spec: Mapping[str, Any]) -> str | None:
+    from celery.schedules import crontab
+
+    fields = {key: str(value) for key, value in spec.items()
+              if key in ("minute", "hour", "day_of_week", "day_of_month", "month_of_year")}
+    try:
+        crontab(**fields)
+    except (ValueError, TypeError) as exc:
+        return str(exc) or type(exc).__name__
+    return None
+
+
+def _is_redis_url(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises on a port that is not a number)
+    except ValueError:
+        return False
+    if parts.scheme not in _REDIS_SCHEMES:
+        return False
+    return bool(parts.path) if parts.scheme == "unix" else bool(parts.hostname)
+
+
+@checks.register()
+def check_product_display(app_configs: Any = None,
+                          **kwargs: Any) -> list[checks.CheckMessage]:
+    """``PRODUCT_DISPLAY``: each value set an attribute path of the product, or a callable."""
+    user = upcross_settings.user_settings
+    if not isinstance(user, Mapping) or not isinstance(user.get("PRODUCT_DISPLAY", {}), Mapping):
+        return []
+    model = _get_model(upcross_settings.PRODUCT_MODEL)
+    if model is None:
+        return []  # E001/E002
+    messages = []
+    # The user's own values only: the default 'image_url' may be absent (no picture).
+    for key, value in user.get("PRODUCT_DISPLAY", {}).items():
+        if key not in DEFAULTS["PRODUCT_DISPLAY"] or value is None or callable(value):
+            continue
+        problem = _display_problem(model, value)
+        if problem:
+            messages.append(_error(
+                "E020", f"UPCROSS['PRODUCT_DISPLAY'][{key!r}] = {value!r} {problem}.",
+                "Give an attribute path of the product ('image_url', 'photo__url'), the "
+                "dotted path of a callable(product) -> value, or None."))
+    return messages
+
+
+def _display_problem(model: type[models.Model], value: Any) -> str | None:
+    if not isinstance(value, str) or not value:
+        return "is not a string"
+    if is_dotted_path(value):
+        return None if _importable(value) else "cannot be imported"
+    first = value.split("__", 1)[0]
+    if hasattr(model, first):
+        return None
+    try:
+        model._meta.get_field(first)
+    except Exception:
+        return f"is not an attribute of {model._meta.label}"
+    return None

@@ -79,6 +79,10 @@ DEFAULTS: dict[str, Any] = {
     "HALF_LIFE_DAYS": None,
     "MAX_PER_PRODUCT": 20,
     "FOLD_VARIANTS": True,
+    # A recompute that would remove more than this share (0 to 1) of the mined rows, or
+    # that loaded no orders yet would remove any, fails and keeps the old rows (``--force``
+    # accepts it). ``None``: only the no-orders guard.
+    "RECOMPUTE_MAX_REMOVED_SHARE": 0.5,
     # Upgrades: price band above the source, in percent.
     "UPGRADE_MIN_PRICE_INCREASE": 5,
     "UPGRADE_MAX_PRICE_INCREASE": 60,
@@ -308,6 +312,11 @@ class UpcrossSettings:
     @property
     def FOLD_VARIANTS(self) -> bool:
         return bool(self.get("FOLD_VARIANTS"))
+
+    @property
+    def RECOMPUTE_MAX_REMOVED_SHARE(self) -> float | None:
+        value = self.get("RECOMPUTE_MAX_REMOVED_SHARE")
+        return None if value is None else float(value)
 
     @property
     def UPGRADE_MIN_PRICE_INCREASE(self) -> float:

@@ -135,6 +135,8 @@ class MiningRun(models.Model):
         verbose_name = _("mining run")
         verbose_name_plural = _("mining runs")
         ordering = ("-created_at", "-pk")
+        # Edit upcross's own periodic tasks (and no other): see upcross.admin.schedules.
+        permissions = [("change_upcross_schedule", _("Can change upcross's schedules"))]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk} ({self.get_status_display()})"

@@ -42,6 +42,7 @@ from upcross.models import (
     ProductRelation,
     RelationKind,
     RelationOrigin,
+    RelationStatus,
     UpgradeRule,
     UpgradeRuleSort,
 )
@@ -301,10 +302,43 @@ def _existing_upgrade_keys(counts: mining.CoCounts) -> np.ndarray:
 # --- writing ----------------------------------------------------------------------------
 
 
+class RecomputeGuardError(ValueError):
+    """A run would wipe the mined relations; nothing was changed (``force`` accepts it)."""
+
+
+_FROM_SETTINGS: Any = object()
+
+
+def guard_removal(orders: int, before: int, removed: int,
+                  max_share: float | None = _FROM_SETTINGS) -> None:
+    """Refuse a write that loaded no orders yet removes rows, or removes too big a share.
+
+    A wrong ``ORDER_LINE_FILTER`` or lookback loads nothing and would otherwise
+    delete every mined relation and report success. ``max_share`` defaults to
+    ``RECOMPUTE_MAX_REMOVED_SHARE`` (``None``: no share guard).
+    """
+    if removed <= 0:
+        return
+    if orders == 0:
+        raise RecomputeGuardError(
+            f"Kept the {before} existing relations: the run loaded 0 orders and would have "
+            f"removed {removed}. Check ORDER_LINE_FILTER and LOOKBACK_DAYS, or force the run.")
+    share = upcross_settings.RECOMPUTE_MAX_REMOVED_SHARE if max_share is _FROM_SETTINGS \
+        else max_share
+    if share is not None and before and removed / before > share:
+        raise RecomputeGuardError(
+            f"Kept the {before} existing relations: the run ({orders} orders) would have "
+            f"removed {removed} ({removed / before:.0%}), more than RECOMPUTE_MAX_REMOVED_SHARE "
+            f"({share:.0%}). Check the order data and settings, or force the run.")
+
+
 def finish_run(run: MiningRun, counts: mining.CoCounts, kind: str,
                parameters: MiningParameters, progress: Progress | None = None,
-               timings: dict[str, float] | None = None) -> MiningRun:
-    """Mine ``counts`` and write every kind of ``kind`` in one transaction; close the run."""
+               timings: dict[str, float] | None = None, force: bool = False) -> MiningRun:
+    """Mine ``counts`` and write every kind of ``kind`` in one transaction; close the run.
+
+    Unless ``force``, :func:`guard_removal` may refuse the write (RecomputeGuardError).
+    """
     report = progress or (lambda stage, fraction: None)
     kinds = kinds_of(kind)
     report("mining", 0.0)
@@ -319,12 +353,18 @@ def finish_run(run: MiningRun, counts: mining.CoCounts, kind: str,
     totals = {"created": 0, "updated": 0, "removed": 0}
     plan = _write_plan(counts, kinds, rules)
     with transaction.atomic(using=router.db_for_write(ProductRelation)):
+        before = 0
         for done, (relation_kind, replaces, rows) in enumerate(plan, start=1):
+            before += ProductRelation.objects.filter(
+                kind=relation_kind, origin__in=replaces, status=RelationStatus.ACTIVE).count()
             result = write_relations(relation_kind, rows, computed_at, replaces=replaces,
                                      on_progress=lambda f, d=done: report(
                                          "writing", (d - 1 + f) / len(plan)))
             for key in totals:
                 totals[key] += result[key]
+        if not force:
+            # Raised inside the transaction: the old rows stay, the run fails with why.
+            guard_removal(counts.n_orders, before, totals["removed"])
         for name in kinds:
             transaction.on_commit(
                 lambda name=name: relations_recomputed.send(
@@ -459,12 +499,13 @@ def _as_pk_rows(rows: list[tuple]) -> list[tuple]:
 
 
 def recompute(kind: str = "all", partitions: int = 1, *, progress: Progress | None = None,
-              task_id: str = "", now: datetime | None = None) -> MiningRun:
+              task_id: str = "", now: datetime | None = None, force: bool = False) -> MiningRun:
     """Recompute mined relations of ``kind`` in this process; returns the MiningRun.
 
     ``partitions > 1`` splits the orders into that many ranges counted one after
     the other and merged (the Celery task spreads them over workers instead);
-    the result is identical to one range.
+    the result is identical to one range. ``force`` skips the removal guard
+    (:func:`guard_removal`): the run may then remove most or all mined rows.
     """
     kinds_of(kind)
     partitions = max(1, int(partitions))
@@ -492,7 +533,7 @@ def recompute(kind: str = "all", partitions: int = 1, *, progress: Progress | No
                 _set_progress(run, 0.5 * (index + 1) / len(bounds))
             counts = mining.merge_counts(parts)
             del parts
-            return finish_run(run, counts, kind, parameters, report, timings)
+            return finish_run(run, counts, kind, parameters, report, timings, force=force)
         except BaseException as exc:
             fail_run(run, exc)
             raise

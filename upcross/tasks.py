@@ -56,18 +56,22 @@ def _can_fan_out(task: Task) -> bool:
 
 
 @shared_task(name="upcross.recompute", base=RecomputeTask, bind=True)
-def recompute(self: Task, kind: str = "all", partitions: int = 1) -> dict[str, Any]:
-    """Recompute mined relations; single-flight (a concurrent call is recorded as skipped)."""
+def recompute(self: Task, kind: str = "all", partitions: int = 1,
+              force: bool = False) -> dict[str, Any]:
+    """Recompute mined relations; single-flight (a concurrent call is recorded as skipped).
+
+    ``force``: accept a run the removal guard would refuse (services.guard_removal).
+    """
     services.kinds_of(kind)
     partitions = max(1, int(partitions))
     task_id = self.request.id or ""
     if partitions > 1 and _can_fan_out(self):
-        return _fan_out(kind, partitions, task_id)
-    run = services.recompute(kind, partitions, task_id=task_id)
+        return _fan_out(kind, partitions, task_id, force)
+    run = services.recompute(kind, partitions, task_id=task_id, force=bool(force))
     return {"run": run.pk, "status": run.status}
 
 
-def _fan_out(kind: str, partitions: int, task_id: str) -> dict[str, Any]:
+def _fan_out(kind: str, partitions: int, task_id: str, force: bool = False) -> dict[str, Any]:
     with services.single_flight() as acquired:
         if not acquired or services.active_partitioned_run() is not None:
             run = services.record_skipped(kind, partitions, task_id)
@@ -78,7 +82,7 @@ def _fan_out(kind: str, partitions: int, task_id: str) -> dict[str, Any]:
         bounds = loading.partition_bounds(partitions, since=parameters.since)
         params = parameters.as_dict()
         header = [recompute_partition.s(run.pk, lo, hi, params) for lo, hi in bounds]
-        chord(header)(recompute_merge.s(run.pk, kind, params))
+        chord(header)(recompute_merge.s(run.pk, kind, params, force=bool(force)))
     except Exception as exc:
         services.fail_run(run, exc)
         raise
@@ -105,7 +109,7 @@ def recompute_partition(self: Task, run_id: int, lo: Any, hi: Any,
 
 @shared_task(name="upcross.recompute_merge", base=RecomputeTask, bind=True)
 def recompute_merge(self: Task, parts: list[str], run_id: int, kind: str,
-                    parameters: dict[str, Any]) -> dict[str, Any]:
+                    parameters: dict[str, Any], force: bool = False) -> dict[str, Any]:
     """Merge the partition counts (exact sums) and write, holding the single-flight lock."""
     run = MiningRun.objects.get(pk=run_id)
     if run.status != MiningRunStatus.RUNNING:
@@ -115,7 +119,8 @@ def recompute_merge(self: Task, parts: list[str], run_id: int, kind: str,
             raise self.retry(countdown=2, max_retries=30)
         try:
             counts = merge_counts([CoCounts.from_bytes(base64.b64decode(p)) for p in parts])
-            run = services.finish_run(run, counts, kind, services.MiningParameters(**parameters))
+            run = services.finish_run(run, counts, kind, services.MiningParameters(**parameters),
+                                     force=bool(force))
         except TRANSIENT_ERRORS:
             raise
         except Exception as exc:

@@ -9,19 +9,9 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from typing import Any
+
 from upcross.admin import checks  # noqa: F401  (registers the admin checks)
-from upcross.admin.bundles import BundleAdmin
-from upcross.admin.inlines import (
-    ComplementsInline,
-    UpcrossProductAdminMixin,
-    UpgradesInline,
-    upcross_inlines,
-)
-from upcross.admin.relations import ProductRelationAdmin
-from upcross.admin.report import WidgetReportAdmin
-from upcross.admin.rules import UpgradeRuleAdmin
-from upcross.admin.runs import MiningRunAdmin
-from upcross.models import MiningRun, ProductRelation, UpgradeRule, WidgetDailyStat
 
 __all__ = [
     "BundleAdmin",
@@ -35,7 +25,41 @@ __all__ = [
     "upcross_inlines",
 ]
 
-admin.site.register(ProductRelation, ProductRelationAdmin)
-admin.site.register(MiningRun, MiningRunAdmin)
-admin.site.register(UpgradeRule, UpgradeRuleAdmin)
-admin.site.register(WidgetDailyStat, WidgetReportAdmin)
+
+class _Unconfigured:
+    """Stands in for upcross's admin classes while ``UPCROSS_PRODUCT_MODEL`` is broken.
+
+    The forms below point at the product model, so they cannot even be defined; the
+    host's admin still imports (and ``check`` reports upcross.E001/E002, no traceback).
+    """
+
+
+def _unconfigured_inlines(*args: Any, **kwargs: Any) -> list[Any]:
+    return []
+
+
+if checks.product_model_installed():
+    from upcross.admin.bundles import BundleAdmin
+    from upcross.admin.inlines import (
+        ComplementsInline,
+        UpcrossProductAdminMixin,
+        UpgradesInline,
+        upcross_inlines,
+    )
+    from upcross.admin.relations import ProductRelationAdmin
+    from upcross.admin.report import WidgetReportAdmin
+    from upcross.admin.rules import UpgradeRuleAdmin
+    from upcross.admin.runs import MiningRunAdmin
+    from upcross.admin.schedules import install as install_scoped_schedules
+    from upcross.models import MiningRun, ProductRelation, UpgradeRule, WidgetDailyStat
+
+    admin.site.register(ProductRelation, ProductRelationAdmin)
+    admin.site.register(MiningRun, MiningRunAdmin)
+    admin.site.register(UpgradeRule, UpgradeRuleAdmin)
+    admin.site.register(WidgetDailyStat, WidgetReportAdmin)
+    install_scoped_schedules()
+else:
+    BundleAdmin = ComplementsInline = MiningRunAdmin = ProductRelationAdmin = _Unconfigured
+    UpcrossProductAdminMixin = UpgradeRuleAdmin = UpgradesInline = _Unconfigured
+    WidgetReportAdmin = _Unconfigured
+    upcross_inlines = _unconfigured_inlines

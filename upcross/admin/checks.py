@@ -26,6 +26,14 @@ def _product_model() -> Any:
         return None  # upcross.E001/E002 report it
 
 
+def product_model_installed() -> bool:
+    """Whether upcross's foreign keys point at an installed model (forms can be built)."""
+    from upcross.models import ProductRelation
+
+    target = ProductRelation._meta.get_field("source").remote_field.model
+    return isinstance(target, type) and _product_model() is not None
+
+
 def _is_list_of_str(value: Any) -> bool:
     return isinstance(value, Sequence) and not isinstance(value, str) and all(
         isinstance(item, str) and item for item in value)

@@ -67,8 +67,11 @@ def recompute_failed(kind: str) -> bool:
 
 def schedule_link(request: HttpRequest) -> str | None:
     """Admin URL of the django-celery-beat row that schedules the recompute, if visible."""
-    if not apps.is_installed("django_celery_beat") or not request.user.has_perm(
-            "django_celery_beat.view_periodictask"):
+    if not apps.is_installed("django_celery_beat"):
+        return None
+    from upcross.admin.schedules import BEAT_VIEW, SCHEDULE_PERMISSION
+
+    if not (request.user.has_perm(BEAT_VIEW) or request.user.has_perm(SCHEDULE_PERMISSION)):
         return None
     from django_celery_beat.models import PeriodicTask
 

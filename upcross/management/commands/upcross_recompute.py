@@ -50,6 +50,10 @@ class Command(BaseCommand):
         parser.add_argument("--partitions", type=int, default=1,
                             help=_("Split the orders into N ranges counted one by one "
                                    "(same result; bounds memory)."))
+        parser.add_argument("--force", action="store_true",
+                            help=_("Write the result even if it loaded no orders or removes "
+                                   "more than RECOMPUTE_MAX_REMOVED_SHARE of the mined "
+                                   "relations."))
         parser.add_argument("--no-progress", action="store_true",
                             help=_("Do not draw the progress bar on stderr."))
 
@@ -59,7 +63,7 @@ class Command(BaseCommand):
             raise CommandError(_("--partitions must be 1 or more."))
         bar = None if options["no_progress"] else ProgressBar(self.stderr)
         try:
-            run = recompute(options["kind"], partitions, progress=bar)
+            run = recompute(options["kind"], partitions, progress=bar, force=options["force"])
         except Exception as exc:
             raise CommandError(_("Recompute failed: %(error)s") % {"error": exc}) from exc
         finally:
