@@ -292,9 +292,9 @@ def test_e022_removed_share_out_of_range(share: float) -> None:
 
 def test_each_range_id_can_be_silenced_alone() -> None:
     broken = with_upcross(LOOKBACK_DAYS=-5, DEFAULT_LIMIT=0)
-    with override_settings(UPCROSS=broken, SILENCED_SYSTEM_CHECKS=["upcross.E014"]):
-        with pytest.raises(SystemCheckError) as raised:
-            call_command("check", stdout=StringIO(), stderr=StringIO())
+    with (override_settings(UPCROSS=broken, SILENCED_SYSTEM_CHECKS=["upcross.E014"]),
+          pytest.raises(SystemCheckError) as raised):
+        call_command("check", stdout=StringIO(), stderr=StringIO())
     assert "upcross.E017" in str(raised.value) and "upcross.E014" not in str(raised.value)
 
 

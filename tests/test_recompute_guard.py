@@ -11,8 +11,8 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from tests.celery_support import small_shop
-from upcross.adapters import get_adapter
 from upcross import services
+from upcross.adapters import get_adapter
 from upcross.models import MiningRun, ProductRelation
 
 pytestmark = pytest.mark.django_db

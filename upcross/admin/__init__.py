@@ -7,11 +7,11 @@ Registered on the default admin site. For the host's ProductAdmin, one line::
 
 from __future__ import annotations
 
-from django.contrib import admin
-
 from typing import Any
 
-from upcross.admin import checks  # noqa: F401  (registers the admin checks)
+from django.contrib import admin
+
+from upcross.admin import checks  # (registers the admin checks)
 
 __all__ = [
     "BundleAdmin",
