@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.settings_base import cache_settings, database_settings
+from tests.settings_base import FALLBACK_OFF, cache_settings, database_settings
 
 UPCROSS_TEST_SHOP = "altshop"
 
@@ -99,4 +99,5 @@ UPCROSS = {
     "ADD_TO_CART_URL": "tests.altshop.hooks.add_to_cart",
     "ADD_TO_CART_PRODUCT_PARAM": "item",
     "SWAP_CART_LINE_URL": "basket:swap",
+    "FALLBACK": FALLBACK_OFF,
 }

@@ -6,6 +6,11 @@ import os
 
 from tests.services import postgres_url, redis_url, require_in_ci
 
+#: The fallback chain (``UPCROSS["FALLBACK"]``, on by default and in the demo) is off in
+#: the suite: most tests assert what a product's own relations give, and an empty widget
+#: for a product without any. tests/test_fallback.py and the demo-page tests turn it on.
+FALLBACK_OFF = {"complements": False, "cart_complements": False}
+
 
 def database_settings(db_name: str) -> tuple[dict, bool]:
     url = postgres_url(os.environ.get("UPCROSS_TEST_DB", db_name))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from demo_shop.settings import *  # noqa: F403
-from tests.settings_base import cache_settings, database_settings
+from tests.settings_base import FALLBACK_OFF, cache_settings, database_settings
 
 UPCROSS_TEST_SHOP = "demo"
 
@@ -13,7 +13,7 @@ _cache, REDIS_URL = cache_settings()
 CACHES = {"default": _cache}
 USES_REDIS = REDIS_URL is not None
 # No holdout unless a test asks for one: a held-out visitor would see no widgets.
-UPCROSS = {**UPCROSS, "HOLDOUT_SHARE": 0}  # noqa: F405
+UPCROSS = {**UPCROSS, "HOLDOUT_SHARE": 0, "FALLBACK": FALLBACK_OFF}  # noqa: F405
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = False

@@ -201,7 +201,7 @@ def built_bundle(product: Any, price: Any = _UNKNOWN,
         if product is None:
             return None
     if complements is None:
-        complements = recommend.complements(product, limit=size - 1)
+        complements = recommend.complements(product, limit=size - 1, fallback=False)
     if len(complements) < size - 1:
         return None
     if price is _UNKNOWN:

@@ -49,6 +49,11 @@ def card_key(pk: Any) -> str:
     return f"{PREFIX}c:{pk}"
 
 
+def best_sellers_key() -> str:
+    """The catalogue's best sellers in rank order (the empty cart)."""
+    return f"{PREFIX}bs"
+
+
 def bought_key(customer_pk: Any) -> str:
     return f"{PREFIX}b:{customer_pk}"
 

@@ -222,6 +222,15 @@ def _value_type_errors(user: Mapping[str, Any]) -> list[checks.CheckMessage]:
             "E010", f"UPCROSS['EVENTS_THROTTLE_RATE'] = {rate!r} is not a rate.",
             "Give requests per period, such as '120/min' or '10/s', or None for no limit."))
     messages += _money_errors()
+    fallback = user.get("FALLBACK", {})
+    if isinstance(fallback, Mapping):
+        for widget, value in sorted(fallback.items(), key=lambda item: str(item[0])):
+            if not isinstance(value, bool):
+                messages.append(_error(
+                    "E010", f"UPCROSS['FALLBACK'][{widget!r}] = {value!r} is not True or "
+                            "False.",
+                    "True fills a widget short of suggestions from the fallback chain "
+                    "(category co-purchase, best sellers); False turns that off."))
     share = upcross_settings.get("HOLDOUT_SHARE")
     if not 0 <= share <= 1:
         messages.append(_error(

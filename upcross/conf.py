@@ -65,6 +65,11 @@ DEFAULTS: dict[str, Any] = {
     # Category values whose products replace each other (phones, laptops): a cart holding
     # one is not offered another of the same category as a complement.
     "SUBSTITUTE_CATEGORIES": [],
+    # No empty widget: a product short of suggestions of its own is filled from the
+    # fallback chain (category co-purchase, then best sellers; see upcross.fallback), and
+    # an empty cart shows best sellers. Per widget kind; False keeps that widget to
+    # manual, rule and mined suggestions.
+    "FALLBACK": {"complements": True, "cart_complements": True},
     # Read-side cache (Django cache framework).
     "CACHE_ALIAS": "default",
     "CACHE_TIMEOUT": 60 * 15,
@@ -145,7 +150,8 @@ DEFAULTS: dict[str, Any] = {
 }
 
 #: Keys whose value is a dict merged key by key with the default.
-MERGED_DICT_KEYS = frozenset({"ORDER_LINE_FIELDS", "PRODUCT_FIELDS", "PRODUCT_DISPLAY"})
+MERGED_DICT_KEYS = frozenset({"ORDER_LINE_FIELDS", "PRODUCT_FIELDS", "PRODUCT_DISPLAY",
+                              "FALLBACK"})
 
 
 #: What ``UPCROSS`` reads as when unset: one object, so the identity check below holds.
@@ -269,6 +275,11 @@ class UpcrossSettings:
     @property
     def SUBSTITUTE_CATEGORIES(self) -> list[Any]:
         return list(self.get("SUBSTITUTE_CATEGORIES"))
+
+    @property
+    def FALLBACK(self) -> dict[str, bool]:
+        """Per widget kind (``complements``, ``cart_complements``): fallbacks on or off."""
+        return {key: bool(value) for key, value in self.get("FALLBACK").items()}
 
     @property
     def CACHE_ALIAS(self) -> str:

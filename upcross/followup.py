@@ -164,6 +164,8 @@ def suggestions(due: DueOrder) -> list[Any]:
     model = get_adapter().product_model()
     products = model._default_manager.in_bulk(due.products)
     bought = [products[pk] for pk in due.products if pk in products]
+    if not bought:  # an empty cart would get best sellers: not a "complete your set"
+        return []
     return list(recommend.cart_complements(bought, limit=upcross_settings.FOLLOW_UP_LIMIT,
                                            customer=due.customer))
 

@@ -3,6 +3,8 @@
 - a ``ProductRelation`` saved or deleted, or ``relations_recomputed`` sent: every
   cached entry and card is stale (one token bump, see :mod:`upcross.cache`);
 - a product of ``UPCROSS_PRODUCT_MODEL`` saved or deleted: its own entry and card go;
+  a product created gets its complement-rule and fallback rows on commit
+  (:mod:`upcross.cold_start`);
 - an order line or its order saved or deleted: customers' "already bought" sets go;
 - ``override_settings`` of ``UPCROSS`` (tests): everything goes.
 
@@ -23,7 +25,7 @@ from django.core.signals import setting_changed
 from django.db import models, transaction
 from django.db.models.signals import post_delete, post_save
 
-from upcross import cache
+from upcross import cache, cold_start
 from upcross.conf import upcross_settings
 from upcross.signals import relations_recomputed
 
@@ -113,6 +115,8 @@ def connect() -> None:
     if product_model is not None:
         post_save.connect(product_changed, sender=product_model,
                           dispatch_uid="upcross.product_saved")
+        post_save.connect(cold_start.product_created, sender=product_model,
+                          dispatch_uid="upcross.product_created")
         post_delete.connect(product_changed, sender=product_model,
                             dispatch_uid="upcross.product_deleted")
     for model in _order_models():

@@ -21,6 +21,9 @@ class RelationOrigin(models.TextChoices):
     MANUAL = "manual", _("Manual")
     RULE = "rule", _("Rule")
     MINED = "mined", _("Mined from orders")
+    #: Fallbacks (:mod:`upcross.fallback`): written for products short of evidence.
+    CATEGORY = "category", _("Category co-purchase (fallback)")
+    BEST_SELLER = "best_seller", _("Best seller (fallback)")
 
 
 class RelationStatus(models.TextChoices):
@@ -400,3 +403,107 @@ class FollowUpOptOut(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+
+# --- complement rules and the cold-start fallback (issue 10) --------------------------
+
+
+class ComplementRuleSort(models.TextChoices):
+    BEST_SELLING = "best_selling", _("Best-selling")
+    LOWEST_PRICE = "lowest_price", _("Lowest price")
+
+
+class ComplementRule(models.Model):
+    """A merchandiser's complement rule (Magento "related products" rule style):
+    products of ``category`` get complements from ``target_category``.
+
+    Categories hold the value ``PRODUCT_FIELDS["category"]`` yields, as text. The
+    optional price band bounds a suggestion's price as a percentage of the product's
+    (e.g. 0 to 50: accessories that cost at most half). Rules combine like upgrade
+    rules: in priority order, a later rule skips what earlier ones picked. The
+    complements recompute writes their pairs (``origin="rule"``: after manual, before
+    mined) through :func:`upcross.complement_rules.rule_pairs`, the one implementation,
+    which the admin preview and the new-product fallback run too.
+    """
+
+    name = models.CharField(_("name"), max_length=200)
+    is_active = models.BooleanField(_("active"), default=True)
+    category = models.CharField(
+        _("products of category"), max_length=255,
+        help_text=_("The rule applies to the products of this category."),
+    )
+    target_category = models.CharField(
+        _("get complements from category"), max_length=255,
+        help_text=_("Suggested products come from this category."),
+    )
+    min_price_percent = models.DecimalField(
+        _("minimum price (% of the product's)"), max_digits=7, decimal_places=2,
+        null=True, blank=True, help_text=_("Leave blank for no lower bound."),
+    )
+    max_price_percent = models.DecimalField(
+        _("maximum price (% of the product's)"), max_digits=7, decimal_places=2,
+        null=True, blank=True, help_text=_("Leave blank for no upper bound."),
+    )
+    sort = models.CharField(
+        _("sort by"), max_length=20, choices=ComplementRuleSort.choices,
+        default=ComplementRuleSort.BEST_SELLING,
+    )
+    limit = models.PositiveSmallIntegerField(_("limit"), default=4)
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), default=0, help_text=_("Lower runs first.")
+    )
+
+    class Meta:
+        verbose_name = _("complement rule")
+        verbose_name_plural = _("complement rules")
+        ordering = ("priority", "pk")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_price_percent__isnull=True) | Q(max_price_percent__isnull=True)
+                | Q(min_price_percent__lte=models.F("max_price_percent")),
+                name="upcross_complementrule_band_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FallbackPick(models.Model):
+    """A precomputed fallback suggestion for the products of one category.
+
+    Written by the complements recompute (:mod:`upcross.fallback`), read when a
+    product has too few suggestions of its own (and by a product created since the
+    last recompute). ``category`` is blank for the whole catalogue's best sellers
+    (the empty cart). ``origin`` is ``category`` (bought with products of this
+    category) or ``best_seller`` (a best seller of ``via_category``, a category
+    bought with this one, or of the whole catalogue).
+    """
+
+    category = models.CharField(_("for products of category"), max_length=255, blank=True)
+    product = models.ForeignKey(
+        PRODUCT_MODEL, on_delete=models.CASCADE, related_name="upcross_fallback_picks",
+        verbose_name=_("suggested product"),
+    )
+    origin = models.CharField(_("origin"), max_length=16, choices=RelationOrigin.choices)
+    rank = models.PositiveIntegerField(_("rank"), default=0)
+    via_category = models.CharField(_("via category"), max_length=255, blank=True)
+    pair_count = models.PositiveIntegerField(_("orders together"), null=True, blank=True)
+    confidence = models.FloatField(_("confidence"), null=True, blank=True)
+    lift = models.FloatField(_("lift"), null=True, blank=True)
+    orders = models.PositiveIntegerField(_("orders"), default=0)
+    score = models.FloatField(_("score"), default=0.0)
+    computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("fallback pick")
+        verbose_name_plural = _("fallback picks")
+        ordering = ("category", "rank")
+        constraints = [
+            models.UniqueConstraint(fields=("category", "product"),
+                                    name="upcross_fallbackpick_unique"),
+        ]
+        indexes = [models.Index(fields=("category", "rank"), name="upcross_fallback_cat_rank")]
+
+    def __str__(self) -> str:
+        return f"{self.category or '*'} → {self.product} ({self.get_origin_display()})"

@@ -33,26 +33,38 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from upcross import cache
+from upcross import fallback as fallback_module
 from upcross.adapters import AddToCart, get_adapter, is_dotted_path
 from upcross.conf import upcross_settings
 from upcross.display import ProductDisplayMixin
-from upcross.models import ProductRelation, RelationKind, RelationOrigin, RelationStatus
+from upcross.models import (
+    FallbackPick,
+    ProductRelation,
+    RelationKind,
+    RelationOrigin,
+    RelationStatus,
+)
 
 COMPLEMENT = RelationKind.COMPLEMENT.value
 UPGRADE = RelationKind.UPGRADE.value
 KINDS: tuple[str, ...] = (COMPLEMENT, UPGRADE)
 
-#: Manual relations first (the merchandiser's order), then rules, then mined evidence.
+#: Manual relations first (the merchandiser's order), then rules, then mined evidence,
+#: then the fallback chain (:mod:`upcross.fallback`).
 ORIGIN_RANK: dict[str, int] = {
     RelationOrigin.MANUAL.value: 0,
     RelationOrigin.RULE.value: 1,
     RelationOrigin.MINED.value: 2,
+    RelationOrigin.CATEGORY.value: 3,
+    RelationOrigin.BEST_SELLER.value: 4,
 }
 
 REASONS: dict[tuple[str, str], Any] = {
     (COMPLEMENT, RelationOrigin.MANUAL.value): _("Goes well with this"),
     (COMPLEMENT, RelationOrigin.RULE.value): _("Often bought together"),
     (COMPLEMENT, RelationOrigin.MINED.value): _("Often bought together"),
+    (COMPLEMENT, RelationOrigin.CATEGORY.value): _("Often bought with products like this"),
+    (COMPLEMENT, RelationOrigin.BEST_SELLER.value): _("A best seller"),
     (UPGRADE, RelationOrigin.MANUAL.value): _("Our pick if you want more"),
     (UPGRADE, RelationOrigin.RULE.value): _("A step up in the same range"),
     # Mined upgrades are substitutes: a similar name, the same extras, rarely together.
@@ -101,12 +113,29 @@ class Entry:
     #: Products linked to this one by any upgrade relation, in either direction.
     neighbours: frozenset[Any]
 
-    def candidates(self, kind: str, now: datetime) -> list[Candidate]:
-        """Live candidates, ranked; a variant without live ones of its own gets its parent's."""
-        own = [c for c in self.own.get(kind, ()) if c.live(now)]
-        chosen = own or [c for c in self.inherited.get(kind, ())
-                         if c.live(now) and (kind, c.target) not in self.blocked]
+    def candidates(self, kind: str, now: datetime, fallback: bool = True) -> list[Candidate]:
+        """Live candidates, ranked; a variant without live ones of its own gets its parent's.
+
+        Evidence (manual, rule, mined) and fallbacks are inherited separately, so a
+        variant's own fallback rows never hide its parent's evidence. ``fallback=False``
+        leaves the fallbacks out.
+        """
+        chosen = self._live(kind, now, evidence=True)
+        if fallback:
+            chosen += self._live(kind, now, evidence=False)
         return sorted(chosen, key=Candidate.rank)
+
+    def fallbacks(self, kind: str, now: datetime) -> list[Candidate]:
+        """Live fallback candidates only, ranked."""
+        return sorted(self._live(kind, now, evidence=False), key=Candidate.rank)
+
+    def _live(self, kind: str, now: datetime, evidence: bool) -> list[Candidate]:
+        def wanted(c: Candidate) -> bool:
+            return c.live(now) and fallback_module.is_fallback(c.origin) is not evidence
+
+        own = [c for c in self.own.get(kind, ()) if wanted(c)]
+        return own or [c for c in self.inherited.get(kind, ())
+                       if wanted(c) and (kind, c.target) not in self.blocked]
 
     def next_change(self, kind: str, now: datetime) -> datetime | None:
         """When a window of this kind's candidates next opens or closes (after ``now``)."""
@@ -191,24 +220,28 @@ def _earliest(moments: Iterable[datetime | None]) -> datetime | None:
 
 
 def complements(product: Any, limit: int | None = None, customer: Any = None,
-                exclude: Iterable[Any] = ()) -> Recommendations:
+                exclude: Iterable[Any] = (), fallback: bool | None = None) -> Recommendations:
     """"Add this too" for a product page, best first.
 
     ``exclude``: products (or pks, or cart lines) to leave out, e.g. the cart's.
+    ``fallback``: fill up from the fallback chain (default: ``UPCROSS["FALLBACK"]``).
     """
     if product is None or not upcross_settings.COMPLEMENTS_ENABLED:
         return Recommendations()
-    return _for_product(product, COMPLEMENT, _limit(limit), customer, exclude)
+    if fallback is None:
+        fallback = fallback_module.enabled("complements")
+    return _for_product(product, COMPLEMENT, _limit(limit), customer, exclude, fallback)
 
 
 def complements_of_each(products: Iterable[Any], limit: int | None = None,
-                        customer: Any = None) -> dict[Any, Recommendations]:
+                        customer: Any = None, fallback: bool = False
+                        ) -> dict[Any, Recommendations]:
     """``complements()`` of several products at once, keyed by pk, for about the cost of
-    one (the bundles of a cart use it)."""
+    one (the bundles of a cart use it; bundles are built from evidence only)."""
     products = list(products)
     if not upcross_settings.COMPLEMENTS_ENABLED:
         return {getattr(p, "pk", p): Recommendations() for p in products}
-    return _for_products(products, COMPLEMENT, _limit(limit), customer)
+    return _for_products(products, COMPLEMENT, _limit(limit), customer, fallback=fallback)
 
 
 def upgrades(product: Any, limit: int | None = None, customer: Any = None,
@@ -230,6 +263,9 @@ def cart_complements(items: Iterable[Any], limit: int | None = None,
         return Recommendations()
     lines = _cart_products(items)
     limit = _limit(limit)
+    filling = fallback_module.enabled("cart_complements")
+    if not lines and limit and filling:
+        return best_sellers(limit, customer)
     if not lines or limit == 0:
         return Recommendations()
     now = timezone.now()
@@ -244,7 +280,7 @@ def cart_complements(items: Iterable[Any], limit: int | None = None,
     best: dict[Any, Candidate] = {}
     score: dict[Any, float] = defaultdict(float)
     for pk in lines:
-        for candidate in snapshot.entries[pk].candidates(COMPLEMENT, now):
+        for candidate in snapshot.entries[pk].candidates(COMPLEMENT, now, fallback=False):
             target = candidate.target
             if target in in_cart or target in neighbours or pk in supporters[target]:
                 continue
@@ -265,11 +301,15 @@ def cart_complements(items: Iterable[Any], limit: int | None = None,
     if nudging:
         picked.sort(key=lambda pair: not _closes_gap(pair[1], gap))  # stable: keeps the order
         picked = picked[:limit]
+    if filling and len(picked) < limit:
+        picked += _fill_cart(lines, snapshot, now, in_cart | neighbours | set(best), limit
+                             - len(picked), accept, best, supporters, score)
     for target, card in picked:
         candidate, count = best[target], len(supporters[target])
         reason = (ngettext("Goes with %(count)d item in your cart",
                            "Goes with %(count)d items in your cart", count) % {"count": count}
-                  if count > 1 else _reason(COMPLEMENT, candidate))
+                  if count > 1 and not fallback_module.is_fallback(candidate.origin)
+                  else _reason(COMPLEMENT, candidate))
         results.append(Recommendation(
             product=card.product, kind=COMPLEMENT, origin=candidate.origin, reason=reason,
             price=card.price, score=score[target], pair_count=candidate.pair_count,
@@ -305,13 +345,14 @@ def cart_upgrades(items: Iterable[Any], customer: Any = None) -> Recommendations
 
 
 def _for_product(product: Any, kind: str, limit: int, customer: Any,
-                 exclude: Iterable[Any] = ()) -> Recommendations:
-    return _for_products([product], kind, limit, customer, exclude)[getattr(product, "pk",
-                                                                            product)]
+                 exclude: Iterable[Any] = (), fallback: bool = False) -> Recommendations:
+    return _for_products([product], kind, limit, customer, exclude,
+                         fallback)[getattr(product, "pk", product)]
 
 
 def _for_products(products: Iterable[Any], kind: str, limit: int, customer: Any,
-                  exclude: Iterable[Any] = ()) -> dict[Any, Recommendations]:
+                  exclude: Iterable[Any] = (), fallback: bool = False
+                  ) -> dict[Any, Recommendations]:
     """Each product's suggestions of ``kind``: one snapshot and one cards round trip
     for all of them (a product page is the one-product case)."""
     instances = {getattr(p, "pk", p): p if isinstance(p, models.Model) else None
@@ -325,7 +366,7 @@ def _for_products(products: Iterable[Any], kind: str, limit: int, customer: Any,
     plans = {}
     for pk in instances:
         entry = snapshot.entries[pk]
-        candidates = {c.target: c for c in entry.candidates(kind, now)}
+        candidates = {c.target: c for c in entry.candidates(kind, now, fallback)}
         excluded = left_out | {str(x) for x in (pk, entry.parent) if x is not None}
         plans[pk] = (entry, candidates,
                      [target for target in candidates if str(target) not in excluded])
@@ -641,3 +682,76 @@ def _parent_sources(products: Mapping[Any, models.Model | None],
     facts = get_adapter().product_facts(list(products))
     parents = {pk: fact.parent for pk, fact in facts.items()}
     return parents, [parent for parent in parents.values() if parent is not None] or None
+
+
+# --- the fallback chain: cart fill-up and best sellers (upcross.fallback) -------------
+
+
+def _fill_cart(lines: Mapping[Any, Any], snapshot: _Snapshot, now: datetime, skip: set[Any],
+               wanted: int, accept: Callable[[Any, Card], bool],
+               best: dict[Any, Candidate], supporters: dict[Any, list[Any]],
+               score: dict[Any, float]) -> list[tuple[Any, Card]]:
+    """Fallback picks for a cart short of evidence: the lines' category co-purchase rows
+    before their best sellers, each ranked as its line ranks it, lines in turn.
+
+    Records what the results are built from in ``best``/``supporters``/``score``.
+    """
+    found: dict[Any, Candidate] = {}
+    backers: dict[Any, list[Any]] = defaultdict(list)
+    for pk in lines:
+        for candidate in snapshot.entries[pk].fallbacks(COMPLEMENT, now):
+            target = candidate.target
+            if target in skip:
+                continue
+            backers[target].append(pk)
+            if target not in found or candidate.rank() < found[target].rank():
+                found[target] = candidate
+    ranked = sorted(found, key=lambda t: (found[t].rank()[0], -len(backers[t]),
+                                          found[t].rank()[2]))
+    picked = snapshot.pick(ranked, wanted, accept)
+    for target, _card in picked:
+        best[target], supporters[target] = found[target], backers[target]
+        score[target] = found[target].score
+    return picked
+
+
+def best_sellers(limit: int | None = None, customer: Any = None) -> Recommendations:
+    """The catalogue's best sellers (an empty cart), as the last complements recompute
+    ranked them: cold two queries (the picks with their products, their facts), warm none.
+    """
+    limit = _limit(limit)
+    if limit == 0 or not upcross_settings.COMPLEMENTS_ENABLED:
+        return Recommendations()
+    snapshot = _Snapshot.load({}, customer)
+    key = cache.best_sellers_key()
+    stored = cache.get_many([key]).get(key)
+    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == snapshot.token:
+        ranked = list(stored[1])
+    else:
+        ranked, cards = _build_best_sellers(snapshot.token)
+        snapshot.cards.update(cards)
+        cache.set_many({key: (snapshot.token, tuple(ranked))}
+                       | {cache.card_key(pk): card for pk, card in cards.items()})
+    reason = str(REASONS[(COMPLEMENT, fallback_module.BEST_SELLER)])
+    return Recommendations.of((
+        Recommendation(product=card.product, kind=COMPLEMENT,
+                       origin=fallback_module.BEST_SELLER, reason=reason, price=card.price,
+                       score=1.0 / (1 + position))
+        for position, (_target, card) in enumerate(snapshot.pick(ranked, limit))
+    ), None)
+
+
+def _build_best_sellers(token: str) -> tuple[list[Any], dict[Any, Card]]:
+    """The catalogue's picks in rank order, and cards of the available ones (two queries)."""
+    adapter = get_adapter()
+    available = adapter.available_products(adapter.product_model()._default_manager.all())
+    rows = list(FallbackPick._default_manager.filter(category="")
+                .annotate(upcross_available=Exists(available.filter(pk=OuterRef("product"))))
+                .select_related("product").order_by("rank", "pk"))
+    products = {row.product_id: row.product for row in rows if row.upcross_available}
+    facts = adapter.product_facts(list(products)) if products else {}
+    cards = {pk: Card(token=token, product=products.get(pk),
+                      price=facts[pk].price if pk in facts else None,
+                      categories=facts[pk].categories if pk in facts else frozenset())
+             for pk in (row.product_id for row in rows)}
+    return [row.product_id for row in rows], cards

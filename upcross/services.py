@@ -32,7 +32,7 @@ from django.db import DatabaseError, connections, router, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from upcross import loading, mining
+from upcross import fallback, loading, mining
 from upcross.adapters import get_adapter
 from upcross.conf import upcross_settings
 from upcross.models import (
@@ -351,7 +351,8 @@ def finish_run(run: MiningRun, counts: mining.CoCounts, kind: str,
     computed_at = moment(parameters.now)
     started = time.perf_counter()
     totals = {"created": 0, "updated": 0, "removed": 0}
-    plan = _write_plan(counts, kinds, rules)
+    picks = _fallback_picks(counts) if "complements" in kinds else None
+    plan = _write_plan(counts, kinds, rules, picks)
     with transaction.atomic(using=router.db_for_write(ProductRelation)):
         before = 0
         for done, (relation_kind, replaces, rows) in enumerate(plan, start=1):
@@ -365,6 +366,8 @@ def finish_run(run: MiningRun, counts: mining.CoCounts, kind: str,
         if not force:
             # Raised inside the transaction: the old rows stay, the run fails with why.
             guard_removal(counts.n_orders, before, totals["removed"])
+        if picks is not None:
+            fallback.store_picks(picks, computed_at)
         for name in kinds:
             transaction.on_commit(
                 lambda name=name: relations_recomputed.send(
@@ -391,10 +394,12 @@ def finish_run(run: MiningRun, counts: mining.CoCounts, kind: str,
 
 
 def _write_plan(
-    counts: mining.CoCounts, kinds: Sequence[str], rules: dict[str, mining.MinedRules]
+    counts: mining.CoCounts, kinds: Sequence[str], rules: dict[str, mining.MinedRules],
+    picks: fallback.Picks | None = None,
 ) -> list[tuple[str, tuple[str, ...], list[tuple]]]:
-    """``(relation kind, origins replaced, rows)`` to write. Rule-made upgrades win
-    over mined ones for the same pair (a merchandiser asked for them)."""
+    """``(relation kind, origins replaced, rows)`` to write. Rule-made relations win
+    over mined ones for the same pair (a merchandiser asked for them); complements
+    also get the fallback rows (:mod:`upcross.fallback`)."""
     plan: list[tuple[str, tuple[str, ...], list[tuple]]] = []
     if "upgrades" in kinds:
         rule_rows = _rule_rows(counts)
@@ -404,9 +409,19 @@ def _write_plan(
         plan.append((RelationKind.UPGRADE, (RelationOrigin.MINED, RelationOrigin.RULE),
                      mined_rows + rule_rows))
     if "complements" in kinds:
-        plan.append((RelationKind.COMPLEMENT, (RelationOrigin.MINED,),
-                     _as_pk_rows(rules["complements"].rows())))
+        mined = _as_pk_rows(rules["complements"].rows())
+        if picks is not None:
+            plan.append((RelationKind.COMPLEMENT, fallback.COMPUTED_ORIGINS,
+                         fallback.complement_rows(picks, mined)))
+        else:
+            plan.append((RelationKind.COMPLEMENT, (RelationOrigin.MINED,), mined))
     return plan
+
+
+def _fallback_picks(counts: mining.CoCounts) -> fallback.Picks:
+    """The complement rules' and the fallback's inputs, from this run's counts."""
+    return fallback.compute_picks(_to_pks(counts.product_ids.tolist()), counts.item_count,
+                                  counts.pair_key, counts.pair_count, counts.n_orders)
 
 
 # --- upgrade rules (the recompute writes them, the admin preview shows them) -------------

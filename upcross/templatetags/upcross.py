@@ -131,9 +131,9 @@ def get_upcross_upgrades(context: template.Context, product: Any, limit: Any = N
 def get_upcross_cart_complements(context: template.Context, cart_items: Any,
                                  limit: Any = None) -> list[Recommendation]:
     request = context.get("request")
-    if widget_disabled(request, "cart_complements") or not cart_items:
+    if widget_disabled(request, "cart_complements"):
         return []
-    items = list(cart_items)
+    items = list(cart_items or ())  # empty: the best sellers (when the fallback is on)
     return _memo(request, ("cart_complements", _limit(limit), _cart_key(items)),
                  lambda: recommend.cart_complements(items, limit=_limit(limit),
                                                     customer=_customer(request)))
@@ -304,7 +304,7 @@ def upcross_cart_complements(context: template.Context, cart_items: Any,
         _cart_key(items), limit,
         lambda: get_upcross_cart_complements(context, items, limit),
         lambda results: {"items": results, "widget": "cart_complements",
-                         "request": context.get("request")})
+                         "best_sellers": not items, "request": context.get("request")})
 
 
 @register.simple_tag(takes_context=True)

@@ -1,0 +1,257 @@
+"""The cold-start fallback: what the complements recompute writes besides mined rows,
+and what the read path shows from it (``upcross.fallback``, ``upcross.cold_start``).
+
+The suite's settings turn the fallback off (tests/settings_base.py: most tests expect
+an empty widget for a product without relations); these tests turn it on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+
+from tests import factories as f
+from tests.celery_support import place_orders
+from upcross import cache, recommend, services
+from upcross.models import FallbackPick, ProductRelation
+
+pytestmark = pytest.mark.django_db
+
+ON = {"complements": True, "cart_complements": True}
+
+
+def fallback(**widgets: bool) -> override_settings:
+    from django.conf import settings
+
+    return override_settings(UPCROSS={**settings.UPCROSS, "FALLBACK": {**ON, **widgets}})
+
+
+class Shop:
+    """Phones are bought with cases and chargers, cases with screen protectors; socks
+    with shoes. The charger sells most. The "Lonely" product was never bought."""
+
+    def __init__(self) -> None:
+        self.phones, self.cases = f.category("Phones"), f.category("Cases")
+        self.chargers, self.guards = f.category("Chargers"), f.category("Guards")
+        self.shoes, self.socks = f.category("Shoes"), f.category("Socks")
+        self.phone = f.product("Phone", 300, in_category=self.phones)
+        self.phone2 = f.product("Phone 2", 350, in_category=self.phones)
+        self.lonely = f.product("Lonely phone", 320, in_category=self.phones)
+        self.case = f.product("Case", 20, in_category=self.cases)
+        self.case2 = f.product("Case 2", 25, in_category=self.cases)
+        self.charger = f.product("Charger", 15, in_category=self.chargers)
+        self.charger2 = f.product("Charger 2", 18, in_category=self.chargers)
+        self.guard = f.product("Guard", 8, in_category=self.guards)
+        self.shoe = f.product("Shoe", 90, in_category=self.shoes)
+        self.sock = f.product("Sock", 5, in_category=self.socks)
+        now = timezone.now()
+        place_orders(
+            [([self.phone, self.case], None, now)] * 3
+            + [([self.phone2, self.charger], None, now)] * 3
+            + [([self.phone, self.charger2], None, now)] * 2
+            + [([self.case2, self.guard], None, now)] * 2
+            + [([self.case, self.guard], None, now)] * 1
+            + [([self.shoe, self.sock], None, now)] * 5
+            + [([self.charger], None, now)] * 6
+        )
+
+
+def pks(items: Any) -> list[Any]:
+    return [item.product.pk for item in items]
+
+
+def relations(source: Any, origin: str) -> list[ProductRelation]:
+    return list(ProductRelation.objects.filter(source=source, origin=origin, kind="complement")
+                .order_by("-score"))
+
+
+def test_recompute_writes_category_and_best_seller_rows_with_their_evidence() -> None:
+    shop = Shop()
+    with fallback():
+        run = services.recompute("complements")
+    assert run.status == "succeeded", run.error
+    category = relations(shop.lonely, "category")
+    # Products bought with phones (not phones themselves), the most bought-with first;
+    # the charger sells mostly alone (lift below 1 with phones): not a category pick.
+    assert [r.target_id for r in category] == [shop.case.pk, shop.charger2.pk]
+    first = category[0]
+    assert first.pair_count == 3 and first.lift is not None and first.lift >= 1
+    assert first.confidence is not None and 0 < first.confidence <= 1
+    best = relations(shop.lonely, "best_seller")
+    # Best sellers of the categories bought with phones (the charger is the chargers'),
+    # then of the catalogue.
+    assert shop.charger.pk in {r.target_id for r in best}
+    assert not {r.target_id for r in category + best} & {shop.phone.pk, shop.phone2.pk,
+                                                          shop.lonely.pk}
+    assert len(category) + len(best) >= 4
+    picks = FallbackPick.objects.filter(category=str(f.category_value(shop.phones)))
+    assert picks.filter(origin="category").count() == len(category)
+    catalogue = list(FallbackPick.objects.filter(category="").order_by("rank"))
+    assert catalogue[0].product_id == shop.charger.pk and catalogue[0].orders == 9
+
+
+def test_product_page_chain_runs_manual_rule_mined_category_best_seller() -> None:
+    shop = Shop()
+    f.relation(shop.phone, shop.guard)  # manual
+    with fallback():
+        services.recompute("complements")
+        cache.clear()
+        found = recommend.complements(shop.phone, limit=8)
+    origins = [item.origin for item in found]
+    assert origins[0] == "manual"
+    ranks = [recommend.ORIGIN_RANK[origin] for origin in origins]
+    assert ranks == sorted(ranks), origins
+    assert "category" in origins or "best_seller" in origins
+    reasons = {item.origin: item.reason for item in found}
+    assert reasons.get("best_seller", "A best seller") == "A best seller"
+    assert len(found) >= 4
+
+
+def test_a_product_without_orders_shows_at_least_four_with_reasons() -> None:
+    shop = Shop()
+    with fallback():
+        services.recompute("complements")
+        cache.clear()
+        found = recommend.complements(shop.lonely, limit=4)
+    assert len(found) == 4
+    assert {item.origin for item in found} <= {"category", "best_seller"}
+    assert all(item.reason for item in found)
+    assert found[0].reason == "Often bought with products like this"
+
+
+def test_a_product_created_a_minute_ago_shows_four_with_reasons(
+        django_capture_on_commit_callbacks: Any) -> None:
+    shop = Shop()
+    with fallback():
+        services.recompute("complements")
+        with django_capture_on_commit_callbacks(execute=True):
+            new = f.product("Brand-new phone", 310, in_category=shop.phones)
+        cache.clear()
+        found = recommend.complements(new, limit=4)
+    assert len(found) == 4, [item.origin for item in found]
+    assert [item.origin for item in found][:2] == ["category", "category"]
+    assert pks(found)[:2] == [shop.case.pk, shop.charger2.pk]
+    assert {item.reason for item in found} <= {"Often bought with products like this",
+                                              "A best seller"}
+    assert not {shop.phone.pk, shop.phone2.pk, shop.lonely.pk} & set(pks(found))
+
+
+def test_new_product_gets_nothing_written_without_fallback_or_rules(
+        django_capture_on_commit_callbacks: Any) -> None:
+    shop = Shop()
+    with fallback(complements=False, cart_complements=False):
+        services.recompute("complements")
+        with django_capture_on_commit_callbacks(execute=True):
+            new = f.product("Brand-new phone", 310, in_category=shop.phones)
+    assert not ProductRelation.objects.filter(source=new).exists()
+    # No fallback anywhere: the recompute writes no fallback rows either.
+    assert not ProductRelation.objects.filter(origin__in=["category", "best_seller"]).exists()
+
+
+def test_empty_cart_shows_the_best_sellers() -> None:
+    shop = Shop()
+    with fallback():
+        services.recompute("complements")
+        cache.clear()
+        found = recommend.cart_complements([], limit=4)
+    assert pks(found)[0] == shop.charger.pk  # 9 orders
+    assert len(found) == 4
+    assert {item.origin for item in found} == {"best_seller"}
+    assert all(item.reason == "A best seller" for item in found)
+
+
+def test_empty_cart_widget_is_titled_best_sellers() -> None:
+    shop = Shop()
+    with fallback():
+        services.recompute("complements")
+        html = f.render_tags("{% upcross_cart_complements cart limit=4 %}", cart=[])
+    assert "Best sellers" in html and "Charger" in html
+    with fallback(cart_complements=False):
+        html = f.render_tags("{% upcross_cart_complements cart limit=4 %}", cart=[])
+    assert "Charger" not in html
+    del shop
+
+
+def test_inactive_and_hidden_products_never_leak() -> None:
+    shop = Shop()
+    with fallback():
+        services.recompute("complements")
+        f.set_available(shop.case, False)
+        f.set_available(shop.charger, False)
+        cache.clear()
+        page = recommend.complements(shop.lonely, limit=8)
+        cart = recommend.cart_complements([f.Line(shop.lonely)], limit=8)
+        empty = recommend.cart_complements([], limit=8)
+    for found in (page, cart, empty):
+        assert found and not {shop.case.pk, shop.charger.pk} & set(pks(found))
+
+
+def test_fallback_off_per_widget_kind() -> None:
+    shop = Shop()
+    with fallback():
+        services.recompute("complements")
+    with fallback(complements=False):
+        cache.clear()
+        assert recommend.complements(shop.lonely) == []
+        assert len(recommend.cart_complements([f.Line(shop.lonely)], limit=4)) == 4
+    with fallback(cart_complements=False):
+        assert len(recommend.complements(shop.lonely, limit=4)) == 4
+        assert recommend.cart_complements([f.Line(shop.lonely)]) == []
+        assert recommend.cart_complements([]) == []
+
+
+def test_cart_fills_up_after_every_line_evidence() -> None:
+    """Mined complements of any line come first; fallbacks only fill what is left."""
+    shop = Shop()
+    with fallback():
+        services.recompute("complements")
+        cache.clear()
+        found = recommend.cart_complements([f.Line(shop.shoe), f.Line(shop.lonely)], limit=4)
+    origins = [item.origin for item in found]
+    assert len(found) == 4
+    assert origins[0] == "mined" and found[0].product.pk == shop.sock.pk
+    assert set(origins[1:]) <= {"category", "best_seller"}
+    assert found[1].reason == "Often bought with products like this"
+
+
+def test_variant_keeps_its_parents_evidence_over_its_own_fallback() -> None:
+    from upcross.recommend import Candidate, Entry
+
+    def candidate(target: int, origin: str) -> Candidate:
+        return Candidate(target=target, origin=origin, position=0, score=1.0, pair_count=None,
+                         starts_at=None, ends_at=None)
+
+    entry = Entry(token="t", price=None, categories=frozenset(), parent=1,
+                  own={"complement": (candidate(10, "best_seller"),)},
+                  inherited={"complement": (candidate(20, "mined"),)},
+                  blocked=frozenset(), neighbours=frozenset())
+    now = timezone.now()
+    assert [c.target for c in entry.candidates("complement", now)] == [20, 10]
+    assert [c.target for c in entry.candidates("complement", now, fallback=False)] == [20]
+    assert [c.target for c in entry.fallbacks("complement", now)] == [10]
+
+
+PRODUCT_PAGE = ("{% upcross_complements product limit=4 %}"
+                "{% upcross_upgrades product limit=2 %}")
+
+
+@pytest.mark.parametrize("cart", [False, True])
+def test_fallback_widgets_keep_the_query_budget(cart: bool, django_assert_max_num_queries: Any,
+                                                django_assert_num_queries: Any) -> None:
+    """A product page served by fallbacks, and the empty cart's best sellers: at most
+    two queries cold, none warm."""
+    shop = Shop()
+    with fallback():
+        services.recompute("complements")
+        source = "{% upcross_cart_complements cart limit=4 %}" if cart else PRODUCT_PAGE
+        context = {"cart": []} if cart else {"product": shop.lonely}
+        cache.clear()
+        with django_assert_max_num_queries(2):
+            cold = f.render_tags(source, **context)
+        with django_assert_num_queries(0):
+            warm = f.render_tags(source, **context)
+    assert cold.count('<li class="upcross-item">') == 4
+    assert warm.count('<li class="upcross-item">') == 4
