@@ -22,10 +22,13 @@ def merchandiser_group() -> Group:
         migration = importlib.import_module("upcross.migrations.0003_create_merchandiser_group")
         report = importlib.import_module("upcross.migrations.0004_add_widget_statistics")
         scoped = importlib.import_module("upcross.migrations.0006_scope_merchandiser_schedules")
+        rules = importlib.import_module(
+            "upcross.migrations.0007_add_complement_rules_and_fallback_picks")
         with connection.schema_editor() as editor:
             migration.create_group(apps, editor)
             report.grant_report_view(apps, editor)  # the analytics report (0004)
             scoped.scope_group(apps, editor)  # own schedules only, bundles (0006)
+            rules.grant_merchandisers(apps, editor)  # complement rules, fallback picks (0007)
         group = Group.objects.get(name=GROUP)
     return group
 

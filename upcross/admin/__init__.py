@@ -15,7 +15,9 @@ from upcross.admin import checks  # (registers the admin checks)
 
 __all__ = [
     "BundleAdmin",
+    "ComplementRuleAdmin",
     "ComplementsInline",
+    "FallbackPickAdmin",
     "MiningRunAdmin",
     "ProductRelationAdmin",
     "UpcrossProductAdminMixin",
@@ -40,6 +42,8 @@ def _unconfigured_inlines(*args: Any, **kwargs: Any) -> list[Any]:
 
 if checks.product_model_installed():
     from upcross.admin.bundles import BundleAdmin
+    from upcross.admin.complement_rules import ComplementRuleAdmin
+    from upcross.admin.fallback import FallbackPickAdmin
     from upcross.admin.inlines import (
         ComplementsInline,
         UpcrossProductAdminMixin,
@@ -51,15 +55,25 @@ if checks.product_model_installed():
     from upcross.admin.rules import UpgradeRuleAdmin
     from upcross.admin.runs import MiningRunAdmin
     from upcross.admin.schedules import install as install_scoped_schedules
-    from upcross.models import MiningRun, ProductRelation, UpgradeRule, WidgetDailyStat
+    from upcross.models import (
+        ComplementRule,
+        FallbackPick,
+        MiningRun,
+        ProductRelation,
+        UpgradeRule,
+        WidgetDailyStat,
+    )
 
     admin.site.register(ProductRelation, ProductRelationAdmin)
     admin.site.register(MiningRun, MiningRunAdmin)
     admin.site.register(UpgradeRule, UpgradeRuleAdmin)
+    admin.site.register(ComplementRule, ComplementRuleAdmin)
+    admin.site.register(FallbackPick, FallbackPickAdmin)
     admin.site.register(WidgetDailyStat, WidgetReportAdmin)
     install_scoped_schedules()
 else:
     BundleAdmin = ComplementsInline = MiningRunAdmin = ProductRelationAdmin = _Unconfigured
     UpcrossProductAdminMixin = UpgradeRuleAdmin = UpgradesInline = _Unconfigured
+    ComplementRuleAdmin = FallbackPickAdmin = _Unconfigured
     WidgetReportAdmin = _Unconfigured
     upcross_inlines = _unconfigured_inlines

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -10,8 +11,16 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from upcross import fallback
 from upcross.adapters import get_adapter
-from upcross.models import MiningRun, ProductRelation, RelationKind, RelationStatus
+from upcross.models import (
+    MiningRun,
+    ProductRelation,
+    RelationKind,
+    RelationOrigin,
+    RelationStatus,
+)
+from upcross.recommend import ORIGIN_RANK
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
@@ -45,12 +54,14 @@ class CoverageRow:
 
 
 def coverage() -> tuple[CoverageRow, list[CoverageRow]]:
-    """Share of available products with at least one active complement / upgrade:
-    overall and by category (a product in several categories counts in each)."""
+    """Share of available products with at least one active complement / upgrade of its
+    own (manual, rule or mined; fallbacks are counted by :func:`served_by`): overall and
+    by category (a product in several categories counts in each)."""
     adapter = get_adapter()
     available = adapter.available_products()
     pks = list(available.values_list("pk", flat=True))
-    active = ProductRelation.objects.active().filter(source__in=available.values("pk"))
+    active = (ProductRelation.objects.active().filter(source__in=available.values("pk"))
+              .exclude(origin__in=fallback.FALLBACK_ORIGINS))
     with_kind = {
         kind: set(active.filter(kind=kind).order_by().values_list("source", flat=True)
                   .distinct())
@@ -75,6 +86,40 @@ def coverage() -> tuple[CoverageRow, list[CoverageRow]]:
             for value, members in by_category.items()]
     rows.sort(key=lambda item: item.label.lower())
     return row(str(_("All available products")), pks), rows
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    origin: str
+    label: str
+    products: int
+    percent: int
+
+
+def served_by() -> list[SourceRow]:
+    """How many available products the complements widget serves from each source: the
+    origin of the first suggestion it shows (manual, rule, mined, category co-purchase,
+    best seller), and how many it serves nothing (fallbacks switched off count as none)."""
+    available = get_adapter().available_products()
+    total = available.count()
+    showing = fallback.enabled("complements")
+    rows = (ProductRelation.objects.active().complements()
+            .filter(source__in=available.values("pk"), target__in=available.values("pk"))
+            .order_by().values_list("source", "origin").distinct())
+    first: dict[Any, str] = {}
+    for source, origin in rows:
+        if origin not in ORIGIN_RANK or (fallback.is_fallback(origin) and not showing):
+            continue
+        if source not in first or ORIGIN_RANK[origin] < ORIGIN_RANK[first[source]]:
+            first[source] = origin
+    counts = Counter(first.values())
+    result = [SourceRow(origin, str(RelationOrigin(origin).label), counts[origin],
+                        round(100 * counts[origin] / total) if total else 0)
+              for origin in sorted(ORIGIN_RANK, key=ORIGIN_RANK.__getitem__)]
+    empty = total - len(first)
+    result.append(SourceRow("", str(_("Nothing (empty widget)")), empty,
+                            round(100 * empty / total) if total else 0))
+    return result
 
 
 def top_pairs(limit: int = TOP_PAIRS) -> list[ProductRelation]:
@@ -122,6 +167,8 @@ def dashboard_view(model_admin: ModelAdmin, request: HttpRequest) -> HttpRespons
         "last_success": MiningRun.objects.filter(status="succeeded")
         .order_by("-created_at", "-pk").first(),
         "top_pairs": top_pairs(),
+        "served_by": served_by(),
+        "fallback_on": fallback.enabled("complements"),
         "totals": {
             "active": relations.filter(status=RelationStatus.ACTIVE).count(),
             "blocked": relations.filter(status=RelationStatus.BLOCKED).count(),

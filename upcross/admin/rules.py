@@ -147,6 +147,10 @@ class UpgradeRuleAdmin(admin.ModelAdmin):
             return self.preview_view(request, object_id, form_url)
         return super().changeform_view(request, object_id, form_url, extra_context)
 
+    def evaluate(self, rule: Any, product: Any) -> Any:
+        """What the unsaved ``rule`` yields for ``product`` (the preview)."""
+        return evaluate_rule(rule, product)
+
     def preview_view(self, request: HttpRequest, object_id: str | None,
                      form_url: str) -> HttpResponse:
         """Validate the posted form, evaluate it unsaved, and show the form again."""
@@ -168,7 +172,7 @@ class UpgradeRuleAdmin(admin.ModelAdmin):
             if product is None:
                 form.add_error("preview_product", _("Name a product to preview the rule."))
             else:
-                preview = evaluate_rule(rule, product)
+                preview = self.evaluate(rule, product)
         admin_form = helpers.AdminForm(form, list(fieldsets), {}, (), model_admin=self)
         context = {
             **self.admin_site.each_context(request),
