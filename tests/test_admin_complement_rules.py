@@ -114,6 +114,7 @@ def test_rule_rows_rank_after_manual_and_before_mined(merch_client: Client,
     found = recommend.complements(kit["camera"], limit=8)
     assert [(str(item.product), item.origin) for item in found] == [
         ("Strap", "manual"), ("Bag A", "rule"), ("Bag B", "rule"), ("Lens", "mined")]
+    assert found[1].reason == "Goes well with this"
     # What the preview shows is what the recompute wrote.
     rule = ComplementRule.objects.get()
     assert preview(merch_client, kit, url=reverse("admin:upcross_complementrule_change",

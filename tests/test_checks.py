@@ -185,6 +185,8 @@ def test_e010_upcross_is_not_a_dict(overrides: dict[str, Any]) -> None:
     {"EVENTS_THROTTLE_RATE": "often"},
     {"API_CACHE_MAX_AGE": "60"},
     {"PRODUCT_DISPLAY": "title"},
+    {"FALLBACK": "on"},
+    {"FALLBACK": {"complements": "yes"}},
 ], ids=lambda changes: "-".join(changes))
 def test_e010_value_of_wrong_type(changes: dict[str, Any]) -> None:
     messages = assert_only("upcross.E010", UPCROSS=with_upcross(**changes))
@@ -322,3 +324,8 @@ def test_a_broken_product_model_is_a_check_message_not_a_traceback(tmp_path: Any
     assert "Traceback" not in output, output
     expected = "upcross.E001" if line.startswith("del") else "upcross.E002"
     assert expected in output, output
+
+
+def test_w002_unknown_fallback_widget() -> None:
+    messages = assert_only("upcross.W002", UPCROSS=with_upcross(FALLBACK={"upgrades": True}))
+    assert "upgrades" in messages[0].msg and "cart_complements" in messages[0].hint

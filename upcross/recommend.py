@@ -61,7 +61,7 @@ ORIGIN_RANK: dict[str, int] = {
 
 REASONS: dict[tuple[str, str], Any] = {
     (COMPLEMENT, RelationOrigin.MANUAL.value): _("Goes well with this"),
-    (COMPLEMENT, RelationOrigin.RULE.value): _("Often bought together"),
+    (COMPLEMENT, RelationOrigin.RULE.value): _("Goes well with this"),
     (COMPLEMENT, RelationOrigin.MINED.value): _("Often bought together"),
     (COMPLEMENT, RelationOrigin.CATEGORY.value): _("Often bought with products like this"),
     (COMPLEMENT, RelationOrigin.BEST_SELLER.value): _("A best seller"),
