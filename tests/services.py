@@ -29,12 +29,21 @@ def _url_reachable(url: str, default_port: int) -> bool:
     return tcp_open(parsed.hostname or "127.0.0.1", parsed.port or default_port)
 
 
-def postgres_url(db_name: str) -> str | None:
+DEFAULT_PORTS = {"postgres": 5432, "mariadb": 3306}
+LOCAL_URLS = {
+    "postgres": "postgres://postgres@127.0.0.1:5432/{name}",
+    "mariadb": "mysql://root@127.0.0.1:3306/{name}",
+}
+
+
+def database_url(backend: str, db_name: str) -> str | None:
+    """``DATABASE_URL`` if set and reachable, else the local server of ``backend``
+    (``postgres`` or ``mariadb``) if it listens, else ``None``."""
     url = os.environ.get("DATABASE_URL")
     if url:
-        return url if _url_reachable(url, 5432) else None
-    if tcp_open("127.0.0.1", 5432):
-        return f"postgres://postgres@127.0.0.1:5432/{db_name}"
+        return url if _url_reachable(url, DEFAULT_PORTS[backend]) else None
+    if tcp_open("127.0.0.1", DEFAULT_PORTS[backend]):
+        return LOCAL_URLS[backend].format(name=db_name)
     return None
 
 

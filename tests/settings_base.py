@@ -1,10 +1,18 @@
-"""Settings shared by both shop shapes the suite runs against."""
+"""Settings shared by every shop shape the suite runs against.
+
+The database is PostgreSQL on its standard local port by default, or what
+``UPCROSS_TEST_DATABASE`` names: ``postgres``, ``mariadb`` (127.0.0.1:3306, user root)
+or ``sqlite`` (in memory). ``DATABASE_URL`` overrides the server of any of them, and
+``UPCROSS_TEST_DB`` the database's base name (Django prefixes ``test_``).
+"""
 
 from __future__ import annotations
 
 import os
 
-from tests.services import postgres_url, redis_url, require_in_ci
+from tests.services import database_url, redis_url, require_in_ci
+
+SQLITE = {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:", "TEST": {"NAME": None}}
 
 #: The fallback chain (``UPCROSS["FALLBACK"]``, on by default and in the demo) is off in
 #: the suite: most tests assert what a product's own relations give, and an empty widget
@@ -13,14 +21,25 @@ FALLBACK_OFF = {"complements": False, "cart_complements": False}
 
 
 def database_settings(db_name: str) -> tuple[dict, bool]:
-    url = postgres_url(os.environ.get("UPCROSS_TEST_DB", db_name))
-    require_in_ci("PostgreSQL", url is not None)
+    """``DATABASES["default"]`` and whether it is a server (not SQLite)."""
+    backend = os.environ.get("UPCROSS_TEST_DATABASE", "postgres").lower()
+    if backend == "sqlite":
+        return dict(SQLITE), False
+    if backend not in ("postgres", "mariadb"):
+        raise ValueError(f"UPCROSS_TEST_DATABASE={backend!r}: use postgres, mariadb or sqlite")
+    url = database_url(backend, os.environ.get("UPCROSS_TEST_DB", db_name))
+    require_in_ci("PostgreSQL" if backend == "postgres" else "MariaDB", url is not None)
     if url is None:
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:",
-                "TEST": {"NAME": None}}, False
+        return dict(SQLITE), False
     import dj_database_url
 
-    return dj_database_url.parse(url), True
+    config = dj_database_url.parse(url)
+    if config["ENGINE"].endswith("mysql"):
+        # utf8mb4: every Unicode character (Polish, Indonesian, emoji in product names);
+        # the server's default collation stays, as a shop's would (case-insensitive).
+        config["OPTIONS"] = {"charset": "utf8mb4", **config.get("OPTIONS", {})}
+        config["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
+    return config, True
 
 
 def cache_settings() -> tuple[dict, str | None]:

@@ -15,9 +15,9 @@ from django.middleware.csrf import get_token  # noqa: E402
 from django.template import RequestContext, Template  # noqa: E402
 from django.test import RequestFactory  # noqa: E402
 from django.utils import translation  # noqa: E402
+from shop.models import Product  # noqa: E402
 
 import upcross  # noqa: E402
-from shop.models import Product  # noqa: E402
 from upcross.models import ProductRelation  # noqa: E402
 
 tent = Product.objects.create(name="Tent", price="199.00")
