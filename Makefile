@@ -1,11 +1,15 @@
 # Two commands on a fresh machine with Python 3.11 and make:
 #   make demo   - the demo shop on http://127.0.0.1:8000 (SQLite unless DATABASE_URL/REDIS_URL)
-#   make test   - the test suite, on both shop shapes
+#   make test   - the test suite, on both shop shapes (with CI=true also the CI nox sessions)
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
+# Under CI=true, `make test` also runs these nox sessions (noxfile.py) with this subset.
+IN_CI := $(filter 1 true yes TRUE True YES,$(CI))
+CI_SESSIONS ?= py3.13-django6.0-postgres py3.11-django5.2-mariadb
+CI_SUBSET ?= -m "not browser and not celery_worker"
 
 .PHONY: venv demo test lint bench clean
 
@@ -28,6 +32,13 @@ demo: venv
 test: venv
 	$(PY) -m pytest $(PYTEST_ARGS)
 	$(PY) -m pytest --ds=tests.settings_altshop $(PYTEST_ARGS)
+ifneq ($(IN_CI),)
+	for session in $(CI_SESSIONS); do \
+	  start=$$(date +%s); \
+	  $(VENV)/bin/nox -s $$session -- $(CI_SUBSET) $(PYTEST_ARGS) || exit 1; \
+	  echo "nox $$session: $$(( $$(date +%s) - start )) s"; \
+	done
+endif
 
 lint: venv
 	$(VENV)/bin/ruff check upcross demo_shop tests bench

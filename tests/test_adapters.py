@@ -196,7 +196,7 @@ def test_alt_add_to_cart_callable_with_quantity_field(alt: dict[str, Any], clien
     response = client.post(target.url, target.fields)
     assert response.status_code == 302
     assert client.session["altshop_basket"] == {str(item.pk): 2}
-    # The same view without the quantity field is refused, which is why the callable exists.
+    # The same view without the quantity field is refused.
     assert client.post(target.url, {}).status_code == 400
 
 
@@ -205,8 +205,17 @@ def test_alt_add_to_cart_url_name_reversed_with_pk(alt: dict[str, Any], client: 
     item = alt["trainer"]
     with override_settings(UPCROSS=with_upcross(ADD_TO_CART_URL="basket:add")):
         target = get_adapter().add_to_cart(item)
-    assert target == AddToCart(url=reverse("basket:add", args=[item.pk]), fields={})
+    assert target == AddToCart(url=reverse("basket:add", args=[item.pk]),
+                               fields={"quantity": "1"})
     assert str(item.pk) in target.url
+    # The quantity field is what a cart like this one (and django-oscar's) requires.
+    assert client.post(target.url, target.fields).status_code == 302
+    assert client.session["altshop_basket"] == {str(item.pk): 1}
+    with override_settings(UPCROSS=with_upcross(ADD_TO_CART_URL="basket:add",
+                                                 ADD_TO_CART_QUANTITY_PARAM=None)):
+        bare = get_adapter().add_to_cart(item)
+    assert bare == AddToCart(url=reverse("basket:add", args=[item.pk]), fields={})
+    assert client.post(bare.url, bare.fields).status_code == 400
 
 
 @pytest.mark.shop("altshop")
@@ -217,7 +226,7 @@ def test_alt_add_to_cart_url_with_post_param(alt: dict[str, Any], client: Any,
     with override_settings(UPCROSS=with_upcross(ADD_TO_CART_URL=setting,
                                                  ADD_TO_CART_PRODUCT_PARAM="item")):
         target = get_adapter().add_to_cart(item)
-    assert target == AddToCart(url="/basket/add/", fields={"item": str(item.pk)})
+    assert target == AddToCart(url="/basket/add/", fields={"item": str(item.pk), "quantity": "1"})
     assert client.post(target.url, target.fields).status_code == 302
     assert client.session["altshop_basket"] == {str(item.pk): 1}
 
@@ -332,7 +341,8 @@ def test_demo_order_line_rows_guest_and_status_filter(demo: dict[str, Any]) -> N
 @pytest.mark.shop("demo")
 def test_demo_add_to_cart_url_name_with_post_param(demo: dict[str, Any], client: Any) -> None:
     target = get_adapter().add_to_cart(demo["case"])
-    assert target == AddToCart(url=reverse("cart:add"), fields={"product_id": str(demo["case"].pk)})
+    assert target == AddToCart(url=reverse("cart:add"),
+                               fields={"product_id": str(demo["case"].pk), "quantity": "1"})
     response = client.post(target.url, target.fields)
     assert response.status_code == 302
     assert str(demo["case"].pk) in str(dict(client.session))
@@ -343,7 +353,7 @@ def test_demo_add_to_cart_literal_path_and_callable(demo: dict[str, Any]) -> Non
     with override_settings(UPCROSS=with_upcross(ADD_TO_CART_URL="/shop/cart/add.php")):
         target = get_adapter().add_to_cart(demo["case"])
     assert target == AddToCart(url="/shop/cart/add.php",
-                               fields={"product_id": str(demo["case"].pk)})
+                               fields={"product_id": str(demo["case"].pk), "quantity": "1"})
     with override_settings(UPCROSS=with_upcross(
             ADD_TO_CART_URL="tests.test_adapters.add_with_variant")):
         target = get_adapter().add_to_cart(demo["case"], 4)

@@ -364,12 +364,14 @@ class ShopAdapter:
             url, extra = resolve_callable(target)(product, quantity)
             return AddToCart(url=str(url),
                              fields={k: str(v) for k, v in dict(extra or {}).items()})
+        quantity_param = upcross_settings.ADD_TO_CART_QUANTITY_PARAM
+        amount = {quantity_param: str(quantity)} if quantity_param else {}
         if is_literal_url(target):
-            return AddToCart(url=target, fields={param: str(product.pk)})
+            return AddToCart(url=target, fields={param: str(product.pk), **amount})
         try:
-            return AddToCart(url=reverse(target), fields={param: str(product.pk)})
+            return AddToCart(url=reverse(target), fields={param: str(product.pk), **amount})
         except NoReverseMatch:
-            return AddToCart(url=reverse(target, args=[product.pk]), fields={})
+            return AddToCart(url=reverse(target, args=[product.pk]), fields=amount)
 
 
     def add_many_to_cart(self, items: Iterable[tuple[models.Model, int]]) -> AddMany | None:

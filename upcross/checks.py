@@ -70,6 +70,7 @@ _NONE = type(None)
 VALUE_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "ORDER_LINE_MODEL": ((str, _NONE), "an 'app_label.ModelName' string or None"),
     "ADD_TO_CART_PRODUCT_PARAM": ((str,), "a POST field name"),
+    "ADD_TO_CART_QUANTITY_PARAM": ((str, _NONE), "a POST field name or None"),
     "SWAP_CART_LINE_URL": ((str, _NONE), "a URL name, a path, or None"),
     "ADAPTER": ((str,), "the dotted path of a ShopAdapter subclass"),
     "COMPLEMENTS_ENABLED": ((bool,), "True or False"),

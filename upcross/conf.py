@@ -50,6 +50,9 @@ DEFAULTS: dict[str, Any] = {
     # How widgets add to the host's cart.
     "ADD_TO_CART_URL": "cart:add",
     "ADD_TO_CART_PRODUCT_PARAM": "product_id",
+    # The POST field that carries the quantity (1) in the URL-name and path forms, for
+    # carts that require one (django-oscar's ``basket:add``); ``None``: not posted.
+    "ADD_TO_CART_QUANTITY_PARAM": "quantity",
     # Cart-line upgrades: a URL name/path that takes a POST with ``product_id`` (the
     # line's product) and ``replacement_id`` (the upgrade) and swaps the line.
     # ``None``: cart upgrades are offered with a plain add-to-cart button.
@@ -247,6 +250,10 @@ class UpcrossSettings:
     @property
     def ADD_TO_CART_PRODUCT_PARAM(self) -> str:
         return self.get("ADD_TO_CART_PRODUCT_PARAM")
+
+    @property
+    def ADD_TO_CART_QUANTITY_PARAM(self) -> str | None:
+        return self.get("ADD_TO_CART_QUANTITY_PARAM")
 
     @property
     def SWAP_CART_LINE_URL(self) -> str | None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -272,9 +272,13 @@ def apply_import(plan: ImportPlan, skip_invalid: bool = False) -> ImportResult:
             )
             for row in rows
         ]
+        # MariaDB/MySQL upsert on any unique key (ON DUPLICATE KEY UPDATE) and take no
+        # conflict target; the pair constraint is the table's only one besides the pk.
+        target = (["source", "target", "kind"]
+                  if connection.features.supports_update_conflicts_with_target else None)
         ProductRelation.objects.bulk_create(
             objects, batch_size=WRITE_BATCH, update_conflicts=True,
-            unique_fields=["source", "target", "kind"], update_fields=update_fields,
+            unique_fields=target, update_fields=update_fields,
         )
     return ImportResult(created=len(keys - existing), updated=len(existing),
                         skipped=len(invalid))
