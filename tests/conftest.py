@@ -9,12 +9,22 @@ a missing Chromium makes the browser tests fail, never skip. Tests marked
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
 from tests.services import IN_CI, chromium_available
+
+
+def _not_this_run(marker: str) -> str | None:
+    """Why a test cannot run in this run by design (skipped even under CI): a
+    PostgreSQL-only test in a run on MariaDB or SQLite chosen by UPCROSS_TEST_DATABASE."""
+    chosen = os.environ.get("UPCROSS_TEST_DATABASE", "postgres").lower()
+    if marker == "postgres" and chosen != "postgres":
+        return f"PostgreSQL only; this run is on {chosen} (UPCROSS_TEST_DATABASE)"
+    return None
 
 
 def _missing(marker: str) -> str | None:
@@ -48,6 +58,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         selected.append(item)
         for name in ("postgres", "redis", "celery_worker", "browser"):
             if item.get_closest_marker(name) is None:
+                continue
+            by_design = _not_this_run(name)
+            if by_design is not None:
+                item.add_marker(pytest.mark.skip(reason=by_design))
                 continue
             reason = _missing(name)
             if reason is None:

@@ -112,8 +112,9 @@ def test_admin_screenshots(live_server: Any, transactional_db: Any) -> None:
     for relation in mined.order_by("-pair_count")[:3]:
         relation.origin = "manual"
         relation.save()
-    ProductRelation.objects.filter(pk__in=mined.order_by("pair_count").values("pk")[:2]) \
-        .update(status="blocked")
+    # A list, not a sliced subquery: MariaDB refuses LIMIT inside IN (...).
+    weakest = list(mined.order_by("pair_count").values_list("pk", flat=True)[:2])
+    ProductRelation.objects.filter(pk__in=weakest).update(status="blocked")
     get_user_model().objects.create_superuser("boss", "boss@example.com", PASSWORD)
     source = (ProductRelation.objects.filter(kind="upgrade").values_list("source", flat=True)
               .first() or ProductRelation.objects.values_list("source", flat=True).first())
