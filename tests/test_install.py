@@ -72,10 +72,9 @@ def test_relation_foreign_keys_have_the_product_pk_type() -> None:
             for column in connection.introspection.get_table_description(
                 cursor, "upcross_productrelation")
         }
-    if connection.vendor == "postgresql":
-        assert columns["source_id"] == columns["target_id"] == "UUIDField"
-    else:  # SQLite stores a UUID as char(32)
-        assert columns["source_id"] == columns["target_id"] == "CharField"
+    # PostgreSQL and MariaDB (10.7+) have a native uuid type; SQLite stores char(32).
+    expected = "UUIDField" if connection.features.has_native_uuid_field else "CharField"
+    assert columns["source_id"] == columns["target_id"] == expected
 
 
 @pytest.mark.django_db
