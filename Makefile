@@ -32,6 +32,7 @@ demo: venv
 test: venv
 	$(PY) -m pytest $(PYTEST_ARGS)
 	$(PY) -m pytest --ds=tests.settings_altshop $(PYTEST_ARGS)
+	$(PY) -m pytest --ds=tests.settings_oscar $(PYTEST_ARGS)
 ifneq ($(IN_CI),)
 	for session in $(CI_SESSIONS); do \
 	  start=$$(date +%s); \

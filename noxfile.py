@@ -1,6 +1,6 @@
 """One nox session per supported combination of Python, Django and database.
 
-``nox -l`` lists them; ``nox -s py3.13-django6.0-postgres`` runs one (both shop shapes);
+``nox -l`` lists them; ``nox -s py3.13-django6.0-postgres`` runs one (all three shop shapes);
 arguments after ``--`` go to pytest, e.g. ``nox -s py3.11-django5.2-mariadb -- -x -k csv``.
 The Python interpreters are found on ``PATH`` or in pyenv (``$(pyenv root)/versions``);
 nothing is downloaded but packages from PyPI. ``make test`` runs the main combination
@@ -34,7 +34,7 @@ COMBINATIONS = [
 ]
 #: What ``make test`` adds under ``CI=true`` (with the subset of ``CI_EXTRA_PYTEST_ARGS``).
 CI_SESSIONS = ["py3.13-django6.0-postgres", "py3.11-django5.2-mariadb"]
-SHAPES = ["tests.settings_demo", "tests.settings_altshop"]
+SHAPES = ["tests.settings_demo", "tests.settings_altshop", "tests.settings_oscar"]
 EXTRAS = {"postgres": "test,demo", "mariadb": "test,demo,mysql", "sqlite": "test,demo"}
 
 
@@ -59,7 +59,7 @@ def _session(django: str, database: str) -> Callable[[nox.Session], None]:
         for shape in SHAPES:
             session.run("python", "-m", "pytest", f"--ds={shape}", *session.posargs, env=env)
 
-    tests.__doc__ = f"The suite, both shop shapes, Django {django} on {database}."
+    tests.__doc__ = f"The suite, all three shop shapes, Django {django} on {database}."
     return tests
 
 

@@ -4,7 +4,8 @@ Tests marked ``postgres``, ``redis``, ``celery_worker`` or ``browser`` need a
 real service. Without it they are skipped with the reason, except under
 ``CI=true``: there PostgreSQL and Redis are required by the settings module and
 a missing Chromium makes the browser tests fail, never skip. Tests marked
-``shop("demo")`` / ``shop("altshop")`` are deselected under the other shape.
+``shop("demo")`` / ``shop("altshop")`` are deselected under the other shape; the
+django-oscar shape (``tests.settings_oscar``) collects only ``test_oscar*.py``.
 """
 
 from __future__ import annotations
@@ -41,8 +42,14 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     """Modules about the demo shop itself (``demo`` in their name: ``test_demo_shop.py``,
     ``test_seed_demo.py``) import its models at module level, which cannot even be
     imported where its apps are not installed: under another shape they are not collected."""
-    if (settings.UPCROSS_TEST_SHOP != "demo" and collection_path.suffix == ".py"
-            and "demo" in collection_path.stem.split("_")):
+    if collection_path.suffix != ".py" or not collection_path.stem.startswith("test_"):
+        return None
+    words = collection_path.stem.split("_")
+    if settings.UPCROSS_TEST_SHOP != "demo" and "demo" in words:
+        return True
+    # The django-oscar shape (tests.settings_oscar) runs only the Oscar tests, and they
+    # need Oscar's apps installed.
+    if (settings.UPCROSS_TEST_SHOP == "oscar") != ("oscar" in words):
         return True
     return None
 

@@ -1,0 +1,1 @@
+"""Ready-made integrations of upcross with shop frameworks (``upcross.contrib.oscar``)."""
