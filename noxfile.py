@@ -1,7 +1,8 @@
 """One nox session per supported combination of Python, Django and database.
 
 ``nox -l`` lists them; ``nox -s py3.13-django6.0-postgres`` runs one (all three shop shapes);
-arguments after ``--`` go to pytest, e.g. ``nox -s py3.11-django5.2-mariadb -- -x -k csv``.
+arguments after ``--`` go to pytest, e.g. ``nox -s py3.11-django5.2-mariadb -- -x -k csv``;
+``UPCROSS_SHAPES=demo,altshop`` runs only those shop shapes.
 The Python interpreters are found on ``PATH`` or in pyenv (``$(pyenv root)/versions``);
 nothing is downloaded but packages from PyPI. ``make test`` runs the main combination
 in ``.venv`` and, under ``CI=true``, the CI combinations below (see README, "Running the
@@ -34,7 +35,7 @@ COMBINATIONS = [
 ]
 #: What ``make test`` adds under ``CI=true`` (with the subset of ``CI_EXTRA_PYTEST_ARGS``).
 CI_SESSIONS = ["py3.13-django6.0-postgres", "py3.11-django5.2-mariadb"]
-SHAPES = ["tests.settings_demo", "tests.settings_altshop", "tests.settings_oscar"]
+SHAPES = ["demo", "altshop", "oscar"]  # tests.settings_<shape>; UPCROSS_SHAPES picks some
 EXTRAS = {"postgres": "test,demo", "mariadb": "test,demo,mysql", "sqlite": "test,demo"}
 
 
@@ -56,8 +57,13 @@ def _session(django: str, database: str) -> Callable[[nox.Session], None]:
         session.run("python", "-c", "import django, sys; print('Django', django.get_version(),"
                     " 'on Python', sys.version.split()[0])")
         env = {"UPCROSS_TEST_DATABASE": database}
-        for shape in SHAPES:
-            session.run("python", "-m", "pytest", f"--ds={shape}", *session.posargs, env=env)
+        shapes = os.environ.get("UPCROSS_SHAPES", ",".join(SHAPES)).split(",")
+        unknown = set(shapes) - set(SHAPES)
+        if unknown:
+            session.error(f"UPCROSS_SHAPES: unknown shape(s) {sorted(unknown)}; use {SHAPES}")
+        for shape in shapes:
+            session.run("python", "-m", "pytest", f"--ds=tests.settings_{shape}",
+                        *session.posargs, env=env)
 
     tests.__doc__ = f"The suite, all three shop shapes, Django {django} on {database}."
     return tests

@@ -170,9 +170,10 @@ def test_cart_upgrade_without_swap_url_is_a_plain_add_form(phone: Any,
 
 @pytest.mark.shop("demo")
 @pytest.mark.parametrize(("target", "action", "fields"), [
-    ("cart:add", "/cart/add/", {"product_id": "{pk}"}),
-    ("/shop/basket/add/", "/shop/basket/add/", {"product_id": "{pk}"}),
-    ("catalog:placeholder", "/img/{pk}.svg", {}),  # a pattern that takes the pk
+    # The URL-name and path forms post the quantity too (ADD_TO_CART_QUANTITY_PARAM).
+    ("cart:add", "/cart/add/", {"product_id": "{pk}", "quantity": "1"}),
+    ("/shop/basket/add/", "/shop/basket/add/", {"product_id": "{pk}", "quantity": "1"}),
+    ("catalog:placeholder", "/img/{pk}.svg", {"quantity": "1"}),  # a pattern taking the pk
     ("tests.test_templatetags.add_with_quantity", "/cart/add/?variant={pk}",
      {"product_id": "{pk}", "quantity": "2"}),
 ])
