@@ -213,9 +213,17 @@ def test_widgets_are_translated(phone: Any) -> None:
 
 
 def test_junk_limit_in_a_template_falls_back_to_the_default(phone: Any) -> None:
-    html = render('{% upcross_complements product limit="lots" %}'
-                  "{% upcross_complements product limit=-3 %}", product=phone)
-    assert html.count('<li class="upcross-item">') == 4
+    for limit in ('"lots"', "-3"):
+        html = render(f"{{% upcross_complements product limit={limit} %}}", product=phone)
+        assert html.count('<li class="upcross-item">') == 2
+
+
+def test_a_page_shows_a_product_once(phone: Any) -> None:
+    """A second widget on the page leaves out what the first one showed."""
+    html = render("{% upcross_complements product limit=1 %}"
+                  "{% upcross_complements product limit=4 %}", product=phone)
+    assert html.count('<li class="upcross-item">') == 2
+    assert html.count(">Leather case</a>") == 1 and html.count(">Charger</a>") == 1
 
 
 def test_recommendation_price_is_the_product_facts_price(phone: Any) -> None:

@@ -79,6 +79,7 @@ VALUE_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "DEFAULT_LIMIT": ((int,), "a whole number"),
     "REPEAT_PURCHASE_CATEGORIES": ((list, tuple, set, frozenset), "a list of category values"),
     "SUBSTITUTE_CATEGORIES": ((list, tuple, set, frozenset), "a list of category values"),
+    "MAX_PER_CATEGORY": ((int, _NONE), "a whole number of 1 or more, or None (no cap)"),
     "CACHE_ALIAS": ((str,), "a key of the CACHES setting"),
     "CACHE_TIMEOUT": ((int,), "a number of seconds"),
     "CACHE_FRAGMENTS": ((bool, _NONE), "True, False, or None (on unless DEBUG)"),
@@ -232,6 +233,12 @@ def _value_type_errors(user: Mapping[str, Any]) -> list[checks.CheckMessage]:
                             "False.",
                     "True fills a widget short of suggestions from the fallback chain "
                     "(category co-purchase, best sellers); False turns that off."))
+    cap = upcross_settings.get("MAX_PER_CATEGORY")
+    if cap is not None and cap < 1:
+        messages.append(_error(
+            "E010", f"UPCROSS['MAX_PER_CATEGORY'] = {cap!r} would leave every widget empty.",
+            "Give the most suggestions of one category a widget may show (1 or more), "
+            "or None for no cap."))
     share = upcross_settings.get("HOLDOUT_SHARE")
     if not 0 <= share <= 1:
         messages.append(_error(

@@ -66,13 +66,17 @@ DEFAULTS: dict[str, Any] = {
     # Category values whose products may be suggested again after a purchase (socks, toner).
     "REPEAT_PURCHASE_CATEGORIES": [],
     # Category values whose products replace each other (phones, laptops): a cart holding
-    # one is not offered another of the same category as a complement.
+    # one is not offered another of the same category as a complement, and one widget
+    # or bundle never holds two of them.
     "SUBSTITUTE_CATEGORIES": [],
     # No empty widget: a product short of suggestions of its own is filled from the
     # fallback chain (category co-purchase, then best sellers; see upcross.fallback), and
     # an empty cart shows best sellers. Per widget kind; False keeps that widget to
     # manual, rule and mined suggestions.
     "FALLBACK": {"complements": True, "cart_complements": True},
+    # Diversity: at most this many suggestions of one category in one complements widget
+    # or bundle (``None``: no cap). Substitutes (an upgrade pair) never share a widget.
+    "MAX_PER_CATEGORY": 3,
     # Read-side cache (Django cache framework).
     "CACHE_ALIAS": "default",
     "CACHE_TIMEOUT": 60 * 15,
@@ -287,6 +291,11 @@ class UpcrossSettings:
     def FALLBACK(self) -> dict[str, bool]:
         """Per widget kind (``complements``, ``cart_complements``): fallbacks on or off."""
         return {key: bool(value) for key, value in self.get("FALLBACK").items()}
+
+    @property
+    def MAX_PER_CATEGORY(self) -> int | None:
+        value = self.get("MAX_PER_CATEGORY")
+        return None if value is None else int(value)
 
     @property
     def CACHE_ALIAS(self) -> str:

@@ -37,6 +37,7 @@ from upcross import fallback as fallback_module
 from upcross.adapters import AddToCart, get_adapter, is_dotted_path
 from upcross.conf import upcross_settings
 from upcross.display import ProductDisplayMixin
+from upcross.diversity import Diversity
 from upcross.models import (
     FallbackPick,
     ProductRelation,
@@ -112,13 +113,21 @@ class Entry:
     blocked: frozenset[tuple[str, Any]]
     #: Products linked to this one by any upgrade relation, in either direction.
     neighbours: frozenset[Any]
+    #: Substitutes among the products this one suggests: ``(a, b)`` linked by an active
+    #: upgrade relation (see :mod:`upcross.diversity`).
+    substitute_pairs: frozenset[tuple[Any, Any]] = frozenset()
+    #: ``(kind, other)``: a merchandiser's active manual relation of ``kind`` between this
+    #: product and ``other``, in either direction. The pair is then shown as that kind only.
+    manual: frozenset[tuple[str, Any]] = frozenset()
 
     def candidates(self, kind: str, now: datetime, fallback: bool = True) -> list[Candidate]:
         """Live candidates, ranked; a variant without live ones of its own gets its parent's.
 
         Evidence (manual, rule, mined) and fallbacks are inherited separately, so a
         variant's own fallback rows never hide its parent's evidence. ``fallback=False``
-        leaves the fallbacks out.
+        leaves the fallbacks out. A computed candidate of a pair the merchandiser made a
+        manual relation of the other kind is left out: a manual complement cleanser ↔
+        toner is never also shown as an upgrade.
         """
         chosen = self._live(kind, now, evidence=True)
         if fallback:
@@ -134,8 +143,19 @@ class Entry:
             return c.live(now) and fallback_module.is_fallback(c.origin) is not evidence
 
         own = [c for c in self.own.get(kind, ()) if wanted(c)]
-        return own or [c for c in self.inherited.get(kind, ())
-                       if wanted(c) and (kind, c.target) not in self.blocked]
+        chosen = own or [c for c in self.inherited.get(kind, ())
+                         if wanted(c) and (kind, c.target) not in self.blocked]
+        if self.manual:  # a manual relation of the other kind wins (cleanser ↔ toner)
+            others = {other for manual_kind, other in self.manual if manual_kind != kind}
+            chosen = [c for c in chosen if c.origin == RelationOrigin.MANUAL.value
+                      or c.target not in others]
+        return chosen
+
+    def substitutes(self) -> frozenset[Any]:
+        """``neighbours`` less those a merchandiser made a manual complement of this one."""
+        if not self.manual:
+            return self.neighbours
+        return self.neighbours - {other for kind, other in self.manual if kind == COMPLEMENT}
 
     def next_change(self, kind: str, now: datetime) -> datetime | None:
         """When a window of this kind's candidates next opens or closes (after ``now``)."""
@@ -253,11 +273,14 @@ def upgrades(product: Any, limit: int | None = None, customer: Any = None,
 
 
 def cart_complements(items: Iterable[Any], limit: int | None = None,
-                     customer: Any = None, gap: Decimal | None = None) -> Recommendations:
+                     customer: Any = None, gap: Decimal | None = None,
+                     exclude: Iterable[Any] = ()) -> Recommendations:
     """Complements of the whole cart: a product suggested by more lines ranks higher.
 
     ``gap`` (the free-shipping nudge): what the cart lacks to reach a threshold.
     Complements that cost at least that much rank first, each group in its usual order.
+    ``exclude``: products (or pks) to leave out, e.g. what the page shows already.
+    No two substitutes, at most ``MAX_PER_CATEGORY`` of a category (:mod:`upcross.diversity`).
     """
     if not upcross_settings.COMPLEMENTS_ENABLED:
         return Recommendations()
@@ -271,7 +294,7 @@ def cart_complements(items: Iterable[Any], limit: int | None = None,
     now = timezone.now()
     snapshot = _Snapshot.load(lines, customer)
     in_cart = set(lines) | {e.parent for e in snapshot.entries.values() if e.parent is not None}
-    neighbours = set().union(*(e.neighbours for e in snapshot.entries.values()))
+    neighbours = set().union(*(e.substitutes() for e in snapshot.entries.values()))
     substitute = {str(c) for c in upcross_settings.SUBSTITUTE_CATEGORIES}
     cart_substitutes = {str(c) for e in snapshot.entries.values() for c in e.categories
                         if str(c) in substitute}
@@ -290,8 +313,16 @@ def cart_complements(items: Iterable[Any], limit: int | None = None,
                 best[target] = candidate
     ranked = sorted(best, key=lambda t: (-len(supporters[t]), best[t].rank()[:2], -score[t]))
 
-    def accept(target: Any, card: Card) -> bool:
+    left_out = {str(x) for x in product_pks(exclude)}
+
+    def cart_rules(target: Any, card: Card) -> bool:
+        if str(target) in left_out:
+            return False
         return not (cart_substitutes and {str(c) for c in card.categories} & cart_substitutes)
+
+    accept = Diversity.for_widget(
+        (pair for e in snapshot.entries.values() for pair in e.substitute_pairs),
+        also=cart_rules)
 
     results = Recommendations.of((), _earliest(
         e.next_change(COMPLEMENT, now) for e in snapshot.entries.values()))
@@ -368,13 +399,16 @@ def _for_products(products: Iterable[Any], kind: str, limit: int, customer: Any,
         entry = snapshot.entries[pk]
         candidates = {c.target: c for c in entry.candidates(kind, now, fallback)}
         excluded = left_out | {str(x) for x in (pk, entry.parent) if x is not None}
+        if kind == COMPLEMENT:  # a substitute of the product is not a complement of it
+            excluded |= {str(x) for x in entry.substitutes()}
         plans[pk] = (entry, candidates,
                      [target for target in candidates if str(target) not in excluded])
     snapshot.prefetch_cards(ranked[:limit + 2] for _entry, _candidates, ranked in plans.values())
     found = {}
     for pk, (entry, candidates, ranked) in plans.items():
         instance = instances[pk]
-        accept = _pricier_than(entry, candidates) if kind == UPGRADE else None
+        accept = (_pricier_than(entry, candidates) if kind == UPGRADE
+                  else Diversity.for_widget(entry.substitute_pairs))
         results = Recommendations.of((), entry.next_change(kind, now))
         for target, card in snapshot.pick(ranked, limit, accept):
             candidate = candidates[target]
@@ -589,10 +623,11 @@ def _build_entries(products: Mapping[Any, models.Model | None],
     """Entries of ``products`` and cards of every product they suggest, in two queries.
 
     Query 1: relation rows (own active rows of both kinds, the parent's active rows
-    for variants, own blocked rows, upgrades pointing at the products) with their
-    targets and whether each target is available. Query 2: ``product_facts`` of the
-    products and of every available target. A parent given by a callable costs one
-    more query (its facts come first).
+    for variants, own blocked rows, upgrades and manual rows pointing at the products,
+    active upgrades between the products' targets: the substitutes a widget must not
+    show side by side) with their targets and whether each target is available.
+    Query 2: ``product_facts`` of the products and of every available target. A parent
+    given by a callable costs one more query (its facts come first).
     """
     adapter = get_adapter()
     model = adapter.product_model()
@@ -603,11 +638,15 @@ def _build_entries(products: Mapping[Any, models.Model | None],
     if parent_source is not None:
         sources |= Q(source__in=parent_source)
     available = adapter.available_products(model._default_manager.all())
+    active = Q(status=RelationStatus.ACTIVE.value)
+    suggested = ProductRelation._default_manager.filter(sources & active).values("target")
     rows = (
         ProductRelation._default_manager.filter(
-            (sources & Q(status=RelationStatus.ACTIVE.value))
+            (sources & active)
             | Q(source__in=pks, status=RelationStatus.BLOCKED.value)
             | Q(kind=UPGRADE, target__in=pks)
+            | (Q(target__in=pks, origin=RelationOrigin.MANUAL.value) & active)
+            | (Q(kind=UPGRADE, source__in=suggested, target__in=suggested) & active)
         )
         .filter(kind__in=KINDS)
         .annotate(upcross_available=Exists(available.filter(pk=OuterRef("target"))))
@@ -617,6 +656,8 @@ def _build_entries(products: Mapping[Any, models.Model | None],
     by_source: dict[Any, dict[str, list[Candidate]]] = defaultdict(lambda: defaultdict(list))
     blocked: dict[Any, set[tuple[str, Any]]] = defaultdict(set)
     neighbours: dict[Any, set[Any]] = defaultdict(set)
+    manual: dict[Any, set[tuple[str, Any]]] = defaultdict(set)
+    upgrade_links: set[tuple[Any, Any]] = set()
     targets: dict[Any, models.Model] = {}
     for row in rows:
         if row.kind == UPGRADE:
@@ -624,6 +665,14 @@ def _build_entries(products: Mapping[Any, models.Model | None],
                 neighbours[row.target_id].add(row.source_id)
             if row.source_id in pk_set:
                 neighbours[row.source_id].add(row.target_id)
+            if row.status == RelationStatus.ACTIVE.value:
+                upgrade_links.add((row.source_id, row.target_id))
+        if row.origin == RelationOrigin.MANUAL.value \
+                and row.status == RelationStatus.ACTIVE.value:
+            if row.source_id in pk_set:
+                manual[row.source_id].add((row.kind, row.target_id))
+            if row.target_id in pk_set:
+                manual[row.target_id].add((row.kind, row.source_id))
         if row.status == RelationStatus.BLOCKED.value:
             if row.source_id in pk_set:
                 blocked[row.source_id].add((row.kind, row.target_id))
@@ -643,12 +692,17 @@ def _build_entries(products: Mapping[Any, models.Model | None],
         parent = parents.get(pk, fact.parent)
         inherited = by_source.get(parent, {}) if parent is not None and parent != pk else {}
         own = by_source.get(pk, {})
+        shown = {c.target for rows_of in (own, inherited) for kind_rows in rows_of.values()
+                 for c in kind_rows}
         entries[pk] = Entry(
             token=token, price=fact.price, categories=fact.categories, parent=parent,
             own={kind: tuple(own.get(kind, ())) for kind in KINDS},
             inherited={kind: tuple(inherited.get(kind, ())) for kind in KINDS},
             blocked=frozenset(blocked.get(pk, ())),
             neighbours=frozenset(neighbours.get(pk, ())),
+            substitute_pairs=frozenset((a, b) for a, b in upgrade_links
+                                       if a in shown and b in shown),
+            manual=frozenset(manual.get(pk, ())),
         )
     cards = {
         pk: Card(token=token, product=product, price=facts[pk].price,

@@ -103,6 +103,32 @@ def _cart_key(items: Iterable[Any]) -> tuple[Any, ...]:
     return tuple(getattr(getattr(item, "product", item), "pk", None) for item in items)
 
 
+# --- one page shows a product once ------------------------------------------------------
+#
+# The widgets of one page (bundle, "Add this too", upgrades; the nudge and the cart
+# complements) note what they showed on the request; a widget rendered later leaves
+# those products out. The shown products are part of the later widget's fragment key,
+# so its cached HTML stays right (a page renders its widgets in the same order).
+
+
+def page_shown(request: Any) -> tuple[str, ...]:
+    """Pks (as text) of the products the page's upcross widgets showed so far, sorted."""
+    return tuple(sorted(getattr(request, "_upcross_shown", ()) or ()))
+
+
+def _note_shown(request: Any, shown: Iterable[tuple[str, str]]) -> None:
+    if request is None:
+        return
+    found = getattr(request, "_upcross_shown", None)
+    if found is None:
+        found = set()
+        try:
+            request._upcross_shown = found
+        except AttributeError:
+            return
+    found.update(target for _source, target in shown)
+
+
 # --- data tags (own markup) --------------------------------------------------------
 
 
@@ -129,14 +155,17 @@ def get_upcross_upgrades(context: template.Context, product: Any, limit: Any = N
 
 @register.simple_tag(takes_context=True)
 def get_upcross_cart_complements(context: template.Context, cart_items: Any,
-                                 limit: Any = None) -> list[Recommendation]:
+                                 limit: Any = None, exclude: Any = None) -> list[Recommendation]:
+    """``exclude=`` (optional): products (or pks) to leave out."""
     request = context.get("request")
     if widget_disabled(request, "cart_complements"):
         return []
     items = list(cart_items or ())  # empty: the best sellers (when the fallback is on)
-    return _memo(request, ("cart_complements", _limit(limit), _cart_key(items)),
+    left_out = tuple(sorted(map(str, recommend.product_pks(exclude))))
+    return _memo(request, ("cart_complements", _limit(limit), _cart_key(items), left_out),
                  lambda: recommend.cart_complements(items, limit=_limit(limit),
-                                                    customer=_customer(request)))
+                                                    customer=_customer(request),
+                                                    exclude=left_out))
 
 
 @register.simple_tag(takes_context=True)
@@ -213,7 +242,9 @@ def _widget(context: template.Context, widget: str, template_name: str, subject:
     if not upcross_settings.CACHE_FRAGMENTS or not token or token == "NOTPROVIDED":
         results = compute()
         html = _render(context, template_name, values(results), csrf)
-        _count_impressions(widget, html, (shown_of or shown_pairs)(results))
+        shown = (shown_of or shown_pairs)(results)
+        _count_impressions(widget, html, shown)
+        _note_shown(request, shown)
         return html
     customer_pk = getattr(_customer(request), "pk", None)
     key = _fragment_key(fragment or widget, subject, limit, customer_pk)
@@ -228,6 +259,7 @@ def _widget(context: template.Context, widget: str, template_name: str, subject:
         shown = (shown_of or shown_pairs)(results)
         _store(key, stamp, results, html, shown)
     _count_impressions(widget, html, shown)
+    _note_shown(request, shown)
     return mark_safe(html.replace(CSRF_PLACEHOLDER, token))  # rendered and escaped above
 
 
@@ -267,18 +299,19 @@ def _pk(product: Any) -> Any:
     return getattr(product, "pk", product)
 
 
-def _product_subject(product: Any, cart: Any) -> tuple[Any, ...]:
-    return (_pk(product), tuple(sorted(map(str, recommend.product_pks(cart)))))
+def _product_subject(product: Any, cart: Any, shown: tuple[str, ...] = ()) -> tuple[Any, ...]:
+    return (_pk(product), tuple(sorted(map(str, recommend.product_pks(cart)))), shown)
 
 
 @register.simple_tag(takes_context=True)
 def upcross_complements(context: template.Context, product: Any, limit: Any = None,
                         cart: Any = None) -> str:
     cart = list(cart or ())
+    shown = page_shown(context.get("request"))
     return _widget(
         context, "complements", "upcross/widgets/complements.html",
-        _product_subject(product, cart), limit,
-        lambda: get_upcross_complements(context, product, limit, cart),
+        _product_subject(product, cart, shown), limit,
+        lambda: get_upcross_complements(context, product, limit, [*cart, *shown]),
         lambda items: {"items": items, "product": product, "widget": "complements",
                        "request": context.get("request")})
 
@@ -287,10 +320,11 @@ def upcross_complements(context: template.Context, product: Any, limit: Any = No
 def upcross_upgrades(context: template.Context, product: Any, limit: Any = None,
                      cart: Any = None) -> str:
     cart = list(cart or ())
+    shown = page_shown(context.get("request"))
     return _widget(
         context, "upgrades", "upcross/widgets/upgrades.html",
-        _product_subject(product, cart), limit,
-        lambda: get_upcross_upgrades(context, product, limit, cart),
+        _product_subject(product, cart, shown), limit,
+        lambda: get_upcross_upgrades(context, product, limit, [*cart, *shown]),
         lambda items: {"items": items, "product": product, "widget": "upgrades",
                        "request": context.get("request")})
 
@@ -299,10 +333,11 @@ def upcross_upgrades(context: template.Context, product: Any, limit: Any = None,
 def upcross_cart_complements(context: template.Context, cart_items: Any,
                              limit: Any = None) -> str:
     items = list(cart_items or ())
+    shown = page_shown(context.get("request"))
     return _widget(
         context, "cart_complements", "upcross/widgets/cart_complements.html",
-        _cart_key(items), limit,
-        lambda: get_upcross_cart_complements(context, items, limit),
+        (_cart_key(items), shown) if shown else _cart_key(items), limit,
+        lambda: get_upcross_cart_complements(context, items, limit, shown),
         lambda results: {"items": results, "widget": "cart_complements",
                          "best_sellers": not items, "request": context.get("request")})
 
@@ -430,7 +465,9 @@ def upcross_free_shipping_nudge(context: template.Context, cart_items: Any,
                     # rendered (escaped) by the partial; strip() drops the SafeString mark
                     "gap": mark_safe(gap.strip()), "threshold": mark_safe(threshold.strip()),
                     "request": context.get("request")}, context.get("csrf_token"))
-    _count_impressions("free_shipping_nudge", html, shown_pairs(nudge.suggestions))
+    shown = shown_pairs(nudge.suggestions)
+    _count_impressions("free_shipping_nudge", html, shown)
+    _note_shown(context.get("request"), shown)
     return html
 
 
