@@ -57,6 +57,13 @@ def test_complements_hold_one_version_of_a_shoe(running: dict[str, Any]) -> None
         "Stride Runner 2 Pro", "Trail Hawk", "Shoe Cleaner"]
 
 
+def test_substitutes_of_what_the_page_or_cart_shows_are_left_out(
+        running: dict[str, Any]) -> None:
+    link_versions(running)
+    shown = recommend.complements(running["socks"], limit=4, exclude=[running["stride"]])
+    assert names(shown) == ["Trail Hawk", "Shoe Cleaner"]  # not the Pro of the plain one
+
+
 def test_a_bundle_holds_no_two_substitutes(running: dict[str, Any]) -> None:
     link_versions(running)
     offer = bundles.bundle_for(running["socks"])

@@ -101,6 +101,8 @@ def test_demo_pages_render_when_the_cache_is_down(settings: Settings, client: Cl
     phone, case = f.product("Phone", 300), f.product("Case", 10)
     f.relation(phone, case)
     f.relation(case, phone)
+    for name in ("Strap", "Stand", "Cable"):  # the nudge shows two, the cart widget the rest
+        f.relation(case, f.product(name, 5))
     page = client.get(phone.get_absolute_url())
     assert page.status_code == 200 and "Add this too" in page.content.decode()
     client.post("/cart/add/", {"product_id": case.pk})

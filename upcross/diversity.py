@@ -29,36 +29,42 @@ Accept = Callable[[Any, Any], bool]
 class Diversity:
     """Accepts candidates in rank order while keeping one widget diverse.
 
-    ``substitute_pairs``: ``(a, b)`` pairs of substitutes (both orders present, or
-    either: the test looks both ways). ``max_per_category``: ``None`` for no cap.
-    ``also``: another acceptor that must agree first (e.g. "pricier than the source").
+    ``substitute_pairs``: ``(a, b)`` pairs of substitutes (either order: the test looks
+    both ways). ``max_per_category``: ``None`` for no cap. ``also``: another acceptor
+    that must agree first (e.g. "pricier than the source"). ``seen``: products the
+    page or the cart shows already: their substitutes are refused too (the Pro version
+    of a shoe in the bundle, the plain one not in "Add this too"). Pks are compared as
+    text (a cart may hold them as strings).
     """
 
     def __init__(self, substitute_pairs: Iterable[tuple[Any, Any]] = (),
                  max_per_category: int | None = None, also: Accept | None = None,
-                 substitute_categories: Iterable[Any] | None = None) -> None:
-        self.pairs: set[tuple[Any, Any]] = set()
+                 substitute_categories: Iterable[Any] | None = None,
+                 seen: Iterable[Any] = ()) -> None:
+        self.pairs: set[tuple[str, str]] = set()
         for a, b in substitute_pairs:
-            self.pairs.add((a, b))
-            self.pairs.add((b, a))
+            self.pairs.add((str(a), str(b)))
+            self.pairs.add((str(b), str(a)))
+        self.seen = {str(pk) for pk in seen}
         self.max_per_category = max_per_category
         self.also = also
         categories = (upcross_settings.SUBSTITUTE_CATEGORIES if substitute_categories is None
                       else substitute_categories)
         self.substitute_categories = {str(c) for c in categories}
-        self.taken: list[Any] = []
+        self.taken: list[str] = []
         self.taken_substitute_categories: set[str] = set()
         self.per_category: Counter[str] = Counter()
 
     @classmethod
     def for_widget(cls, substitute_pairs: Iterable[tuple[Any, Any]] = (),
-                   also: Accept | None = None) -> Diversity:
+                   also: Accept | None = None, seen: Iterable[Any] = ()) -> Diversity:
         """The configured rules (``MAX_PER_CATEGORY``, ``SUBSTITUTE_CATEGORIES``)."""
-        return cls(substitute_pairs, upcross_settings.MAX_PER_CATEGORY, also)
+        return cls(substitute_pairs, upcross_settings.MAX_PER_CATEGORY, also, seen=seen)
 
     def is_substitute(self, target: Any, categories: Iterable[Any]) -> bool:
-        """Whether ``target`` replaces a product taken already."""
-        if any((target, taken) in self.pairs for taken in self.taken):
+        """Whether ``target`` replaces a product taken (or seen) already."""
+        key = str(target)
+        if any((key, other) in self.pairs for other in (*self.taken, *self.seen)):
             return True
         names = {str(c) for c in categories} & self.substitute_categories
         return bool(names & self.taken_substitute_categories)
@@ -73,7 +79,7 @@ class Diversity:
         if cap is not None and categories and all(self.per_category[c] >= cap
                                                   for c in categories):
             return False
-        self.taken.append(target)
+        self.taken.append(str(target))
         self.per_category.update(categories)
         self.taken_substitute_categories.update(set(categories) & self.substitute_categories)
         return True

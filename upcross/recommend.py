@@ -322,7 +322,7 @@ def cart_complements(items: Iterable[Any], limit: int | None = None,
 
     accept = Diversity.for_widget(
         (pair for e in snapshot.entries.values() for pair in e.substitute_pairs),
-        also=cart_rules)
+        also=cart_rules, seen=left_out)
 
     results = Recommendations.of((), _earliest(
         e.next_change(COMPLEMENT, now) for e in snapshot.entries.values()))
@@ -408,7 +408,7 @@ def _for_products(products: Iterable[Any], kind: str, limit: int, customer: Any,
     for pk, (entry, candidates, ranked) in plans.items():
         instance = instances[pk]
         accept = (_pricier_than(entry, candidates) if kind == UPGRADE
-                  else Diversity.for_widget(entry.substitute_pairs))
+                  else Diversity.for_widget(entry.substitute_pairs, seen=left_out))
         results = Recommendations.of((), entry.next_change(kind, now))
         for target, card in snapshot.pick(ranked, limit, accept):
             candidate = candidates[target]
