@@ -35,10 +35,15 @@ def catalog(transactional_db: Any) -> dict[str, Any]:
                pair_count=134, support=0.01, confidence=0.3, lift=4.2)
     f.relation(phone, charger, kind="complement", origin="mined", score=0.5,
                pair_count=61, support=0.005, confidence=0.2, lift=2.9)
+    mount = demo_product("Car Mount", "car-mount", "159000", accessories, "#7a6a53")
+    cable = demo_product("USB-C Cable 1 m", "usb-cable", "79000", accessories, "#3d5a80")
+    f.relation(phone, mount, kind="complement", origin="mined", score=0.4, pair_count=40)
+    f.relation(phone, cable, kind="complement", origin="mined", score=0.3, pair_count=30)
     f.relation(phone, bigger, kind="upgrade", origin="rule", score=1.0)
     f.relation(case, glass, kind="complement", origin="mined", score=0.6, pair_count=48)
     cache.clear()
-    return {"phone": phone, "bigger": bigger, "case": case, "glass": glass}
+    return {"phone": phone, "bigger": bigger, "case": case, "glass": glass,
+            "charger": charger}
 
 
 def screenshot(page: Any, name: str) -> None:
@@ -55,29 +60,37 @@ def test_add_a_complement_then_upgrade_the_phone_line(live_server: Any,
     from playwright.sync_api import expect
 
     ARTIFACTS.mkdir(exist_ok=True)
-    phone, bigger, case = catalog["phone"], catalog["bigger"], catalog["case"]
+    phone, bigger, charger = catalog["phone"], catalog["bigger"], catalog["charger"]
+    case, glass = catalog["case"], catalog["glass"]
     with open_page(1200, 900) as page:
         page.goto(f"{live_server.url}{phone.get_absolute_url()}")
 
+        bundle = page.get_by_role("region", name="Frequently bought together")
         complements = page.get_by_role("region", name="Add this too")
         upgrades = page.get_by_role("region", name="Upgrade to")
+        expect(bundle).to_be_visible()
         expect(complements).to_be_visible()
         expect(upgrades).to_be_visible()
+        # The bundle takes the two best complements; "Add this too" the next ones.
+        expect(bundle.get_by_role("link", name=case.name)).to_be_visible()
+        expect(bundle.get_by_role("link", name=glass.name)).to_be_visible()
         expect(complements.get_by_role("listitem")).to_have_count(3)
-        expect(complements.get_by_role("link", name=case.name)).to_be_visible()
-        expect(complements.get_by_role("img", name=case.name)).to_be_visible()
-        expect(complements).to_contain_text("Bought together in 134 orders")
+        expect(complements.get_by_role("link", name=case.name)).to_have_count(0)
+        expect(complements.get_by_role("link", name=glass.name)).to_have_count(0)
+        expect(complements.get_by_role("link", name=charger.name)).to_be_visible()
+        expect(complements.get_by_role("img", name=charger.name)).to_be_visible()
+        expect(complements).to_contain_text("Bought together in 61 orders")
         expect(upgrades.get_by_role("link", name=bigger.name)).to_be_visible()
         expect(upgrades).to_contain_text("800,000")  # + the price difference
         screenshot(page, "widgets-product.png")
 
-        complements.get_by_role("listitem").filter(has_text=case.name).get_by_role(
+        complements.get_by_role("listitem").filter(has_text=charger.name).get_by_role(
             "button", name=re.compile(r"^Add")).click()
 
         page.wait_for_url(re.compile(r"/cart/$"))
         lines = page.locator("tr.cart-line")
         expect(lines).to_have_count(1)
-        expect(lines.first).to_contain_text(case.name)
+        expect(lines.first).to_contain_text(charger.name)
 
         # Put the phone in too, from its page, then upgrade its line on the cart.
         page.goto(f"{live_server.url}{phone.get_absolute_url()}")
@@ -99,5 +112,5 @@ def test_add_a_complement_then_upgrade_the_phone_line(live_server: Any,
         expect(swapped).to_have_count(1)
         expect(swapped).to_contain_text(bigger.name)
         expect(page.locator("tr.cart-line")).to_have_count(2)
-        expect(page.locator("tr.cart-line").first).to_contain_text(case.name)
+        expect(page.locator("tr.cart-line").first).to_contain_text(charger.name)
         screenshot(page, "widgets-cart-swapped.png")
