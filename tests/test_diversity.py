@@ -155,3 +155,21 @@ def test_max_per_category_check(value: Any, errors: int) -> None:
     with override_settings(UPCROSS=with_upcross(MAX_PER_CATEGORY=value)):
         found = [m for m in check_settings_shape() if "MAX_PER_CATEGORY" in m.msg]
     assert [m.id for m in found] == ["upcross.E010"] * errors
+
+
+def test_fallback_counts_substitutes_once() -> None:
+    """Three sizes of one phone fill one place of a widget: the fallback sees one group.
+    A run that writes upgrades uses its own pairs and the stored manual ones only."""
+    from upcross.fallback import substitute_groups
+
+    small, medium, large, other = (f.product(n, p) for n, p in (
+        ("Nova 64", 100), ("Nova 128", 120), ("Nova 256", 150), ("Lumo", 90)))
+    f.relation(small, medium, kind="upgrade", origin="mined")
+    f.relation(large, other, kind="upgrade", origin="mined")
+    f.relation(other, small, kind="upgrade")  # manual
+    f.relation(medium, other)  # a complement: not a substitute
+    stored = substitute_groups()
+    assert len({stored[p.pk] for p in (small, medium, large, other)}) == 1
+    fresh = substitute_groups([(medium.pk, large.pk)])
+    assert fresh[medium.pk] == fresh[large.pk] and fresh[small.pk] == fresh[other.pk]
+    assert fresh[small.pk] != fresh[medium.pk]

@@ -21,7 +21,7 @@ rows: a product created after the recompute gets its rows from them
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -116,9 +116,14 @@ def compute_picks(product_ids: Sequence[Any], item_count: np.ndarray, pair_key: 
     return Picks(picks, universe, len(available), list(categories), facts, counts, n_orders)
 
 
-def complement_rows(picks: Picks, mined: list[Row]) -> list[Row]:
+def complement_rows(picks: Picks, mined: list[Row],
+                    substitutes: Iterable[tuple[Any, Any]] | None = None) -> list[Row]:
     """Everything the complements recompute writes: rule rows, then the mined rows the
-    rules did not make, then fallback rows for the products still short."""
+    rules did not make, then fallback rows for the products still short.
+
+    ``substitutes``: the mined and rule upgrade pairs ``(source, target)`` this run
+    writes (with the stored manual ones), or ``None``: the stored upgrade relations
+    (see :func:`substitute_groups`)."""
     available = {pk: picks.facts[pk] for pk in picks.available}
     sold = dict(zip(picks.universe, picks.orders.tolist(), strict=True))
     rules = complement_rules.active_complement_rules()
@@ -131,13 +136,41 @@ def complement_rows(picks: Picks, mined: list[Row]) -> list[Row]:
     rows = rule_rows + [row for row in mined if (row[0], row[1]) not in taken]
     if not any(upcross_settings.FALLBACK.values()):  # no widget shows them
         return rows
-    return rows + fallback_rows(picks, rows, available)
+    return rows + fallback_rows(picks, rows, available, substitute_groups(substitutes))
 
 
-def fallback_rows(picks: Picks, evidence: list[Row],
-                  available: dict[Any, ProductFacts]) -> list[Row]:
+def substitute_groups(pairs: Iterable[tuple[Any, Any]] | None = None) -> dict[Any, Any]:
+    """Product → one representative of its substitutes (products linked by upgrade
+    relations: ``pairs`` and the active manual ones stored, or without ``pairs`` every
+    active one stored), for counting distinct suggestions.
+
+    A widget shows one product of a group (:mod:`upcross.diversity`): three storage
+    sizes of one phone among a case's complements fill one place, not three.
+    """
+    stored = ProductRelation.objects.upgrades().filter(status=RelationStatus.ACTIVE)
+    if pairs is not None:
+        stored = stored.manual()
+    parent: dict[Any, Any] = {}
+
+    def find(x: Any) -> Any:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in [*(pairs or ()), *stored.order_by().values_list("source", "target")]:
+        parent[find(a)] = find(b)
+    return {x: find(x) for x in parent}
+
+
+def fallback_rows(picks: Picks, evidence: list[Row], available: dict[Any, ProductFacts],
+                  groups: dict[Any, Any] | None = None) -> list[Row]:
     """Fallback rows of the available products with fewer than ``PICKS_PER_PRODUCT``
-    suggestions of their own (``evidence`` rows, plus active manual complements)."""
+    distinct suggestions of their own (``evidence`` rows, plus active manual
+    complements). Substitutes (``groups``) count once, and a fallback never adds a
+    substitute of the product or of its suggestions (a widget would not show it)."""
+    groups = groups or {}
     own: dict[Any, set[Any]] = defaultdict(set)
     for row in evidence:
         own[row[0]].add(row[1])
@@ -151,15 +184,26 @@ def fallback_rows(picks: Picks, evidence: list[Row],
                      for i, pk in enumerate(picks.universe)}
     rows: list[Row] = []
     for pk, fact in available.items():
-        want = PICKS_PER_PRODUCT - len(own.get(pk, ())) - manual.get(pk, 0)
+        taken = {groups.get(target, target) for target in own.get(pk, ())}
+        want = PICKS_PER_PRODUCT - len(taken) - manual.get(pk, 0)
         if want <= 0:
             continue
         excluded = {code[target] for target in own.get(pk, ()) if target in code}
         excluded.add(code[pk])
         if fact.parent is not None and fact.parent in code:
             excluded.add(code[fact.parent])
-        chosen = picking.product_fallback(categories_of[code[pk]], by_category, excluded,
-                                          want, categories_of)
+        taken.add(groups.get(pk, pk))
+        chosen = []
+        # Ask for more: substitutes of what is taken are skipped.
+        for p in picking.product_fallback(categories_of[code[pk]], by_category, excluded,
+                                          want * 3 if groups else want, categories_of):
+            group = groups.get(picks.universe[p.product], picks.universe[p.product])
+            if group in taken:
+                continue
+            taken.add(group)
+            chosen.append(p)
+            if len(chosen) == want:
+                break
         rows.extend(as_row(pk, picks.universe[p.product], p, i, picks.n_orders)
                     for i, p in enumerate(chosen))
     return rows

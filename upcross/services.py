@@ -401,18 +401,22 @@ def _write_plan(
     over mined ones for the same pair (a merchandiser asked for them); complements
     also get the fallback rows (:mod:`upcross.fallback`)."""
     plan: list[tuple[str, tuple[str, ...], list[tuple]]] = []
+    upgrade_rows: list[tuple] = []
     if "upgrades" in kinds:
         rule_rows = _rule_rows(counts)
         taken = {(row[0], row[1]) for row in rule_rows}
         mined_rows = [row for row in _as_pk_rows(rules["upgrades"].rows())
                       if (row[0], row[1]) not in taken]
+        upgrade_rows = mined_rows + rule_rows
         plan.append((RelationKind.UPGRADE, (RelationOrigin.MINED, RelationOrigin.RULE),
-                     mined_rows + rule_rows))
+                     upgrade_rows))
     if "complements" in kinds:
         mined = _as_pk_rows(rules["complements"].rows())
         if picks is not None:
+            substitutes = ([(row[0], row[1]) for row in upgrade_rows]
+                           if "upgrades" in kinds else None)
             plan.append((RelationKind.COMPLEMENT, fallback.COMPUTED_ORIGINS,
-                         fallback.complement_rows(picks, mined)))
+                         fallback.complement_rows(picks, mined, substitutes)))
         else:
             plan.append((RelationKind.COMPLEMENT, (RelationOrigin.MINED,), mined))
     return plan
