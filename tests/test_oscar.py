@@ -220,3 +220,16 @@ def test_recompute_mines_oscar_orders(shop: dict[str, Any]) -> None:
     client = Client()
     page = client.get(reverse("widgets-product", args=[shop["tent"].pk])).content.decode()
     assert "Steel pegs" in page
+
+
+def test_contrib_app_after_upcross_is_warned_about(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.apps import apps
+
+    from upcross.contrib.oscar import checks as oscar_checks
+
+    assert oscar_checks.check_app_order() == []  # the preset's order
+    configs = list(apps.get_app_configs())
+    contrib = apps.get_app_config("upcross_oscar")
+    late = [config for config in configs if config is not contrib] + [contrib]
+    monkeypatch.setattr(oscar_checks.apps, "get_app_configs", lambda: late)
+    assert [message.id for message in oscar_checks.check_app_order()] == ["upcross.W201"]
