@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from upcross.mining.fallback import (
     BEST_SELLER,
@@ -99,3 +100,22 @@ def test_product_fallback_chains_steps_and_skips_excluded_and_same_category() ->
     lonely = product_fallback([3], by_category, {5}, 3, categories_of)
     assert [(p.product, p.origin) for p in lonely] == [(4, BEST_SELLER), (0, BEST_SELLER),
                                                        (2, BEST_SELLER)]
+
+
+def test_sparse_and_dense_sums_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Big catalogues sum n(C, d) by sorting instead of one dense array: same picks."""
+    import upcross.mining.fallback as module
+
+    dense = run(min_lift=0.0)
+    monkeypatch.setattr(module, "DENSE_CELLS", 0)
+    assert run(min_lift=0.0) == dense
+
+
+def test_expand_with_one_category_each_and_with_none() -> None:
+    single = Memberships.of(np.array([0, 1, 2]), np.array([2, 0, 1]), 3)
+    index, category = single.expand(np.array([2, 2, 0]))
+    assert index.tolist() == [0, 1, 2] and category.tolist() == [1, 1, 2]
+    gaps = Memberships.of(np.array([0, 0, 2]), np.array([1, 0, 1]), 3)  # 1 has none
+    index, category = gaps.expand(np.array([1, 0, 2]))
+    assert list(zip(index.tolist(), category.tolist(), strict=True)) == [(1, 0), (1, 1),
+                                                                         (2, 1)]

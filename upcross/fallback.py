@@ -43,8 +43,9 @@ COMPUTED_ORIGINS: tuple[str, ...] = (RelationOrigin.MINED.value, RelationOrigin.
                                      CATEGORY, BEST_SELLER)
 #: Suggestions of its own (manual, rule, mined) below which a product gets fallback rows,
 #: up to this many in all: a widget of 4 still fills when some are in the cart or bought.
-PICKS_PER_PRODUCT = 8
-PARAMS = picking.FallbackParams(per_category=PICKS_PER_PRODUCT)
+#: Every row is written by the recompute: this bounds its cost on big catalogues.
+PICKS_PER_PRODUCT = 6
+PARAMS = picking.FallbackParams(per_category=8)
 
 
 def enabled(widget: str) -> bool:
@@ -182,21 +183,29 @@ def fallback_rows(picks: Picks, evidence: list[Row], available: dict[Any, Produc
     by_category = grouped(picks.picks)
     categories_of = {i: frozenset(category_code[str(c)] for c in picks.facts[pk].categories)
                      for i, pk in enumerate(picks.universe)}
+    # Products of the same categories share one list (their own picks are left out after).
+    shared: dict[frozenset[int], list[picking.Pick]] = {}
     rows: list[Row] = []
+    size = PICKS_PER_PRODUCT
     for pk, fact in available.items():
         taken = {groups.get(target, target) for target in own.get(pk, ())}
-        want = PICKS_PER_PRODUCT - len(taken) - manual.get(pk, 0)
+        want = size - len(taken) - manual.get(pk, 0)
         if want <= 0:
             continue
+        categories = categories_of[code[pk]]
+        if categories not in shared:
+            # Ask for more: the product's own picks and substitutes of taken are skipped.
+            shared[categories] = picking.product_fallback(
+                sorted(categories), by_category, set(), 3 * PICKS_PER_PRODUCT, categories_of)
         excluded = {code[target] for target in own.get(pk, ()) if target in code}
         excluded.add(code[pk])
         if fact.parent is not None and fact.parent in code:
             excluded.add(code[fact.parent])
         taken.add(groups.get(pk, pk))
         chosen = []
-        # Ask for more: substitutes of what is taken are skipped.
-        for p in picking.product_fallback(categories_of[code[pk]], by_category, excluded,
-                                          want * 3 if groups else want, categories_of):
+        for p in shared[categories]:
+            if p.product in excluded:
+                continue
             group = groups.get(picks.universe[p.product], picks.universe[p.product])
             if group in taken:
                 continue

@@ -74,6 +74,8 @@ class Memberships:
 
     def expand(self, products: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(index into products, category)`` for every membership of ``products``."""
+        if bool(np.all(np.diff(self.start) == 1)):  # one category each: no repeats
+            return np.arange(len(products)), self.category[self.start[products]]
         reps = self.start[products + 1] - self.start[products]
         index = np.repeat(np.arange(len(products)), reps)
         first = np.repeat(self.start[products], reps)
@@ -106,29 +108,15 @@ def category_picks(
     index, category = members.expand(np.arange(n_products))
     np.add.at(category_size, category, item_count[index])
 
-    # n(C, d) for every category C of one side of a pair and product d on the other.
-    a = np.asarray(pair_a, np.int64)
-    b = np.asarray(pair_b, np.int64)
-    count = np.asarray(pair_count, np.int64)
-    side, other = np.r_[a, b], np.r_[b, a]
-    weight = np.r_[count, count]
-    index, category = members.expand(side)
-    key = category * n_products + other[index]
-    keys, inverse = np.unique(key, return_inverse=True)
-    together = np.bincount(inverse, weights=weight[index]).astype(np.int64)
-    cat_of_key, product_of_key = keys // n_products, keys % n_products
-    # A product of C itself is a substitute, not a complement, of C's products.
-    inside = _is_member(members, product_of_key, cat_of_key)
-    cat_of_key, product_of_key = cat_of_key[~inside], product_of_key[~inside]
-    together = together[~inside]
+    cat_of_key, product_of_key, together = _together(
+        n_products, pair_a, pair_b, pair_count, members, n_categories)
 
     with np.errstate(divide="ignore", invalid="ignore"):
         lift = together * float(n_orders) / (category_size[cat_of_key].astype(float)
                                               * item_count[product_of_key])
         confidence = np.minimum(together / category_size[cat_of_key].astype(float), 1.0)
     keep = np.flatnonzero(available[product_of_key] & (lift >= params.min_lift))
-    keep = keep[np.lexsort((product_of_key[keep], -lift[keep], -together[keep],
-                            cat_of_key[keep]))]
+    keep = keep[_order_by(cat_of_key[keep], together[keep], product_of_key[keep], n_products)]
     rank = _rank_in_group(cat_of_key[keep])
     keep, rank = keep[rank < params.per_category], rank[rank < params.per_category]
     by_category: dict[int, set[int]] = {}
@@ -158,6 +146,47 @@ def category_picks(
     picks.extend(Pick(CATALOGUE, int(d), BEST_SELLER, rank, -1, None, None, None,
                       int(item_count[d])) for rank, d in enumerate(top.tolist()))
     return picks
+
+
+#: Categories x products up to which n(C, d) is summed in one dense array (8 bytes each).
+DENSE_CELLS = 1 << 25
+
+
+def _together(n_products: int, pair_a: np.ndarray, pair_b: np.ndarray,
+              pair_count: np.ndarray, members: Memberships, n_categories: int
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(C, d, n(C, d))`` for every category C of one side of a pair and product d on
+    the other, d not itself in C (a product of C is a substitute, not a complement)."""
+    a = np.asarray(pair_a, np.int64)
+    b = np.asarray(pair_b, np.int64)
+    count = np.asarray(pair_count, np.int64)
+    side, other = np.r_[a, b], np.r_[b, a]
+    weight = np.r_[count, count]
+    index, category = members.expand(side)
+    key = category * n_products + other[index]
+    if n_categories * n_products <= DENSE_CELLS:  # a sum per cell, no sorting
+        dense = np.bincount(key, weights=weight[index], minlength=n_categories * n_products)
+        own_index, own_category = members.expand(np.arange(n_products))
+        dense[own_category * n_products + own_index] = 0
+        keys = np.flatnonzero(dense)
+        return keys // n_products, keys % n_products, dense[keys].astype(np.int64)
+    keys, inverse = np.unique(key, return_inverse=True)
+    together = np.bincount(inverse, weights=weight[index]).astype(np.int64)
+    cat_of_key, product_of_key = keys // n_products, keys % n_products
+    inside = _is_member(members, product_of_key, cat_of_key)
+    return cat_of_key[~inside], product_of_key[~inside], together[~inside]
+
+
+def _order_by(category: np.ndarray, together: np.ndarray, product: np.ndarray,
+              n_products: int) -> np.ndarray:
+    """Order by category, then most orders together, then product code."""
+    if not len(category):
+        return np.empty(0, np.int64)
+    top = int(together.max()) + 1
+    if (int(category.max()) + 1) * top * n_products < 1 << 62:  # one int64 key sorts faster
+        return np.argsort((category * top + (top - 1 - together)) * n_products + product,
+                          kind="stable")
+    return np.lexsort((product, -together, category))
 
 
 def _rank_in_group(groups: np.ndarray) -> np.ndarray:
@@ -202,8 +231,10 @@ def _related_categories(cat_of_key: np.ndarray, product_of_key: np.ndarray,
     key = source[ok] * max(n_categories, 1) + target[ok]
     if not len(key):
         return {}
-    keys, inverse = np.unique(key, return_inverse=True)
-    pair = np.bincount(inverse, weights=together[index[ok]])
+    summed = np.bincount(key, weights=together[index[ok]],
+                         minlength=n_categories * n_categories)
+    keys = np.flatnonzero(summed)
+    pair = summed[keys]
     source, target = keys // n_categories, keys % n_categories
     with np.errstate(divide="ignore", invalid="ignore"):
         lift = pair * float(n_orders) / (category_size[source].astype(float)
