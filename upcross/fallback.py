@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from django.db.models import Count
 
-from upcross import complement_rules
+from upcross import complement_rules, loading
 from upcross.adapters import ProductFacts, get_adapter
 from upcross.conf import upcross_settings
 from upcross.mining import fallback as picking
@@ -43,8 +43,12 @@ COMPUTED_ORIGINS: tuple[str, ...] = (RelationOrigin.MINED.value, RelationOrigin.
                                      CATEGORY, BEST_SELLER)
 #: Suggestions of its own (manual, rule, mined) below which a product gets fallback rows,
 #: up to this many in all: a widget of 4 still fills when some are in the cart or bought.
-#: Every row is written by the recompute: this bounds its cost on big catalogues.
 PICKS_PER_PRODUCT = 6
+#: Every fallback row is written by the recompute: above this many available products,
+#: a product gets rows up to ``PICKS_PER_PRODUCT_LARGE`` only (a full widget of 4), which
+#: bounds the recompute's write on big catalogues (bench/mining.py: 20,000 products).
+LARGE_CATALOGUE = 5_000
+PICKS_PER_PRODUCT_LARGE = 4
 PARAMS = picking.FallbackParams(per_category=8)
 
 
@@ -93,7 +97,7 @@ def compute_picks(product_ids: Sequence[Any], item_count: np.ndarray, pair_key: 
                      .values_list("pk", flat=True).distinct())
     universe = list(dict.fromkeys([*available, *product_ids]))
     code = {pk: i for i, pk in enumerate(universe)}
-    facts = adapter.product_facts(universe)
+    facts = loading.product_facts(universe)
     categories: dict[str, int] = {}
     member_product: list[int] = []
     member_category: list[int] = []
@@ -186,7 +190,7 @@ def fallback_rows(picks: Picks, evidence: list[Row], available: dict[Any, Produc
     # Products of the same categories share one list (their own picks are left out after).
     shared: dict[frozenset[int], list[picking.Pick]] = {}
     rows: list[Row] = []
-    size = PICKS_PER_PRODUCT
+    size = PICKS_PER_PRODUCT if len(available) <= LARGE_CATALOGUE else PICKS_PER_PRODUCT_LARGE
     for pk, fact in available.items():
         taken = {groups.get(target, target) for target in own.get(pk, ())}
         want = size - len(taken) - manual.get(pk, 0)

@@ -310,12 +310,32 @@ def _parse_rows(buffer: bytearray, rows: int) -> np.ndarray:
 # --- product facts ----------------------------------------------------------------------
 
 
+#: Facts already read during one recompute (see :func:`facts_shared`), else ``None``.
+_shared_facts: dict[Any, Any] | None = None
+
+
+@contextlib.contextmanager
+def facts_shared() -> Iterator[None]:
+    """Within this block, :func:`product_facts` reads each product's facts once: the
+    upgrades, the complement rules and the fallback of one recompute share them."""
+    global _shared_facts
+    previous, _shared_facts = _shared_facts, {} if _shared_facts is None else _shared_facts
+    try:
+        yield
+    finally:
+        _shared_facts = previous
+
+
 def product_facts(pks: list[Any], adapter: ShopAdapter | None = None) -> dict[Any, Any]:
     """``adapter.product_facts`` in chunks (bounded query size for big catalogues)."""
     adapter = adapter or get_adapter()
-    out: dict[Any, Any] = {}
-    for lo in range(0, len(pks), _FACTS_CHUNK):
-        out.update(adapter.product_facts(pks[lo : lo + _FACTS_CHUNK]))
+    known = _shared_facts if _shared_facts is not None else {}
+    out: dict[Any, Any] = {pk: known[pk] for pk in pks if pk in known}
+    missing = [pk for pk in pks if pk not in out]
+    for lo in range(0, len(missing), _FACTS_CHUNK):
+        out.update(adapter.product_facts(missing[lo : lo + _FACTS_CHUNK]))
+    if _shared_facts is not None:
+        _shared_facts.update(out)
     return out
 
 

@@ -344,15 +344,16 @@ def finish_run(run: MiningRun, counts: mining.CoCounts, kind: str,
     report("mining", 0.0)
     _set_progress(run, 0.55)
     started = time.perf_counter()
-    rules = mine(counts, kinds, parameters)
-    mine_seconds = time.perf_counter() - started
-    _set_progress(run, 0.7)
-    report("writing", 0.0)
-    computed_at = moment(parameters.now)
-    started = time.perf_counter()
-    totals = {"created": 0, "updated": 0, "removed": 0}
-    picks = _fallback_picks(counts) if "complements" in kinds else None
-    plan = _write_plan(counts, kinds, rules, picks)
+    with loading.facts_shared():  # upgrades, rules and fallback read each product once
+        rules = mine(counts, kinds, parameters)
+        mine_seconds = time.perf_counter() - started
+        _set_progress(run, 0.7)
+        report("writing", 0.0)
+        computed_at = moment(parameters.now)
+        started = time.perf_counter()
+        totals = {"created": 0, "updated": 0, "removed": 0}
+        picks = _fallback_picks(counts) if "complements" in kinds else None
+        plan = _write_plan(counts, kinds, rules, picks)
     with transaction.atomic(using=router.db_for_write(ProductRelation)):
         before = 0
         for done, (relation_kind, replaces, rows) in enumerate(plan, start=1):
