@@ -41,14 +41,15 @@ FALLBACK_ORIGINS = frozenset({CATEGORY, BEST_SELLER})
 #: Every origin the complements recompute writes, and so replaces: all but manual.
 COMPUTED_ORIGINS: tuple[str, ...] = (RelationOrigin.MINED.value, RelationOrigin.RULE.value,
                                      CATEGORY, BEST_SELLER)
-#: Suggestions of its own (manual, rule, mined) below which a product gets fallback rows,
-#: up to this many in all: a widget of 4 still fills when some are in the cart or bought.
-PICKS_PER_PRODUCT = 6
+#: Distinct suggestions of its own (manual, rule, mined) below which a product gets
+#: fallback rows, up to this many in all: the page's bundle takes two and "Add this too"
+#: still shows 4 when some are substitutes, in the cart or bought.
+PICKS_PER_PRODUCT = 8
 #: Every fallback row is written by the recompute: above this many available products,
-#: a product gets rows up to ``PICKS_PER_PRODUCT_LARGE`` only (a full widget of 4), which
-#: bounds the recompute's write on big catalogues (bench/mining.py: 20,000 products).
+#: a product gets rows up to ``PICKS_PER_PRODUCT_LARGE`` only (a bundle of 2 and a widget
+#: of 4), which bounds the recompute's write on big catalogues (bench/mining.py).
 LARGE_CATALOGUE = 5_000
-PICKS_PER_PRODUCT_LARGE = 4
+PICKS_PER_PRODUCT_LARGE = 6
 PARAMS = picking.FallbackParams(per_category=8)
 
 
