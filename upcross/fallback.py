@@ -246,5 +246,5 @@ def store_picks(picks: Picks, computed_at: datetime) -> None:
     rows = picks.rows()
     for row in rows:
         row.computed_at = computed_at
-    FallbackPick.objects.all().delete()
+    FallbackPick.objects.all()._raw_delete(FallbackPick.objects.db)  # no cascades: no FK to it
     FallbackPick.objects.bulk_create(rows, batch_size=2_000)
