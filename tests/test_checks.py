@@ -26,6 +26,7 @@ ALL_IDS = {
     "upcross.E011", "upcross.E012", "upcross.E013", "upcross.E014", "upcross.E015",
     "upcross.E016", "upcross.E017", "upcross.E018", "upcross.E019", "upcross.E020",
     "upcross.E021", "upcross.E022", "upcross.W001", "upcross.W002",
+    "upcross.W003",
 }
 
 
@@ -187,7 +188,14 @@ def test_e010_upcross_is_not_a_dict(overrides: dict[str, Any]) -> None:
     {"PRODUCT_DISPLAY": "title"},
     {"FALLBACK": "on"},
     {"FALLBACK": {"complements": "yes"}},
-], ids=lambda changes: "-".join(changes))
+    {"ITEM_MODEL_MAX_ITEMS": "5000"},
+    {"ITEM_MODEL_MAX_ITEMS": -1},
+    {"ITEM_MODEL_DROPOUT": 1},
+    {"ITEM_MODEL_DROPOUT": -0.1},
+    {"ITEM_MODEL_L2": -1},
+    {"ITEM_MODEL_L2": 0, "ITEM_MODEL_DROPOUT": 0},
+    {"MIN_LIFT": "1"},
+], ids=lambda changes: "-".join(f"{k}={v}" for k, v in changes.items()))
 def test_e010_value_of_wrong_type(changes: dict[str, Any]) -> None:
     messages = assert_only("upcross.E010", UPCROSS=with_upcross(**changes))
     assert len(messages) == 1
@@ -329,3 +337,12 @@ def test_a_broken_product_model_is_a_check_message_not_a_traceback(tmp_path: Any
 def test_w002_unknown_fallback_widget() -> None:
     messages = assert_only("upcross.W002", UPCROSS=with_upcross(FALLBACK={"upgrades": True}))
     assert "upgrades" in messages[0].msg and "cart_complements" in messages[0].hint
+
+
+def test_w003_item_model_limit_that_needs_gigabytes() -> None:
+    messages = assert_only("upcross.W003", UPCROSS=with_upcross(ITEM_MODEL_MAX_ITEMS=50_000))
+    assert "GB" in messages[0].msg and "rule score" in messages[0].hint
+    # The documented values pass: the default, 0 (never) and thresholds left to adapt.
+    with override_settings(UPCROSS=with_upcross(ITEM_MODEL_MAX_ITEMS=0, MIN_PAIR_COUNT=None,
+                                                 MIN_LIFT=None, ITEM_MODEL_L2=0)):
+        assert upcross_messages() == []

@@ -206,7 +206,9 @@ def test_cart_substitute_categories(settings: Settings) -> None:
     assert names(recommend.cart_complements([phone_a, case])) == ["Cable"]
 
 
-def test_cart_combines_the_evidence_of_every_line() -> None:
+def test_cart_sums_the_evidence_of_its_lines() -> None:
+    """Candidates rank by the sum of their lines' scores, not by how many lines suggest
+    them: a strong suggestion of one line beats a weak one of three lines."""
     tent, stove, lamp = f.product("Tent", 200), f.product("Stove", 50), f.product("Lamp", 30)
     popular, single = f.product("Matches", 2), f.product("Hammock", 40)
     for source in (tent, stove, lamp):
@@ -215,11 +217,26 @@ def test_cart_combines_the_evidence_of_every_line() -> None:
 
     results = recommend.cart_complements([tent, stove, lamp])
 
-    assert names(results) == ["Matches", "Hammock"]
-    assert set(results[0].sources) == {tent, stove, lamp}
+    assert names(results) == ["Hammock", "Matches"]
+    assert set(results[1].sources) == {tent, stove, lamp}
+    assert results[1].score == pytest.approx(0.3)
     with override("en"):
-        assert recommend.cart_complements([tent, stove, lamp])[0].reason == \
+        assert recommend.cart_complements([tent, stove, lamp])[1].reason == \
             "Goes with 3 items in your cart"
+
+
+def test_cart_lines_that_agree_add_up() -> None:
+    """Two lines at 0.4 (0.8 together) beat one line at 0.7; a manual relation still
+    comes first whatever the mined scores."""
+    tent, stove = f.product("Tent", 200), f.product("Stove", 50)
+    shared, single, picked = f.product("Matches", 2), f.product("Hammock", 40), \
+        f.product("Mug", 5)
+    f.relation(tent, shared, origin="mined", score=0.4, pair_count=6)
+    f.relation(stove, shared, origin="mined", score=0.4, pair_count=6)
+    f.relation(tent, single, origin="mined", score=0.7, pair_count=60)
+    f.relation(stove, picked, origin="manual", position=0)
+
+    assert names(recommend.cart_complements([tent, stove])) == ["Mug", "Matches", "Hammock"]
 
 
 def test_cart_upgrades_one_per_line_in_cart_order() -> None:

@@ -27,6 +27,15 @@ def upcross_with(**values: Any) -> override_settings:
     return override_settings(UPCROSS={**settings.UPCROSS, **values})
 
 
+@pytest.fixture(autouse=True)
+def rule_score() -> Any:
+    """These tests are about the write side; their small shop was built for the rule score's
+    thresholds (5 orders together), so they pin it. The item model (the default for small
+    catalogues) is tested in test_mining_ranking.py and test_ranking_recompute.py."""
+    with upcross_with(ITEM_MODEL_MAX_ITEMS=0):
+        yield
+
+
 def mined(kind: str = "complement") -> dict[tuple[Any, Any], ProductRelation]:
     return {(r.source_id, r.target_id): r
             for r in ProductRelation.objects.filter(kind=kind, origin="mined", status="active")}
@@ -52,7 +61,9 @@ def test_recompute_writes_complements_with_their_evidence() -> None:
     assert (run.orders_scanned, run.lines_scanned) == (n, 6 * 2 + 6 * 2 + 3 + 3 + 4 + 2 + 2)
     assert (run.relations_created, run.relations_updated, run.relations_removed) == (4, 0, 0)
     assert run.progress == 1.0 and run.duration is not None and run.finished_at is not None
-    assert run.parameters["min_pair_count"] == 5
+    assert run.parameters["min_pair_count"] is None  # adapts: 5 with the rule score
+    assert run.parameters["complement_scoring"] == "rules"
+    assert run.parameters["complement_thresholds"] == [5, 0.01, 1.0]
     assert not ProductRelation.objects.filter(kind="upgrade").exists()
 
 

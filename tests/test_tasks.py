@@ -74,9 +74,12 @@ def test_task_while_another_recompute_runs_is_recorded_as_skipped(celery_worker_
 @pytest.mark.django_db
 def test_partitions_run_in_the_task_itself_without_a_result_backend() -> None:
     small_shop()
-    outcome = tasks.recompute.apply(kwargs={"kind": "complements", "partitions": 3}).get()
+    # The rule score's thresholds (the shop was built for them): 4 rows, see test_recompute.
+    with override_settings(UPCROSS={**settings.UPCROSS, "ITEM_MODEL_MAX_ITEMS": 0}):
+        outcome = tasks.recompute.apply(kwargs={"kind": "complements", "partitions": 3}).get()
     run = MiningRun.objects.get(pk=outcome["run"])
     assert run.status == "succeeded" and run.partitions == 3
+    assert run.parameters["complement_scoring"] == "rules"
     assert ProductRelation.objects.count() == 4
 
 

@@ -30,6 +30,7 @@ Ids are stable public contract (README lists them):
 - E022 ``RECOMPUTE_MAX_REMOVED_SHARE`` is not from 0 to 1
 - W001 unknown key in ``UPCROSS``
 - W002 unknown key in ``ORDER_LINE_FIELDS``, ``PRODUCT_FIELDS`` or ``PRODUCT_DISPLAY``
+- W003 ``ITEM_MODEL_MAX_ITEMS`` so high that a recompute may need gigabytes
 """
 
 from __future__ import annotations
@@ -83,13 +84,16 @@ VALUE_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "CACHE_ALIAS": ((str,), "a key of the CACHES setting"),
     "CACHE_TIMEOUT": ((int,), "a number of seconds"),
     "CACHE_FRAGMENTS": ((bool, _NONE), "True, False, or None (on unless DEBUG)"),
-    "MIN_PAIR_COUNT": ((int,), "a whole number"),
-    "MIN_CONFIDENCE": (_NUMBER, "a number from 0 to 1"),
-    "MIN_LIFT": (_NUMBER, "a number"),
+    "MIN_PAIR_COUNT": ((int, _NONE), "a whole number, or None (adapts to the scoring)"),
+    "MIN_CONFIDENCE": ((*_NUMBER, _NONE), "a number from 0 to 1, or None"),
+    "MIN_LIFT": ((*_NUMBER, _NONE), "a number, or None"),
     "LOOKBACK_DAYS": ((int, _NONE), "a number of days or None"),
     "HALF_LIFE_DAYS": ((*_NUMBER, _NONE), "a number of days or None"),
     "MAX_PER_PRODUCT": ((int,), "a whole number"),
     "RECOMPUTE_MAX_REMOVED_SHARE": ((*_NUMBER, _NONE), "a share from 0 to 1, or None"),
+    "ITEM_MODEL_MAX_ITEMS": ((int,), "a whole number of products (0: no item model)"),
+    "ITEM_MODEL_L2": (_NUMBER, "a number of 0 or more"),
+    "ITEM_MODEL_DROPOUT": (_NUMBER, "a share from 0 to below 1"),
     "UPGRADE_MIN_PRICE_INCREASE": (_NUMBER, "a percentage"),
     "UPGRADE_MAX_PRICE_INCREASE": (_NUMBER, "a percentage"),
     "UPGRADE_MAX_TOGETHER_LIFT": (_NUMBER, "a lift, e.g. 0.5"),
@@ -239,6 +243,7 @@ def _value_type_errors(user: Mapping[str, Any]) -> list[checks.CheckMessage]:
             "E010", f"UPCROSS['MAX_PER_CATEGORY'] = {cap!r} would leave every widget empty.",
             "Give the most suggestions of one category a widget may show (1 or more), "
             "or None for no cap."))
+    messages += _item_model_errors()
     share = upcross_settings.get("HOLDOUT_SHARE")
     if not 0 <= share <= 1:
         messages.append(_error(
@@ -249,6 +254,42 @@ def _value_type_errors(user: Mapping[str, Any]) -> list[checks.CheckMessage]:
         messages.append(_error(
             "E010", f"UPCROSS['CACHE_ALIAS'] = {alias!r} is not a key of the CACHES setting.",
             f"Use one of: {', '.join(map(repr, caches.settings))}."))
+    return messages
+
+
+#: Above this many products the item model's dense matrices take gigabytes (12 bytes per P²).
+ITEM_MODEL_WARN_ITEMS = 15_000
+
+
+def _item_model_errors() -> list[checks.CheckMessage]:
+    """The item model's size limit and regularisation (E010), and a limit so high that one
+    recompute would need gigabytes of memory (W003)."""
+    messages: list[checks.CheckMessage] = []
+    limit = upcross_settings.get("ITEM_MODEL_MAX_ITEMS")
+    l2 = upcross_settings.get("ITEM_MODEL_L2")
+    dropout = upcross_settings.get("ITEM_MODEL_DROPOUT")
+    if limit < 0:
+        messages.append(_error(
+            "E010", f"UPCROSS['ITEM_MODEL_MAX_ITEMS'] = {limit!r} is negative.",
+            "Give the most products the item model is fitted for, or 0 for never."))
+    elif limit > ITEM_MODEL_WARN_ITEMS:
+        messages.append(checks.Warning(
+            f"UPCROSS['ITEM_MODEL_MAX_ITEMS'] = {limit!r}: a recompute over that many "
+            f"products needs about {12 * limit * limit / 1e9:.1f} GB of memory and minutes of "
+            "CPU for the item model.",
+            hint=f"Keep it at {ITEM_MODEL_WARN_ITEMS:,} or below unless the worker has the "
+                 "memory; above the limit complements use the rule score.",
+            id="upcross.W003"))
+    if not 0 <= dropout < 1:
+        messages.append(_error(
+            "E010", f"UPCROSS['ITEM_MODEL_DROPOUT'] = {dropout!r} is not a share from 0 to "
+                    "below 1.",
+            "Give e.g. 0.5 (the default); 0 leaves only ITEM_MODEL_L2."))
+    if l2 < 0 or (l2 == 0 and dropout == 0):
+        messages.append(_error(
+            "E010", f"UPCROSS['ITEM_MODEL_L2'] = {l2!r} with ITEM_MODEL_DROPOUT = {dropout!r} "
+                    "does not regularise the item model.",
+            "Give ITEM_MODEL_L2 of 0 or more, and above 0 when ITEM_MODEL_DROPOUT is 0."))
     return messages
 
 

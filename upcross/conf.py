@@ -83,13 +83,23 @@ DEFAULTS: dict[str, Any] = {
     # Cache the widgets' rendered HTML too (the CSRF token is put in per request).
     # ``None``: on unless ``DEBUG`` (so template edits show at once while developing).
     "CACHE_FRAGMENTS": None,
-    # Mining.
-    "MIN_PAIR_COUNT": 5,
-    "MIN_CONFIDENCE": 0.01,
-    "MIN_LIFT": 1.0,
+    # Mining. Thresholds left as None adapt to the scoring: with the item model every pair
+    # seen together once (its weight shrinks weak evidence); with the rule score 5 orders
+    # together, confidence 0.01, lift 1.
+    "MIN_PAIR_COUNT": None,
+    "MIN_CONFIDENCE": None,
+    "MIN_LIFT": None,
     "LOOKBACK_DAYS": 365,
     "HALF_LIFE_DAYS": None,
-    "MAX_PER_PRODUCT": 20,
+    # Mined relations stored per product and kind (a cart ranks from all its lines' lists,
+    # so more than a widget shows).
+    "MAX_PER_PRODUCT": 50,
+    # Complements are scored by an item-item model (EASE) when the mined products are at
+    # most this many (its cost grows with the cube of the count; 0: never), with these
+    # regularisation strengths; above it, by the rule score.
+    "ITEM_MODEL_MAX_ITEMS": 5_000,
+    "ITEM_MODEL_L2": 30.0,
+    "ITEM_MODEL_DROPOUT": 0.5,
     "FOLD_VARIANTS": True,
     # A recompute that would remove more than this share (0 to 1) of the mined rows, or
     # that loaded no orders yet would remove any, fails and keeps the old rows (``--force``
@@ -311,16 +321,19 @@ class UpcrossSettings:
         return not settings.DEBUG if value is None else bool(value)
 
     @property
-    def MIN_PAIR_COUNT(self) -> int:
-        return int(self.get("MIN_PAIR_COUNT"))
+    def MIN_PAIR_COUNT(self) -> int | None:
+        value = self.get("MIN_PAIR_COUNT")
+        return None if value is None else int(value)
 
     @property
-    def MIN_CONFIDENCE(self) -> float:
-        return float(self.get("MIN_CONFIDENCE"))
+    def MIN_CONFIDENCE(self) -> float | None:
+        value = self.get("MIN_CONFIDENCE")
+        return None if value is None else float(value)
 
     @property
-    def MIN_LIFT(self) -> float:
-        return float(self.get("MIN_LIFT"))
+    def MIN_LIFT(self) -> float | None:
+        value = self.get("MIN_LIFT")
+        return None if value is None else float(value)
 
     @property
     def LOOKBACK_DAYS(self) -> int | None:
@@ -335,6 +348,18 @@ class UpcrossSettings:
     @property
     def MAX_PER_PRODUCT(self) -> int:
         return int(self.get("MAX_PER_PRODUCT"))
+
+    @property
+    def ITEM_MODEL_MAX_ITEMS(self) -> int:
+        return int(self.get("ITEM_MODEL_MAX_ITEMS"))
+
+    @property
+    def ITEM_MODEL_L2(self) -> float:
+        return float(self.get("ITEM_MODEL_L2"))
+
+    @property
+    def ITEM_MODEL_DROPOUT(self) -> float:
+        return float(self.get("ITEM_MODEL_DROPOUT"))
 
     @property
     def FOLD_VARIANTS(self) -> bool:

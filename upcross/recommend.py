@@ -275,7 +275,8 @@ def upgrades(product: Any, limit: int | None = None, customer: Any = None,
 def cart_complements(items: Iterable[Any], limit: int | None = None,
                      customer: Any = None, gap: Decimal | None = None,
                      exclude: Iterable[Any] = ()) -> Recommendations:
-    """Complements of the whole cart: a product suggested by more lines ranks higher.
+    """Complements of the whole cart, ranked by the sum of the scores the cart's lines
+    give them (manual and rule relations first).
 
     ``gap`` (the free-shipping nudge): what the cart lacks to reach a threshold.
     Complements that cost at least that much rank first, each group in its usual order.
@@ -311,7 +312,9 @@ def cart_complements(items: Iterable[Any], limit: int | None = None,
             score[target] += candidate.score
             if target not in best or candidate.rank() < best[target].rank():
                 best[target] = candidate
-    ranked = sorted(best, key=lambda t: (-len(supporters[t]), best[t].rank()[:2], -score[t]))
+    # Manual, then rule, then mined; mined ones by the sum of their lines' scores (the
+    # item model's scores add up by construction): one strong line can beat two weak ones.
+    ranked = sorted(best, key=lambda t: (best[t].rank()[:2], -score[t]))
 
     left_out = {str(x) for x in product_pks(exclude)}
 

@@ -80,9 +80,9 @@ class MiningParameters:
     now: float
     lookback_days: int | None
     half_life_days: float | None
-    min_pair_count: int
-    min_confidence: float
-    min_lift: float
+    min_pair_count: int | None
+    min_confidence: float | None
+    min_lift: float | None
     max_per_product: int
     fold_variants: bool
     upgrade_min_price_increase: float
@@ -90,6 +90,9 @@ class MiningParameters:
     upgrade_max_together_lift: float = 0.5
     upgrade_min_neighbourhood: float = 0.5
     upgrade_min_name_similarity: float = 0.3
+    item_model_max_items: int = 0
+    item_model_l2: float = 30.0
+    item_model_dropout: float = 0.5
 
     @classmethod
     def from_settings(cls, now: datetime | None = None) -> MiningParameters:
@@ -108,6 +111,9 @@ class MiningParameters:
             upgrade_max_together_lift=s.UPGRADE_MAX_TOGETHER_LIFT,
             upgrade_min_neighbourhood=s.UPGRADE_MIN_NEIGHBOURHOOD,
             upgrade_min_name_similarity=s.UPGRADE_MIN_NAME_SIMILARITY,
+            item_model_max_items=s.ITEM_MODEL_MAX_ITEMS,
+            item_model_l2=s.ITEM_MODEL_L2,
+            item_model_dropout=s.ITEM_MODEL_DROPOUT,
         )
 
     @property
@@ -277,13 +283,24 @@ def mine(counts: mining.CoCounts, kinds: Sequence[str],
     if "complements" in kinds:
         if exclude is None:
             exclude = _existing_upgrade_keys(counts)
-        out["complements"] = mining.complement_rules(counts, mining.RuleParams(
-            min_pair_count=parameters.min_pair_count,
-            min_confidence=parameters.min_confidence,
-            min_lift=parameters.min_lift,
-            max_per_product=parameters.max_per_product,
-        ), exclude_keys=exclude)
+        out["complements"] = mining.complement_rules(counts, rule_params(parameters),
+                                                     exclude_keys=exclude)
     return out
+
+
+def rule_params(parameters: MiningParameters) -> mining.RuleParams:
+    """Complement mining's parameters; thresholds left ``None`` adapt to the scoring."""
+    return mining.RuleParams(
+        min_pair_count=parameters.min_pair_count,
+        min_confidence=parameters.min_confidence,
+        min_lift=parameters.min_lift,
+        max_per_product=parameters.max_per_product,
+        item_model=mining.ItemModelParams(
+            max_items=parameters.item_model_max_items,
+            l2=parameters.item_model_l2,
+            dropout=parameters.item_model_dropout,
+        ),
+    )
 
 
 def _existing_upgrade_keys(counts: mining.CoCounts) -> np.ndarray:
@@ -388,6 +405,11 @@ def finish_run(run: MiningRun, counts: mining.CoCounts, kind: str,
     run.parameters = {**run.parameters,
                       "timings": {key: round(value, 3) for key, value in timings.items()},
                       "relations": {name: len(rules[name]) for name in kinds}}
+    if "complements" in rules:
+        scoring = rules["complements"].scoring
+        run.parameters["complement_scoring"] = scoring
+        run.parameters["complement_thresholds"] = list(
+            rule_params(parameters).thresholds(scoring))
     run.error = ""
     run.save()
     report("done", 1.0)

@@ -1,7 +1,8 @@
 """Mining: pure computation over order lines (numpy only, no Django).
 
 ``counting`` turns lines into additive item/pair counts, ``rules`` derives
-complements (association rules), ``upgrades`` derives pricier substitutes.
+complements (association rules, scored by ``item_model`` when the catalogue is small
+enough), ``upgrades`` derives pricier substitutes.
 """
 
 from __future__ import annotations
@@ -14,7 +15,14 @@ from upcross.mining.counting import (
     count_baskets,
     merge_counts,
 )
-from upcross.mining.rules import MinedRules, RuleParams, complement_rules
+from upcross.mining.item_model import ItemModelParams, item_weights
+from upcross.mining.rules import (
+    ITEM_MODEL,
+    RULE_SCORE,
+    MinedRules,
+    RuleParams,
+    complement_rules,
+)
 from upcross.mining.upgrades import (
     Catalog,
     RuleSpec,
@@ -26,9 +34,12 @@ from upcross.mining.upgrades import (
 
 __all__ = [
     "GUEST",
+    "ITEM_MODEL",
+    "RULE_SCORE",
     "Baskets",
     "Catalog",
     "CoCounts",
+    "ItemModelParams",
     "MinedRules",
     "RuleParams",
     "RuleSpec",
@@ -36,6 +47,7 @@ __all__ = [
     "build_baskets",
     "complement_rules",
     "count_baskets",
+    "item_weights",
     "merge_counts",
     "rule_upgrades",
     "substitute_keys",

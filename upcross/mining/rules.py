@@ -28,6 +28,15 @@ Ranking score (per source, higher first)::
 
 So the score prefers pairs that are both likely (confidence) and specific
 (lift), and needs evidence before believing either.
+
+With an item model (``RuleParams.item_model``, fitted when the catalogue's mined
+products are at most ``max_items``) the score is instead the model's weight
+``W[A, B]`` (:mod:`upcross.mining.item_model`) and a rule needs a positive weight.
+The pair statistics stay the same, so every rule keeps its evidence.
+
+Thresholds left as ``None`` adapt to that choice (:data:`AUTO_THRESHOLDS`): the
+item model shrinks weak evidence itself, so it keeps every pair seen together at
+least once; the rule score keeps pairs seen together 5 times, with a lift above 1.
 """
 
 from __future__ import annotations
@@ -37,18 +46,44 @@ from dataclasses import dataclass
 import numpy as np
 
 from upcross.mining.counting import CoCounts, sorted_member, sorted_unique
+from upcross.mining.item_model import ItemModelParams, item_weights
 
 SHRINKAGE = 10.0
 Z_95 = 1.959963984540054
+#: Scoring of a run: the rule score of the module docstring, or the item model's weight.
+RULE_SCORE = "rules"
+ITEM_MODEL = "item_model"
+#: ``(min_pair_count, min_confidence, min_lift)`` for thresholds left as ``None``.
+AUTO_THRESHOLDS: dict[str, tuple[int, float, float]] = {
+    ITEM_MODEL: (1, 0.0, 0.0),
+    RULE_SCORE: (5, 0.01, 1.0),
+}
 
 
 @dataclass(frozen=True)
 class RuleParams:
-    min_pair_count: int = 5
-    min_confidence: float = 0.0
-    min_lift: float = 0.0
+    """Thresholds (``None``: :data:`AUTO_THRESHOLDS` of the scoring used), the per-source
+    cap, and the item model (``None``: always the rule score)."""
+
+    min_pair_count: int | None = 5
+    min_confidence: float | None = 0.0
+    min_lift: float | None = 0.0
     max_per_product: int | None = None
     shrinkage: float = SHRINKAGE
+    item_model: ItemModelParams | None = None
+
+    def scoring(self, n_products: int) -> str:
+        """Which score rules over ``n_products`` mined products get."""
+        if self.item_model is not None and self.item_model.applies(n_products):
+            return ITEM_MODEL
+        return RULE_SCORE
+
+    def thresholds(self, scoring: str) -> tuple[int, float, float]:
+        auto = AUTO_THRESHOLDS[scoring]
+        given = (self.min_pair_count, self.min_confidence, self.min_lift)
+        pair_count, confidence, lift = (a if g is None else g
+                                        for g, a in zip(given, auto, strict=True))
+        return int(pair_count), float(confidence), float(lift)
 
 
 @dataclass
@@ -63,6 +98,8 @@ class MinedRules:
     confidence: np.ndarray
     lift: np.ndarray
     score: np.ndarray
+    #: ``RULE_SCORE`` or ``ITEM_MODEL``: what ``score`` is.
+    scoring: str = RULE_SCORE
 
     def __len__(self) -> int:
         return len(self.source)
@@ -75,6 +112,7 @@ class MinedRules:
         return MinedRules(
             self.product_ids, self.source[index], self.target[index], self.pair_count[index],
             self.support[index], self.confidence[index], self.lift[index], self.score[index],
+            self.scoring,
         )
 
     def rows(self) -> list[tuple]:
@@ -119,7 +157,9 @@ def complement_rules(
     pairs that are substitutes (upgrades) rather than complements.
     """
     n_products = max(counts.n_products, 1)
-    keep = counts.pair_count >= params.min_pair_count
+    scoring = params.scoring(counts.n_products)
+    min_pair_count, min_confidence, min_lift = params.thresholds(scoring)
+    keep = counts.pair_count >= min_pair_count
     a, b = counts.pair_codes()
     a, b = a[keep], b[keep]
     source = np.concatenate([a, b])
@@ -141,13 +181,16 @@ def complement_rules(
         expected = n_source * item[target] / total
         shrunk_lift = (confidence * n_source + params.shrinkage) / (expected + params.shrinkage)
         score = wilson_lower(confidence, n_source) * shrunk_lift
-    ok = (confidence >= params.min_confidence) & (lift >= params.min_lift)
+    ok = (confidence >= min_confidence) & (lift >= min_lift)
     ok &= np.isfinite(lift)
+    if scoring == ITEM_MODEL and params.item_model is not None:
+        score = item_weights(counts, params.item_model)[source, target].astype(np.float64)
+        ok &= score > 0
     if exclude_keys is not None and len(exclude_keys):
         ok &= ~sorted_member(source * n_products + target, sorted_unique(exclude_keys))
     index = np.flatnonzero(ok)
     rules = MinedRules(
         counts.product_ids, source[index], target[index], pair_count[index],
-        support[index], confidence[index], lift[index], score[index],
+        support[index], confidence[index], lift[index], score[index], scoring,
     )
     return cap_per_source(rules, params.max_per_product)
