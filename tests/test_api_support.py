@@ -13,13 +13,11 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.core.cache import caches
 from rest_framework.test import APIClient
 
 from tests import factories
 from upcross.adapters import get_adapter
 from upcross.api.throttling import EventsRateThrottle
-from upcross.conf import upcross_settings
 
 #: Categories by name; a test's rollback removes rows, so each use checks the row is there.
 _categories: dict[str, Any] = {}
@@ -69,9 +67,7 @@ def client_for(user: Any = None, *, csrf: bool = False) -> APIClient:
 @pytest.fixture
 def fresh_throttle() -> Any:
     """Forget the events throttle history of the test client's address, before and after."""
-    key = EventsRateThrottle.cache_format % {"scope": EventsRateThrottle.scope,
-                                             "ident": "127.0.0.1"}
-    cache = caches[upcross_settings.CACHE_ALIAS]
-    cache.delete(key)
-    yield key
-    cache.delete(key)
+    throttle = EventsRateThrottle()
+    throttle.forget("127.0.0.1")
+    yield throttle.key_for("127.0.0.1")
+    throttle.forget("127.0.0.1")

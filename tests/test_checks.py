@@ -25,8 +25,8 @@ ALL_IDS = {
     "upcross.E006", "upcross.E007", "upcross.E008", "upcross.E009", "upcross.E010",
     "upcross.E011", "upcross.E012", "upcross.E013", "upcross.E014", "upcross.E015",
     "upcross.E016", "upcross.E017", "upcross.E018", "upcross.E019", "upcross.E020",
-    "upcross.E021", "upcross.E022", "upcross.W001", "upcross.W002",
-    "upcross.W003",
+    "upcross.E021", "upcross.E022", "upcross.E023", "upcross.E024", "upcross.W001",
+    "upcross.W002", "upcross.W003",
 }
 
 
@@ -298,6 +298,14 @@ def test_e021_analytics_redis_url_not_redis(url: str) -> None:
 @pytest.mark.parametrize("share", [1.5, -0.2])
 def test_e022_removed_share_out_of_range(share: float) -> None:
     assert_only("upcross.E022", UPCROSS=with_upcross(RECOMPUTE_MAX_REMOVED_SHARE=share))
+
+
+def test_e023_api_body_limit_too_small() -> None:
+    assert_only("upcross.E023", UPCROSS=with_upcross(API_MAX_BODY_BYTES=10))
+
+
+def test_e024_num_proxies_negative() -> None:
+    assert_only("upcross.E024", UPCROSS=with_upcross(NUM_PROXIES=-1))
 
 
 def test_each_range_id_can_be_silenced_alone() -> None:

@@ -28,6 +28,8 @@ Ids are stable public contract (README lists them):
   importable callable
 - E021 ``ANALYTICS_REDIS_URL`` is not a redis://, rediss:// or unix:// URL
 - E022 ``RECOMPUTE_MAX_REMOVED_SHARE`` is not from 0 to 1
+- E023 ``API_MAX_BODY_BYTES`` is below 1024
+- E024 ``NUM_PROXIES`` is below 0
 - W001 unknown key in ``UPCROSS``
 - W002 unknown key in ``ORDER_LINE_FIELDS``, ``PRODUCT_FIELDS`` or ``PRODUCT_DISPLAY``
 - W003 ``ITEM_MODEL_MAX_ITEMS`` so high that a recompute may need gigabytes
@@ -104,6 +106,8 @@ VALUE_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "TASK_TIME_LIMIT": ((int,), "a number of seconds"),
     "EVENTS_THROTTLE_RATE": ((str, _NONE), "a DRF rate such as '120/min', or None"),
     "API_CACHE_MAX_AGE": ((int,), "a number of seconds"),
+    "API_MAX_BODY_BYTES": ((int,), "a number of bytes"),
+    "NUM_PROXIES": ((int,), "the number of proxies in front of the site (0: none)"),
     "ANALYTICS_ENABLED": ((bool,), "True or False"),
     "ANALYTICS_REDIS_URL": ((str, _NONE), "a redis:// URL, or None"),
     "ANALYTICS_FLUSH_SCHEDULE": ((Mapping,), "a dict of crontab fields"),
@@ -602,6 +606,11 @@ _RANGES: dict[str, tuple[str, Callable[[Any], bool], str, str]] = {
                       "Give how many products a widget shows by default, e.g. 4."),
     "CACHE_TIMEOUT": ("E018", lambda v: v < 0, "is below 0",
                       "Give the cache lifetime in seconds (e.g. 900); 0 turns caching off."),
+    "API_MAX_BODY_BYTES": ("E023", lambda v: v < 1024, "is below 1024",
+                           "Give the largest API body in bytes, e.g. 65536."),
+    "NUM_PROXIES": ("E024", lambda v: v < 0, "is below 0",
+                    "Give how many proxies append to X-Forwarded-For (0: none, the header "
+                    "is ignored)."),
     "RECOMPUTE_MAX_REMOVED_SHARE": (
         "E022", lambda v: not 0 <= v <= 1, "is not from 0 to 1",
         "Give the share of mined relations a recompute may remove (e.g. 0.5), or None."),

@@ -123,6 +123,13 @@ DEFAULTS: dict[str, Any] = {
     # and the ``max-age`` of the public read endpoints' ``Cache-Control``.
     "EVENTS_THROTTLE_RATE": "120/min",
     "API_CACHE_MAX_AGE": 60,
+    # Largest request body any upcross API endpoint reads (bytes): a larger one is a JSON
+    # 413 before any parsing. Also bounds the cart add's attribution fields.
+    "API_MAX_BODY_BYTES": 64 * 1024,
+    # Proxies in front of the site that append to X-Forwarded-For: 0 (default) keys the
+    # throttles on REMOTE_ADDR and ignores the header, which any client can forge; N takes
+    # the address the Nth proxy from the right saw.
+    "NUM_PROXIES": 0,
     # Analytics: widget counters live in Redis (this URL, or the cache's client when
     # ``CACHE_ALIAS`` is a RedisCache; neither: in-process counting, not exact) and are
     # flushed into daily rows on ``ANALYTICS_FLUSH_SCHEDULE``.
@@ -409,6 +416,14 @@ class UpcrossSettings:
     @property
     def API_CACHE_MAX_AGE(self) -> int:
         return int(self.get("API_CACHE_MAX_AGE"))
+
+    @property
+    def API_MAX_BODY_BYTES(self) -> int:
+        return int(self.get("API_MAX_BODY_BYTES"))
+
+    @property
+    def NUM_PROXIES(self) -> int:
+        return int(self.get("NUM_PROXIES") or 0)
 
     @property
     def ANALYTICS_ENABLED(self) -> bool:

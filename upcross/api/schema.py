@@ -116,6 +116,7 @@ def error_responses(*status_codes: int) -> dict[int, OpenApiResponse]:
         403: _("Not allowed: staff with the matching upcross permission only."),
         404: _("Unknown or unavailable object (or a page past the end of a list)."),
         405: _("Method not allowed."),
+        413: _("The request body is larger than the API's limit (API_MAX_BODY_BYTES)."),
         415: _("The body is not JSON (send `Content-Type: application/json`)."),
         429: _("Too many requests; retry after the `Retry-After` header's seconds."),
         503: _("A service upcross needs (the task queue) is unreachable."),

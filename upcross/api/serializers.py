@@ -280,6 +280,16 @@ class EventSerializer(serializers.Serializer):
         help_text=_("The product whose page shows the widget, if any."),
     )
 
+    def to_internal_value(self, data: Any) -> Any:
+        # Bound the list before a field validates its items (a 50-id limit checked after
+        # converting 800k ids is seconds of work).
+        items = data.get("products") if isinstance(data, Mapping) else None
+        if isinstance(items, list) and len(items) > MAX_EVENT_PRODUCTS:
+            raise serializers.ValidationError({"products": [
+                _("Ensure this field has no more than %(n)s elements.")
+                % {"n": MAX_EVENT_PRODUCTS}]})
+        return super().to_internal_value(data)
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         products = list(dict.fromkeys(attrs["products"]))
         if attrs["event"] == "click" and len(products) != 1:
@@ -287,18 +297,55 @@ class EventSerializer(serializers.Serializer):
                 {"products": [_("A click names exactly one product.")]}
             )
         source = attrs.get("source")
-        wanted = {*products, *([source] if source is not None else [])}
-        model = get_adapter().product_model()
-        known = set(model._default_manager.filter(pk__in=wanted).values_list("pk", flat=True))
-        if source is not None and source not in known:
+        facts = served_facts(products, source, WIDGET_KINDS[attrs["widget"]])
+        if source is not None and source not in facts:
             raise serializers.ValidationError({"source": [_("Unknown product id.")]})
-        unknown = [pk for pk in products if pk not in known]
+        unknown = [pk for pk in products if pk not in facts]
         if unknown:
             raise serializers.ValidationError({"products": [
                 _("Unknown product ids: %(ids)s.") % {"ids": ", ".join(sorted(map(str, unknown)))}
             ]})
+        # Counted only what a widget can show: an available product that some active
+        # relation of the widget's kind suggests (from ``source`` when named).
+        unserved = [pk for pk in products if not facts[pk]]
+        if unserved:
+            raise serializers.ValidationError({"products": [
+                _("Not suggested by this widget: %(ids)s.")
+                % {"ids": ", ".join(sorted(map(str, unserved)))}
+            ]})
         attrs["products"] = products
         return attrs
+
+
+#: The relation kind each widget of the events endpoint shows.
+WIDGET_KINDS = {"complements": "complement", "cart_complements": "complement",
+                "upgrades": "upgrade", "cart_upgrades": "upgrade"}
+
+
+def served_facts(products: list[Any], source: Any, kind: str) -> dict[Any, bool]:
+    """``{pk: served}`` for the named products that exist (and the source), one query.
+
+    Served: the product is available and an active relation of ``kind`` suggests it:
+    from ``source`` (or the source's parent, whose suggestions a variant shows) when
+    a source is named, from any product otherwise.
+    """
+    from django.db.models import Exists, OuterRef, Q
+
+    adapter = get_adapter()
+    model = adapter.product_model()
+    relations = ProductRelation.objects.active().filter(kind=kind, target=OuterRef("pk"))
+    if source is not None:
+        sources = Q(source=source)
+        parent = adapter.product_field("parent")
+        if isinstance(parent, str) and parent and not callable(parent) and "." not in parent:
+            sources |= Q(source__in=model._default_manager.filter(pk=source).values(parent))
+        relations = relations.filter(sources)
+    available = adapter.available_products().filter(pk=OuterRef("pk"))
+    wanted = {*products, *([source] if source is not None else [])}
+    rows = (model._default_manager.filter(pk__in=wanted)
+            .annotate(upcross_suggested=Exists(relations), upcross_available=Exists(available))
+            .values_list("pk", "upcross_suggested", "upcross_available"))
+    return {pk: suggested and is_available for pk, suggested, is_available in rows}
 
 
 class EventAcceptedSerializer(serializers.Serializer):

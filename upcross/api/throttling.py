@@ -1,44 +1,118 @@
-"""Throttle of the anonymous events endpoint.
+"""Throttles of the anonymous endpoints (events, and the cart add's attribution).
 
-Its rate is upcross's own setting (``UPCROSS["EVENTS_THROTTLE_RATE"]``, e.g.
+Rates are upcross's own settings (``UPCROSS["EVENTS_THROTTLE_RATE"]``, e.g.
 ``"120/min"``; ``None`` turns it off), so the host does not have to add a scope to
-``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]``. The history lives in upcross's cache.
+``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]``.
+
+Counting is one atomic increment per request in upcross's cache (``add`` then
+``incr``: ``SET NX`` and ``INCRBY`` on Redis) in a fixed window, so parallel clients
+cannot slip past the limit the way a read-modify-write history can. The client is
+``REMOTE_ADDR`` unless ``UPCROSS["NUM_PROXIES"]`` says how many proxies of the
+operator's append to ``X-Forwarded-For``: the header alone is any client's to forge.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from django.core.cache import BaseCache, caches
 from rest_framework.request import Request
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
 
 from upcross.conf import upcross_settings
 
 logger = logging.getLogger("upcross.api")
 
+_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
-class EventsRateThrottle(SimpleRateThrottle):
-    """Limits each client address (``NUM_PROXIES`` aware) to the configured rate."""
 
-    scope = "upcross_events"
-    cache_format = "upcross:throttle:%(scope)s:%(ident)s"
+def parse_rate(rate: str | None) -> tuple[int, int] | None:
+    """``"120/min"`` as ``(120, 60)``; ``None`` for no limit."""
+    if rate is None:
+        return None
+    count, period = rate.split("/")
+    return int(count), _PERIODS[period[0]]
 
-    @property  # type: ignore[override]
+
+def client_address(request: Any) -> str:
+    """The client's address as the operator's proxies saw it (``NUM_PROXIES``)."""
+    meta = getattr(request, "META", {})
+    remote = str(meta.get("REMOTE_ADDR") or "")
+    proxies = upcross_settings.NUM_PROXIES
+    forwarded = meta.get("HTTP_X_FORWARDED_FOR")
+    if proxies > 0 and forwarded:
+        addresses = [part.strip() for part in str(forwarded).split(",") if part.strip()]
+        if addresses:
+            return addresses[-min(proxies, len(addresses))][:64]
+    return remote[:64]
+
+
+def hit(cache: BaseCache, key: str, limit: int, period: int,
+        now: float | None = None) -> tuple[bool, float]:
+    """Count one request against ``limit`` per ``period``; ``(allowed, seconds to wait)``."""
+    now = time.time() if now is None else now
+    window = int(now // period)
+    window_key = f"{key}:{period}:{window}"
+    for _attempt in range(3):
+        cache.add(window_key, 0, timeout=period + 1)
+        try:
+            count = cache.incr(window_key)
+        except ValueError:  # expired between add and incr: add again
+            continue
+        return count <= limit, (window + 1) * period - now
+    return True, 0.0
+
+
+class AtomicRateThrottle(BaseThrottle):
+    """A fixed-window, atomically counted limit per client address."""
+
+    scope = "upcross"
+
+    def get_rate(self) -> str | None:
+        raise NotImplementedError
+
+    @property
     def cache(self) -> BaseCache:
         return caches[upcross_settings.CACHE_ALIAS]
 
-    def get_rate(self) -> str | None:
-        return upcross_settings.EVENTS_THROTTLE_RATE
+    @classmethod
+    def key_for(cls, address: str) -> str:
+        return f"upcross:throttle:{cls.scope}:{address}"
 
-    def get_cache_key(self, request: Request, view: Any) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+    def forget(self, address: str) -> None:
+        """Drop ``address``'s counts of the current windows of every period."""
+        now, key = time.time(), self.key_for(address)
+        self.cache.delete_many([f"{key}:{period}:{int(now // period) + step}"
+                                for period in _PERIODS.values() for step in (0, 1)])
 
     def allow_request(self, request: Request, view: Any) -> bool:
-        """Fails open: an unreachable cache must not turn beacons into 500s."""
-        try:
-            return super().allow_request(request, view)
-        except Exception as exc:  # any backend error
-            logger.warning("upcross events throttle skipped, cache unreachable: %s", exc)
+        """Fails open: an unreachable cache must not turn requests into 500s."""
+        self.wait_seconds: float | None = None
+        rate = parse_rate(self.get_rate())
+        if rate is None:
             return True
+        key = self.key_for(client_address(request))
+        try:
+            allowed, wait = hit(self.cache, key, *rate)
+        except Exception as exc:  # any backend error
+            from upcross.cache import report_outage
+
+            report_outage("throttle", exc)
+            return True
+        if not allowed:
+            self.wait_seconds = wait
+        return allowed
+
+    def wait(self) -> float | None:
+        return getattr(self, "wait_seconds", None)
+
+
+class EventsRateThrottle(AtomicRateThrottle):
+    """Limits each client address to ``EVENTS_THROTTLE_RATE``."""
+
+    scope = "upcross_events"
+
+    def get_rate(self) -> str | None:
+        return upcross_settings.EVENTS_THROTTLE_RATE

@@ -23,7 +23,6 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import generics, status
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -33,6 +32,7 @@ from upcross.api import serializers as s
 from upcross.api.authentication import RejectMalformedCredentials
 from upcross.api.events import record_event
 from upcross.api.exceptions import upcross_exception_handler
+from upcross.api.parsers import BoundedJSONParser
 from upcross.api.permissions import IsStaffWithModelPermission
 from upcross.api.schema import UpcrossAutoSchema, error_responses
 from upcross.api.throttling import EventsRateThrottle
@@ -57,7 +57,7 @@ class UpcrossAPIMixin:
     schema = UpcrossAutoSchema()
     # JSON in, whatever the host's DEFAULT_PARSER_CLASSES: nested bodies (cart items)
     # have no faithful form encoding, and the schema then documents one media type.
-    parser_classes = (JSONParser,)
+    parser_classes = (BoundedJSONParser,)
 
     def get_exception_handler(self) -> Callable[..., Response | None]:
         return upcross_exception_handler
@@ -225,7 +225,7 @@ class CartLine:
 @extend_schema(
     summary=str(_("Complements of a cart")),
     request=s.CartSerializer,
-    responses={200: s.CartRecommendationsSerializer, **error_responses(400, 415)},
+    responses={200: s.CartRecommendationsSerializer, **error_responses(400, 413, 415)},
 )
 class CartComplementsView(CartRecommendationsView):
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -244,7 +244,7 @@ class CartComplementsView(CartRecommendationsView):
     description=str(_("For each cart line, upgrades it could be swapped for; `line` names "
                       "the line's product.")),
     request=s.CartSerializer,
-    responses={200: s.CartUpgradesSerializer, **error_responses(400, 415)},
+    responses={200: s.CartUpgradesSerializer, **error_responses(400, 413, 415)},
 )
 class CartUpgradesView(CartRecommendationsView):
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -323,7 +323,7 @@ class RelationMixin(StaffAPIMixin):
 @extend_schema(
     methods=["POST"], summary=str(_("Create a relation (staff)")),
     responses={201: s.ProductRelationSerializer,
-               **error_responses(400, *STAFF_ERRORS, 415)},
+               **error_responses(400, *STAFF_ERRORS, 413, 415)},
 )
 class RelationListView(RelationMixin, generics.ListCreateAPIView):
     def get_queryset(self) -> models.QuerySet:
@@ -346,7 +346,7 @@ class RelationListView(RelationMixin, generics.ListCreateAPIView):
 @extend_schema(
     methods=["PUT", "PATCH"], summary=str(_("Change a relation (staff)")),
     responses={200: s.ProductRelationSerializer,
-               **error_responses(400, 404, *STAFF_ERRORS, 415)},
+               **error_responses(400, 404, *STAFF_ERRORS, 413, 415)},
 )
 @extend_schema(
     methods=["DELETE"], summary=str(_("Delete a relation (staff)")),
@@ -397,7 +397,7 @@ def enqueue_recompute(kind: str, partitions: int, task_id: str) -> Exception | N
                       "(tasks running eagerly), else follow `runs_url`.")),
     request=s.MiningRunTriggerSerializer,
     responses={202: s.MiningRunTriggeredSerializer,
-               **error_responses(400, *STAFF_ERRORS, 415, 503)},
+               **error_responses(400, *STAFF_ERRORS, 413, 415, 503)},
 )
 class MiningRunListView(StaffAPIMixin, generics.ListCreateAPIView):
     queryset = MiningRun.objects.all()
@@ -458,7 +458,7 @@ class MiningRunDetailView(StaffAPIMixin, generics.RetrieveAPIView):
     description=str(_("Anonymous, throttled. Counted per day, widget, event type and "
                       "product; nothing is stored in the database yet.")),
     request=s.EventSerializer,
-    responses={202: s.EventAcceptedSerializer, **error_responses(400, 415, 429)},
+    responses={202: s.EventAcceptedSerializer, **error_responses(400, 413, 415, 429)},
 )
 class EventView(UpcrossAPIMixin, generics.CreateAPIView):
     """Widget beacons. No authentication at all: a beacon carries no identity and no
