@@ -22,7 +22,7 @@ from tests import factories as f
 from tests.analytics_support import discard_counters
 from upcross import cache
 from upcross.analytics import counters
-from upcross.analytics.attribution import SESSION_KEY, parse_touch
+from upcross.analytics.attribution import SESSION_KEY, parse_touch, relation_value
 from upcross.analytics.flush import flush_events
 from upcross.models import OrderExposure, RelationDailyStat, WidgetDailyStat
 
@@ -58,7 +58,7 @@ def test_a_widget_add_is_attributed_through_to_the_placed_order(
     page = client.get(phone.get_absolute_url()).content.decode()
     fields = hidden_fields(page, "upcross-complements")
     assert fields["upcross_widget"] == "complements"
-    assert fields["upcross_relation"] == f"{phone.pk}:{case.pk}"
+    assert parse_touch(fields, case) == ("complements", str(phone.pk), str(case.pk))
 
     client.post(reverse("cart:add"), {"product_id": phone.pk})        # not from a widget
     client.post(reverse("cart:add"), {**fields, "quantity": 2})       # from the widget
@@ -104,10 +104,26 @@ def test_a_cart_upgrade_swap_is_attributed_to_the_upgrade(
 def test_forged_fields_cannot_credit_another_product_or_invent_widgets() -> None:
     assert parse_touch({"upcross_widget": "sidebar", "upcross_relation": "1:2"}, 2) is None
     assert parse_touch({}, 2) is None
-    touch = parse_touch({"upcross_widget": "complements", "upcross_relation": "1:99"}, 2)
-    assert touch is not None and (touch.source, touch.target) == ("", "2")
-    touch = parse_touch({"upcross_widget": "upgrades", "upcross_relation": "x|y:2"}, 2)
-    assert touch is not None and touch.source == ""  # no separator smuggled into a key
+    # the old clear-text form, or any unsigned value, credits nothing
+    assert parse_touch({"upcross_widget": "complements", "upcross_relation": "1:2"}, 2) is None
+    token = relation_value(1, 2, "complements")
+    assert parse_touch({"upcross_widget": "complements", "upcross_relation": token}, 2) == \
+        ("complements", "1", "2")
+    # a genuine token for another product, or another widget, credits nothing
+    assert parse_touch({"upcross_widget": "complements", "upcross_relation": token}, 3) is None
+    assert parse_touch({"upcross_widget": "upgrades", "upcross_relation": token}, 2) is None
+    altered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    assert parse_touch({"upcross_widget": "complements", "upcross_relation": altered}, 2) \
+        is None
+
+
+def test_an_expired_token_credits_nothing(settings: Any) -> None:
+    import time
+
+    token = relation_value(1, 2, "complements")
+    settings.UPCROSS = {**settings.UPCROSS, "ATTRIBUTION_MAX_AGE": 0}
+    time.sleep(1.1)
+    assert parse_touch({"upcross_widget": "complements", "upcross_relation": token}, 2) is None
 
 
 def test_order_placed_twice_counts_once(django_capture_on_commit_callbacks: Any) -> None:
@@ -171,6 +187,8 @@ def test_the_events_endpoint_feeds_the_daily_rows_without_a_database_write() -> 
     from tests.test_api_support import client_for, pk_json
 
     phone, case, glass = f.product("Phone", 300), f.product("Case", 10), f.product("Glass", 5)
+    f.relation(phone, case, kind="upgrade")
+    f.relation(phone, glass, kind="upgrade")
     body = {"widget": "upgrades", "event": "impression", "source": pk_json(phone),
             "products": [pk_json(case), pk_json(glass)]}
     with CaptureQueriesContext(connection) as queries:

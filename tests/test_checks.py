@@ -25,8 +25,8 @@ ALL_IDS = {
     "upcross.E006", "upcross.E007", "upcross.E008", "upcross.E009", "upcross.E010",
     "upcross.E011", "upcross.E012", "upcross.E013", "upcross.E014", "upcross.E015",
     "upcross.E016", "upcross.E017", "upcross.E018", "upcross.E019", "upcross.E020",
-    "upcross.E021", "upcross.E022", "upcross.E023", "upcross.E024", "upcross.W001",
-    "upcross.W002", "upcross.W003",
+    "upcross.E021", "upcross.E022", "upcross.E023", "upcross.E024", "upcross.E025",
+    "upcross.W001", "upcross.W002", "upcross.W003",
 }
 
 
@@ -306,6 +306,11 @@ def test_e023_api_body_limit_too_small() -> None:
 
 def test_e024_num_proxies_negative() -> None:
     assert_only("upcross.E024", UPCROSS=with_upcross(NUM_PROXIES=-1))
+
+
+def test_e025_attribution_max_age_below_cache_timeout() -> None:
+    assert_only("upcross.E025", UPCROSS=with_upcross(ATTRIBUTION_MAX_AGE=60,
+                                                     CACHE_TIMEOUT=900))
 
 
 def test_each_range_id_can_be_silenced_alone() -> None:

@@ -53,7 +53,8 @@ def test_middleware_sets_a_visitor_cookie_and_keeps_the_group(settings: Any) -> 
     factory = RequestFactory()
     request, response = _run(factory.get("/"), 0.5, settings)
     cookie = response.cookies[holdout.COOKIE_NAME]
-    assert holdout.valid_visitor_id(cookie.value) and cookie["httponly"]
+    assert holdout.visitor_from_cookie({holdout.COOKIE_NAME: cookie.value}) is not None
+    assert cookie["httponly"]
     group = holdout.in_holdout(request)
     assert bool(getattr(request, "upcross_disabled", False)) is group
     for _ in range(5):
@@ -74,7 +75,21 @@ def test_a_forged_cookie_is_replaced(settings: Any) -> None:
     request = RequestFactory().get("/")
     request.COOKIES[holdout.COOKIE_NAME] = "x" * 500
     _request, response = _run(request, 0.5, settings)
-    assert holdout.valid_visitor_id(response.cookies[holdout.COOKIE_NAME].value)
+    fresh = response.cookies[holdout.COOKIE_NAME].value
+    assert holdout.visitor_from_cookie({holdout.COOKIE_NAME: fresh}) is not None
+
+
+def test_a_visitor_cannot_pick_a_group_with_an_unsigned_id(settings: Any) -> None:
+    """A bare id (the old unsigned cookie, or one chosen to land in a group) is replaced."""
+    chosen = next(visitor for visitor in (holdout.new_visitor_id() for _ in range(200))
+                  if not holdout.is_held_out(f"visitor:{visitor}", share=0.5))
+    request = RequestFactory().get("/")
+    request.COOKIES[holdout.COOKIE_NAME] = chosen
+    seen, response = _run(request, 0.5, settings)
+    assert holdout.COOKIE_NAME in response.cookies  # a new, signed id replaces it
+    assert holdout.identity(seen) != f"visitor:{chosen}"
+    altered = holdout.sign_visitor_id(chosen)[:-1] + "x"
+    assert holdout.visitor_from_cookie({holdout.COOKIE_NAME: altered}) is None
 
 
 @pytest.mark.django_db
@@ -84,7 +99,8 @@ def test_a_signed_in_customer_keeps_the_customer_group(settings: Any) -> None:
     for _ in range(3):
         request = RequestFactory().get("/")
         request.user = user
-        request.COOKIES[holdout.COOKIE_NAME] = holdout.new_visitor_id()  # any device
+        request.COOKIES[holdout.COOKIE_NAME] = holdout.sign_visitor_id(
+            holdout.new_visitor_id())  # any device
         seen, _response = _run(request, 0.5, settings)
         assert bool(getattr(seen, "upcross_disabled", False)) is expected
 
@@ -107,7 +123,7 @@ def test_held_out_visitors_see_no_widgets_and_their_orders_count_as_holdout(
         cache.clear()
         client = Client()
         visitor = holdout.new_visitor_id()
-        client.cookies[holdout.COOKIE_NAME] = visitor
+        client.cookies[holdout.COOKIE_NAME] = holdout.sign_visitor_id(visitor)
         held = holdout.is_held_out(f"visitor:{visitor}")
         page = client.get(phone.get_absolute_url()).content.decode()
         assert ("upcross-complements" in page) is not held

@@ -192,7 +192,11 @@ def test_every_form_of_add_to_cart_url(settings: Settings, target: str, action: 
     hidden.pop("csrfmiddlewaretoken")
     # upcross's analytics fields ride along with the host's (see test_analytics_attribution).
     assert hidden.pop("upcross_widget") == "complements"
-    assert hidden.pop("upcross_relation") == f"{phone.pk}:{case.pk}"
+    from upcross.analytics.attribution import parse_touch
+
+    token = hidden.pop("upcross_relation")  # signed: widget, source, target
+    assert parse_touch({"upcross_widget": "complements", "upcross_relation": token}, case) == \
+        ("complements", str(phone.pk), str(case.pk))
     assert hidden == {k: v.format(pk=case.pk) for k, v in fields.items()}
 
 

@@ -30,6 +30,8 @@ Ids are stable public contract (README lists them):
 - E022 ``RECOMPUTE_MAX_REMOVED_SHARE`` is not from 0 to 1
 - E023 ``API_MAX_BODY_BYTES`` is below 1024
 - E024 ``NUM_PROXIES`` is below 0
+- E025 ``ATTRIBUTION_MAX_AGE`` is below ``CACHE_TIMEOUT`` (cached widget forms would carry
+  expired tokens)
 - W001 unknown key in ``UPCROSS``
 - W002 unknown key in ``ORDER_LINE_FIELDS``, ``PRODUCT_FIELDS`` or ``PRODUCT_DISPLAY``
 - W003 ``ITEM_MODEL_MAX_ITEMS`` so high that a recompute may need gigabytes
@@ -109,6 +111,8 @@ VALUE_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "API_MAX_BODY_BYTES": ((int,), "a number of bytes"),
     "NUM_PROXIES": ((int,), "the number of proxies in front of the site (0: none)"),
     "ANALYTICS_ENABLED": ((bool,), "True or False"),
+    "ATTRIBUTION_MAX_AGE": ((int,), "a number of seconds"),
+    "ATTRIBUTION_THROTTLE_RATE": ((str, _NONE), "a DRF rate such as '30/min', or None"),
     "ANALYTICS_REDIS_URL": ((str, _NONE), "a redis:// URL, or None"),
     "ANALYTICS_FLUSH_SCHEDULE": ((Mapping,), "a dict of crontab fields"),
     "HOLDOUT_SHARE": (_NUMBER, "a share from 0 (off) to 1"),
@@ -226,11 +230,13 @@ def _value_type_errors(user: Mapping[str, Any]) -> list[checks.CheckMessage]:
             "E010", f"UPCROSS['UPGRADE_MIN_PRICE_INCREASE'] ({low}) is above "
                     f"UPCROSS['UPGRADE_MAX_PRICE_INCREASE'] ({high}).",
             "The upgrade price band runs from the minimum increase up to the maximum."))
-    rate = upcross_settings.get("EVENTS_THROTTLE_RATE")
-    if rate is not None and not _RATE.match(rate):
-        messages.append(_error(
-            "E010", f"UPCROSS['EVENTS_THROTTLE_RATE'] = {rate!r} is not a rate.",
-            "Give requests per period, such as '120/min' or '10/s', or None for no limit."))
+    for key in ("EVENTS_THROTTLE_RATE", "ATTRIBUTION_THROTTLE_RATE"):
+        rate = upcross_settings.get(key)
+        if rate is not None and not _RATE.match(rate):
+            messages.append(_error(
+                "E010", f"UPCROSS[{key!r}] = {rate!r} is not a rate.",
+                "Give requests per period, such as '120/min' or '10/s', or None for no "
+                "limit."))
     messages += _money_errors()
     fallback = user.get("FALLBACK", {})
     if isinstance(fallback, Mapping):
@@ -611,6 +617,10 @@ _RANGES: dict[str, tuple[str, Callable[[Any], bool], str, str]] = {
     "NUM_PROXIES": ("E024", lambda v: v < 0, "is below 0",
                     "Give how many proxies append to X-Forwarded-For (0: none, the header "
                     "is ignored)."),
+    "ATTRIBUTION_MAX_AGE": ("E025", lambda v: v < upcross_settings.CACHE_TIMEOUT,
+                            "is below CACHE_TIMEOUT",
+                            "Cached widget HTML carries its token: give more seconds than "
+                            "CACHE_TIMEOUT (e.g. 172800), or widget adds stop counting."),
     "RECOMPUTE_MAX_REMOVED_SHARE": (
         "E022", lambda v: not 0 <= v <= 1, "is not from 0 to 1",
         "Give the share of mined relations a recompute may remove (e.g. 0.5), or None."),

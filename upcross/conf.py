@@ -134,6 +134,12 @@ DEFAULTS: dict[str, Any] = {
     # ``CACHE_ALIAS`` is a RedisCache; neither: in-process counting, not exact) and are
     # flushed into daily rows on ``ANALYTICS_FLUSH_SCHEDULE``.
     "ANALYTICS_ENABLED": True,
+    # Widget forms carry a signed token; it is valid this many seconds (keep it above
+    # CACHE_TIMEOUT: cached widget HTML carries the token it was rendered with).
+    "ATTRIBUTION_MAX_AGE": 2 * 24 * 60 * 60,
+    # Widget adds counted per client address (DRF rate; None: no limit); adds beyond it
+    # still go to the cart, they only count nothing.
+    "ATTRIBUTION_THROTTLE_RATE": "30/min",
     "ANALYTICS_REDIS_URL": None,
     "ANALYTICS_FLUSH_SCHEDULE": {"minute": "*/5"},
     # Holdout: this share of visitors (0 to 1, sticky per customer or visitor cookie)
@@ -428,6 +434,14 @@ class UpcrossSettings:
     @property
     def ANALYTICS_ENABLED(self) -> bool:
         return bool(self.get("ANALYTICS_ENABLED"))
+
+    @property
+    def ATTRIBUTION_MAX_AGE(self) -> int:
+        return int(self.get("ATTRIBUTION_MAX_AGE"))
+
+    @property
+    def ATTRIBUTION_THROTTLE_RATE(self) -> str | None:
+        return self.get("ATTRIBUTION_THROTTLE_RATE")
 
     @property
     def ANALYTICS_REDIS_URL(self) -> str | None:

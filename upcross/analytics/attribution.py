@@ -1,9 +1,14 @@
 """Adds from widget forms, and purchases of what they added (last touch wins).
 
 The widget forms post two hidden fields with the host's own add-to-cart form:
-``upcross_widget`` (which widget) and ``upcross_relation`` (``<source pk>:<target
-pk>``). The host's add (or swap) view calls :func:`widget_add` after it put the
-product in the cart: the add is counted and remembered in the session. When the
+``upcross_widget`` (which widget) and ``upcross_relation``: a token signed with
+``SECRET_KEY`` (:mod:`django.core.signing`) naming the widget, the source and the
+product(s) the form adds, with its time, valid for ``ATTRIBUTION_MAX_AGE``. A form
+can only credit what a widget really showed: a forged, altered or expired token, or
+one for another product, counts nothing. The host's add (or swap) view calls
+:func:`widget_add` after it put the product in the cart: the add is counted (at most
+``ATTRIBUTION_THROTTLE_RATE`` per client) and remembered in the session. Held-out
+visitors see no widgets, so their adds and orders carry no attribution. When the
 order is placed, the host calls :func:`order_placed`; every order line whose
 product a widget added is counted as a purchase of that widget and suggestion,
 with its revenue, and the order's holdout group is stored for the report.
@@ -12,10 +17,11 @@ with its revenue, and the order's holdout group is stored for the report.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
+from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -34,6 +40,9 @@ WIDGETS = frozenset({"complements", "upgrades", "cart_complements", "cart_upgrad
 _PK = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 #: A session remembers at most this many widget-added products.
 MAX_REMEMBERED = 100
+SIGNING_SALT = "upcross.attribution"
+#: Most products one token names (a bundle's "Add all").
+MAX_TOKEN_TARGETS = 20
 
 
 class Touch(NamedTuple):
@@ -48,32 +57,49 @@ class Line(NamedTuple):
     unit_price: Decimal
 
 
-def relation_value(source: Any, target: Any) -> str:
-    """The ``upcross_relation`` field's value: ``<source pk>:<target pk>``."""
-    return f"{counters.pk_text(source)}:{counters.pk_text(target)}"
+def relation_value(source: Any, target: Any, widget: str = "") -> str:
+    """The ``upcross_relation`` field's value: a signed token for ``widget``'s suggestion
+    of ``target`` (shown for ``source``)."""
+    return sign_touch(widget, source, [target])
+
+
+def sign_touch(widget: str, source: Any, targets: Sequence[Any]) -> str:
+    """A token naming the widget, the source and the product(s) a form may add."""
+    return signing.dumps(
+        [str(widget), counters.pk_text(source),
+         [counters.pk_text(t) for t in targets[:MAX_TOKEN_TARGETS]]],
+        salt=SIGNING_SALT)
 
 
 def parse_touch(data: Any, product: Any) -> Touch | None:
     """The widget and relation a form post names, or ``None`` when it names none (or junk).
 
-    The target is always the product actually added: a forged relation field cannot
-    credit a widget with another product.
+    The token must be valid (signed, not expired), for the named widget and for the
+    product actually added: a forged field cannot credit a widget with anything.
     """
     widget = str(data.get(WIDGET_FIELD) or "")
     if widget not in WIDGETS:
         return None
     target = counters.pk_text(product)
-    source = ""
-    relation = str(data.get(RELATION_FIELD) or "")
-    if ":" in relation:
-        source, _sep, named_target = relation.partition(":")
-        if named_target and named_target != target:
-            source = ""
-        if source and not _PK.match(source):
-            source = ""
-    if not _PK.match(target):
+    token = data.get(RELATION_FIELD)
+    if not isinstance(token, str) or not token or len(token) > 4096 or not _PK.match(target):
         return None
+    try:
+        signed_widget, source, targets = signing.loads(
+            token, salt=SIGNING_SALT, max_age=upcross_settings.ATTRIBUTION_MAX_AGE)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    if signed_widget != widget or not isinstance(targets, list) or target not in targets:
+        return None
+    source = source if isinstance(source, str) and _PK.match(source) else ""
     return Touch(widget, source, target)
+
+
+def _throttled(request: Any) -> bool:
+    """Whether this client added from widgets more than ``ATTRIBUTION_THROTTLE_RATE``."""
+    from upcross.api.throttling import AttributionThrottle
+
+    return not AttributionThrottle().allow_request(request, None)
 
 
 def widget_add(request: Any, product: Any, quantity: int = 1) -> Touch | None:
@@ -85,7 +111,7 @@ def widget_add(request: Any, product: Any, quantity: int = 1) -> Touch | None:
     if not upcross_settings.ANALYTICS_ENABLED:
         return None
     touch = parse_touch(getattr(request, "POST", {}), product)
-    if touch is None:
+    if touch is None or holdout.in_holdout(request) or _throttled(request):
         return None
     counters.increment(counters.event_counts(touch.widget, "adds",
                                              [(touch.source, touch.target)]))
@@ -131,6 +157,8 @@ def order_placed(request: Any, order_id: Any, lines: Iterable[Any],
     session = getattr(request, "session", None)
     remembered = dict((session.get(SESSION_KEY) if session is not None else None) or {})
     group = ExposureGroup.HOLDOUT if holdout.in_holdout(request) else ExposureGroup.EXPOSED
+    if group == ExposureGroup.HOLDOUT:
+        remembered = {}  # held out: shown no widget, so nothing a widget could credit
     counts: dict[Field, int] = {}
     attributed_items, attributed_revenue = 0, Decimal("0")
     widgets_in_order: set[str] = set()

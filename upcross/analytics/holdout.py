@@ -1,7 +1,8 @@
 """Which visitors are held out (see no widgets), sticky and without a database write.
 
 A visitor is identified by the signed-in customer's pk, else by a random id in a
-cookie (``upcross_visitor``, set on the first response). The id and
+signed cookie (``upcross_visitor``, set on the first response; a visitor cannot pick
+an id, and so a group: an unsigned or altered cookie is replaced by a new id). The id and
 ``HOLDOUT_SALT`` are hashed (SHA-256) into a number in [0, 1); below
 ``HOLDOUT_SHARE`` means holdout. The same visitor always lands in the same group
 while the share and the salt stay; a guest who signs in takes the customer's group.
@@ -15,6 +16,8 @@ import contextlib
 import hashlib
 import secrets
 from typing import Any
+
+from django.core import signing
 
 from upcross.conf import upcross_settings
 
@@ -43,6 +46,27 @@ def valid_visitor_id(value: Any) -> bool:
     return isinstance(value, str) and len(value) == 32 and set(value) <= _COOKIE_CHARS
 
 
+#: The signing salt of the visitor cookie (as ``HttpResponse.set_signed_cookie`` salts).
+COOKIE_SALT = "upcross.holdout"
+
+
+def sign_visitor_id(value: str) -> str:
+    """The cookie value for ``value`` (Django's ``set_signed_cookie`` format)."""
+    return signing.get_cookie_signer(salt=COOKIE_NAME + COOKIE_SALT).sign(value)
+
+
+def visitor_from_cookie(cookies: Any) -> str | None:
+    """The visitor id of a genuine cookie; ``None`` for none, a forged or altered one."""
+    raw = (cookies or {}).get(COOKIE_NAME)
+    if not isinstance(raw, str):
+        return None
+    try:
+        value = signing.get_cookie_signer(salt=COOKIE_NAME + COOKIE_SALT).unsign(raw)
+    except signing.BadSignature:
+        return None
+    return value if valid_visitor_id(value) else None
+
+
 def identity(request: Any) -> str | None:
     """``customer:<pk>`` or ``visitor:<cookie>``; ``None`` before the cookie exists."""
     user = getattr(request, "user", None)
@@ -50,8 +74,7 @@ def identity(request: Any) -> str | None:
         return f"customer:{user.pk}"
     visitor = getattr(request, "upcross_visitor", None)
     if visitor is None:
-        cookies = getattr(request, "COOKIES", {}) or {}
-        visitor = cookies.get(COOKIE_NAME)
+        visitor = visitor_from_cookie(getattr(request, "COOKIES", {}))
     return f"visitor:{visitor}" if valid_visitor_id(visitor) else None
 
 

@@ -29,14 +29,14 @@ class HoldoutMiddleware:
         if upcross_settings.HOLDOUT_SHARE <= 0:
             return self.get_response(request)
         new_visitor = None
-        if not holdout.valid_visitor_id(request.COOKIES.get(holdout.COOKIE_NAME)):
+        if holdout.visitor_from_cookie(request.COOKIES) is None:
             new_visitor = holdout.new_visitor_id()
             request.upcross_visitor = new_visitor  # type: ignore[attr-defined]
         if holdout.in_holdout(request):
             request.upcross_disabled = True  # type: ignore[attr-defined]
         response = self.get_response(request)
         if new_visitor is not None:
-            response.set_cookie(holdout.COOKIE_NAME, new_visitor,
+            response.set_cookie(holdout.COOKIE_NAME, holdout.sign_visitor_id(new_visitor),
                                 max_age=holdout.COOKIE_MAX_AGE, httponly=True, samesite="Lax",
                                 secure=request.is_secure())
         return response

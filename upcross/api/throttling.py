@@ -116,3 +116,12 @@ class EventsRateThrottle(AtomicRateThrottle):
 
     def get_rate(self) -> str | None:
         return upcross_settings.EVENTS_THROTTLE_RATE
+
+
+class AttributionThrottle(AtomicRateThrottle):
+    """Widget adds counted per client address (``ATTRIBUTION_THROTTLE_RATE``)."""
+
+    scope = "upcross_adds"
+
+    def get_rate(self) -> str | None:
+        return upcross_settings.ATTRIBUTION_THROTTLE_RATE

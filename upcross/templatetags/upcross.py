@@ -35,7 +35,7 @@ from django.utils.translation import get_language
 
 from upcross import cache, recommend
 from upcross.analytics import counters
-from upcross.analytics.attribution import relation_value
+from upcross.analytics.attribution import relation_value, sign_touch
 from upcross.analytics.counters import pk_text as analytics_pk
 from upcross.conf import upcross_settings
 from upcross.recommend import Recommendation
@@ -285,9 +285,16 @@ def _count_impressions(widget: str, html: str, shown: tuple[tuple[str, str], ...
 
 
 @register.filter
-def upcross_relation(item: Any) -> str:
-    """``<source pk>:<target pk>``: the widget forms' ``upcross_relation`` field."""
-    return relation_value(relation_source(item), getattr(item, "product", item))
+def upcross_relation(item: Any, widget: str = "") -> str:
+    """The widget forms' ``upcross_relation`` field: a signed token for ``widget``'s
+    suggestion of the item (see :mod:`upcross.analytics.attribution`)."""
+    return relation_value(relation_source(item), getattr(item, "product", item), widget)
+
+
+@register.filter
+def upcross_bundle_token(bundle: Any) -> str:
+    """The bundle box "Add all" form's signed token: any product of the bundle."""
+    return sign_touch("bundle", None, [part.product for part in bundle.parts])
 
 
 def _fragment_key(widget: str, subject: Any, limit: Any, customer_pk: Any) -> str:
