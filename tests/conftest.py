@@ -11,6 +11,7 @@ django-oscar shape (``tests.settings_oscar``) collects only ``test_oscar*.py``.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,17 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         f"cache: {settings.CACHES['default']['BACKEND']}",
         f"chromium: {'yes' if chromium_available() else 'no'}; CI={IN_CI}",
     ]
+
+
+@pytest.fixture(autouse=True)
+def _closed_breakers() -> Iterator[None]:
+    """Each test starts with upcross's outage breakers closed (an outage a test staged
+    must not leave the next test without its cache)."""
+    from upcross import cache
+    from upcross.analytics import counters
+
+    cache.breaker.reset()
+    counters.breaker.reset()
+    yield
+    cache.breaker.reset()
+    counters.breaker.reset()

@@ -48,4 +48,6 @@ def cache_settings() -> tuple[dict, str | None]:
     if url is None:
         return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}, None
     return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url,
-            "KEY_PREFIX": f"upcross-test-{os.getpid()}"}, url
+            "KEY_PREFIX": f"upcross-test-{os.getpid()}",
+            # short enough that an outage test never waits long; loose for a loaded CI box
+            "OPTIONS": {"socket_connect_timeout": 1.0, "socket_timeout": 1.0}}, url

@@ -14,19 +14,28 @@ A stamp lives *inside* each value, so one ``get_many`` fetches the tokens and th
 values together. A token is a random string, not a counter: a token that was evicted
 and recreated can never match a value stamped before.
 
-Every call swallows cache errors (Redis down, a refused connection, a timeout) and
-logs them: the read path then falls back to the database, never to an error page.
+Every call swallows cache errors (Redis down, a refused connection, a timeout): the
+read path then falls back to the database, never to an error page. An outage is
+handled by a :class:`Breaker`: the first failure logs one warning and opens it; for
+``RETRY_SECONDS`` no call waits on the cache at all (a hung Redis costs one socket
+timeout, not one per call); then one call probes it. The first successful probe
+bumps every token before anything is read, so a change made while the cache was
+unreachable (whose invalidation could not be written) is never served stale; one
+message says the cache is back.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import threading
+import time
 import uuid
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
 from django.core.cache import BaseCache, caches
+from django.core.signals import setting_changed
 
 from upcross.conf import upcross_settings
 
@@ -68,8 +77,92 @@ def _backend() -> BaseCache:
     return caches[upcross_settings.CACHE_ALIAS]
 
 
-def _warn(action: str, exc: Exception) -> None:
-    logger.warning("upcross cache %s failed, reading from the database: %s", action, exc)
+T = TypeVar("T")
+#: Seconds an open breaker lets pass before one call probes the service again.
+RETRY_SECONDS = 5.0
+
+
+class Breaker:
+    """One warning per outage, no waiting on a service known to be down, a hook on recovery.
+
+    ``call(action, fn, default)`` runs ``fn`` unless the breaker is open (then it
+    returns ``default`` at once). A failure opens it; after ``retry_seconds`` the
+    next call probes: ``on_recovery()`` runs first and must succeed, then ``fn``.
+    """
+
+    def __init__(self, name: str, on_recovery: Callable[[], None] | None = None,
+                 retry_seconds: float = RETRY_SECONDS) -> None:
+        self.name = name
+        self.on_recovery = on_recovery
+        self.retry_seconds = retry_seconds
+        self.down_since: float | None = None
+        self.retry_at = 0.0
+        self.failures = 0
+        self._lock = threading.Lock()
+
+    @property
+    def is_open(self) -> bool:
+        return self.down_since is not None
+
+    def call(self, action: str, fn: Callable[[], T], default: T) -> T:
+        probing = False
+        if self.down_since is not None:
+            now = time.monotonic()
+            with self._lock:
+                if now < self.retry_at:
+                    return default  # known down: not one more socket timeout
+                self.retry_at = now + self.retry_seconds  # this call is the probe
+            probing = True
+        try:
+            if probing and self.on_recovery is not None:
+                self.on_recovery()
+            result = fn()
+        except Exception as exc:  # any backend error
+            self._failed(action, exc)
+            return default
+        if probing:
+            self._recovered()
+        return result
+
+    def _failed(self, action: str, exc: Exception) -> None:
+        with self._lock:
+            self.failures += 1
+            self.retry_at = time.monotonic() + self.retry_seconds
+            first = self.down_since is None
+            if first:
+                self.down_since = time.monotonic()
+        if first:
+            logger.warning("upcross: %s unreachable (%s failed: %s); working without it, "
+                           "retrying every %.0f s", self.name, action, exc, self.retry_seconds)
+        else:
+            logger.debug("upcross: %s still unreachable (%s): %s", self.name, action, exc)
+
+    def _recovered(self) -> None:
+        with self._lock:
+            since, self.down_since = self.down_since, None
+            failures, self.failures = self.failures, 0
+        if since is not None:
+            logger.warning("upcross: %s reachable again after %.1f s (%d failed calls)",
+                           self.name, time.monotonic() - since, failures)
+
+    def reset(self) -> None:
+        """Forget any outage (tests)."""
+        with self._lock:
+            self.down_since, self.retry_at, self.failures = None, 0.0, 0
+
+
+def _bump_all_tokens() -> None:
+    """Recovery: whatever changed while the cache was unreachable is stale now."""
+    _backend().set_many({key: new_token() for key in TOKEN_KEYS}, timeout=None)
+
+
+#: The read-side cache's breaker (the throttles share it: same backend).
+breaker = Breaker("cache", on_recovery=_bump_all_tokens)
+
+
+def call(action: str, fn: Callable[[], T], default: T) -> T:
+    """``fn()`` against the cache through the breaker; ``default`` when it is down."""
+    return breaker.call(action, fn, default)
 
 
 def new_token() -> str:
@@ -81,31 +174,21 @@ def get_many(keys: Iterable[str]) -> dict[str, Any]:
     keys = list(keys)
     if not keys:
         return {}
-    try:
-        return _backend().get_many(keys)
-    except Exception as exc:  # any backend error means "miss"
-        _warn("read", exc)
-        return {}
+    return call("read", lambda: _backend().get_many(keys), {})
 
 
 def set_many(values: Mapping[str, Any], timeout: int | None = None) -> None:
     if not values:
         return
-    try:
-        _backend().set_many(dict(values), timeout=upcross_settings.CACHE_TIMEOUT
-                            if timeout is None else timeout)
-    except Exception as exc:
-        _warn("write", exc)
+    lifetime = upcross_settings.CACHE_TIMEOUT if timeout is None else timeout
+    call("write", lambda: _backend().set_many(dict(values), timeout=lifetime), None)
 
 
 def delete_many(keys: Iterable[str]) -> None:
     keys = list(keys)
     if not keys:
         return
-    try:
-        _backend().delete_many(keys)
-    except Exception as exc:
-        _warn("delete", exc)
+    call("delete", lambda: _backend().delete_many(keys), None)
 
 
 def html_token(found: Mapping[str, Any]) -> str:
@@ -131,23 +214,22 @@ def tokens(found: Mapping[str, Any]) -> tuple[str, str]:
 
 def _create_token(key: str) -> str:
     token = new_token()
-    try:
+
+    def create() -> str:
         backend = _backend()
         if backend.add(key, token, timeout=None):
             return token
         return backend.get(key) or token
-    except Exception as exc:
-        _warn("token", exc)
-        return token
+
+    return call("token", create, token)
 
 
 def bump(*keys: str) -> None:
     """Make everything stamped with these tokens stale (default: all)."""
     values = {key: new_token() for key in (keys or TOKEN_KEYS)}
-    try:
-        _backend().set_many(values, timeout=None)
-    except Exception as exc:
-        _warn("invalidate", exc)
+    # While the cache is down this writes nothing; the first successful probe after the
+    # outage bumps every token (Breaker.on_recovery), so the change is not lost.
+    call("invalidate", lambda: _backend().set_many(values, timeout=None), None)
 
 
 def invalidate_relations() -> None:
@@ -172,3 +254,11 @@ def invalidate_products(pks: Iterable[Any]) -> None:
 def clear() -> None:
     """Forget everything upcross cached (without flushing the rest of the cache)."""
     bump()
+
+
+def _reset_on_setting_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting in ("CACHES", "UPCROSS"):
+        breaker.reset()
+
+
+setting_changed.connect(_reset_on_setting_changed, dispatch_uid="upcross.cache.breaker")

@@ -35,9 +35,12 @@ from typing import Any, Protocol
 from django.core.cache import BaseCache, caches
 from django.utils import timezone
 
+from upcross.cache import Breaker
 from upcross.conf import upcross_settings
 
 logger = logging.getLogger("upcross.analytics")
+#: The counters' store (Redis): counting is skipped, with one warning, while it is down.
+breaker = Breaker("analytics counters")
 
 METRICS = ("impressions", "clicks", "adds", "purchases", "revenue", "orders")
 #: Events of the events endpoint and the form hooks, and the metric each one bumps.
@@ -191,11 +194,17 @@ class CacheCounters:
         return self._lock
 
 
+#: Socket timeouts (seconds) of the ``ANALYTICS_REDIS_URL`` client: a hung Redis costs a
+#: page at most this, once per outage (the breaker), never the full TCP timeout.
+SOCKET_TIMEOUT = 0.25
+
+
 @functools.lru_cache(maxsize=8)
 def _client_for_url(url: str) -> Any:
     import redis
 
-    return redis.Redis.from_url(url)
+    return redis.Redis.from_url(url, socket_timeout=SOCKET_TIMEOUT,
+                                socket_connect_timeout=SOCKET_TIMEOUT)
 
 
 def _cache_redis_client(cache: BaseCache) -> Any | None:
@@ -229,13 +238,14 @@ def increment(counts: Mapping[Field, int]) -> bool:
     """
     if not counts or not upcross_settings.ANALYTICS_ENABLED:
         return False
-    try:
-        store().increment({field.encode(): amount for field, amount in counts.items()
-                           if amount})
-    except Exception as exc:
-        logger.warning("upcross could not count widget events: %s", exc)
-        return False
-    return True
+    values = {field.encode(): amount for field, amount in counts.items() if amount}
+
+    def count() -> bool:
+        store().increment(values)
+        return True
+
+    # One warning per outage, and no socket wait per widget while Redis is known down.
+    return breaker.call("count", count, False)
 
 
 def event_counts(widget: str, metric: str, pairs: Iterable[tuple[str, str]],

@@ -88,19 +88,16 @@ class AtomicRateThrottle(BaseThrottle):
                                 for period in _PERIODS.values() for step in (0, 1)])
 
     def allow_request(self, request: Request, view: Any) -> bool:
-        """Fails open: an unreachable cache must not turn requests into 500s."""
+        """Fails open: an unreachable cache must not turn requests into 500s (nor wait
+        on a hung one: the cache's breaker answers at once while it is open)."""
         self.wait_seconds: float | None = None
         rate = parse_rate(self.get_rate())
         if rate is None:
             return True
-        key = self.key_for(client_address(request))
-        try:
-            allowed, wait = hit(self.cache, key, *rate)
-        except Exception as exc:  # any backend error
-            from upcross.cache import report_outage
+        from upcross import cache
 
-            report_outage("throttle", exc)
-            return True
+        key = self.key_for(client_address(request))
+        allowed, wait = cache.call("throttle", lambda: hit(self.cache, key, *rate), (True, 0.0))
         if not allowed:
             self.wait_seconds = wait
         return allowed
