@@ -108,7 +108,8 @@ def test_nothing_is_written_while_a_row_is_invalid(items: dict[str, Any]) -> Non
     assert ProductRelation.objects.count() == 1
 
 
-def test_import_makes_existing_rows_manual_and_active(items: dict[str, Any]) -> None:
+def test_import_keeps_what_the_file_does_not_say(items: dict[str, Any]) -> None:
+    """No status column: a blocked row stays blocked; no origin column: rows become manual."""
     teapot, cup, saucer = items["Teapot"], items["Cup"], items["Saucer"]
     mined = factories.relation(teapot, cup, origin="mined", pair_count=9, position=4)
     blocked = factories.relation(teapot, saucer, status="blocked", origin="mined")
@@ -124,8 +125,101 @@ def test_import_makes_existing_rows_manual_and_active(items: dict[str, Any]) -> 
     blocked.refresh_from_db()
     untouched.refresh_from_db()
     assert (mined.origin, mined.position, mined.pair_count) == ("manual", 4, 9)  # no column
-    assert (blocked.origin, blocked.status) == ("manual", "active")
+    assert (blocked.origin, blocked.status) == ("manual", "blocked")
     assert untouched.position == 7
+    unblock = parse_relations_csv(csv_bytes([
+        ["source", "target", "kind", "status"],
+        [key_of(teapot), key_of(saucer), "complement", "active"]]))
+    apply_import(unblock)  # the file says so: the block is lifted
+    blocked.refresh_from_db()
+    assert blocked.status == "active"
+
+
+# --- round trip, bounds, hostile cells (issue 11.6-11.8) -------------------------------------
+
+def test_an_export_reads_back_with_status_origin_and_window(merch_client: Client,
+                                                           items: dict[str, Any]) -> None:
+    import datetime
+
+    from django.utils import timezone
+
+    teapot, cup, saucer, kettle = (items[k] for k in ("Teapot", "Cup", "Saucer", "Kettle"))
+    start = timezone.now().replace(microsecond=0) + datetime.timedelta(days=2)
+    rows = {
+        "blocked": factories.relation(teapot, saucer, status="blocked", origin="mined"),
+        "mined": factories.relation(teapot, cup, origin="mined", pair_count=9, position=3),
+        "window": factories.relation(cup, kettle, starts_at=start,
+                                     ends_at=start + datetime.timedelta(days=7)),
+    }
+    before = {name: (r.status, r.origin, r.starts_at, r.ends_at, r.position)
+              for name, r in rows.items()}
+    data = b"".join(merch_client.get(
+        reverse("admin:upcross_productrelation_export")).streaming_content)
+    plan = parse_relations_csv(data)
+    assert not plan.invalid_rows
+    result = apply_import(plan)
+    assert result.updated == 3
+    for name, relation in rows.items():
+        relation.refresh_from_db()
+        after = (relation.status, relation.origin, relation.starts_at, relation.ends_at,
+                 relation.position)
+        assert after == before[name], name
+
+
+def test_a_position_too_large_for_the_column_is_a_row_error(items: dict[str, Any]) -> None:
+    plan = parse_relations_csv(csv_bytes([
+        ["source", "target", "kind", "position"],
+        [key_of(items["Teapot"]), key_of(items["Cup"]), "complement", 99_999_999_999],
+        [key_of(items["Teapot"]), key_of(items["Kettle"]), "complement", 2_147_483_647]]))
+    assert [row.line for row in plan.invalid_rows] == [2]
+    assert "too large" in plan.invalid_rows[0].errors[0]
+    apply_import(plan, skip_invalid=True)  # the valid row is written, no DataError
+    assert ProductRelation.objects.get().position == 2_147_483_647
+
+
+def test_a_nul_byte_is_a_clear_file_error(items: dict[str, Any]) -> None:
+    data = f"source,target,kind\n{key_of(items['Teapot'])}\x00,x,complement\n".encode()
+    with pytest.raises(CsvFormatError, match="NUL character \\(line 2\\)"):
+        parse_relations_csv(data)
+
+
+def test_the_admin_import_answers_a_nul_byte_and_a_huge_position_without_a_500(
+        merch_client: Client, items: dict[str, Any]) -> None:
+    nul = SimpleUploadedFile("r.csv", b"source,target,kind\nA\x00,B,complement\n",
+                             content_type="text/csv")
+    response = merch_client.post(reverse(IMPORT), {"file": nul})
+    assert response.status_code == 200 and "NUL character" in response.content.decode()
+    huge = SimpleUploadedFile("r.csv", csv_bytes([
+        ["source", "target", "kind", "position"],
+        [key_of(items["Teapot"]), key_of(items["Cup"]), "complement", 10**12]]),
+        content_type="text/csv")
+    response = merch_client.post(reverse(IMPORT), {"file": huge})
+    assert response.status_code == 200 and "too large" in response.content.decode()
+    assert not ProductRelation.objects.exists()
+
+
+@pytest.mark.parametrize("cell", ["=HYPERLINK(\"http://evil.example\",\"x\")", "+1+1",
+                                  "-2+3", "@SUM(A1)", "\tx", "\rx"])
+def test_export_escapes_formula_cells_and_import_reads_them_back(
+        merch_client: Client, cell: str) -> None:
+    from upcross.csv_io import safe_cell, unescape_cell
+
+    assert safe_cell(cell) == "'" + cell and unescape_cell(safe_cell(cell)) == cell
+    assert safe_cell("Teapot") == "Teapot" and safe_cell(3) == 3
+    if factories.is_demo() and not cell[0].isspace():  # a SKU that starts a formula
+        import csv
+        import io
+
+        evil, plain = factories.product("Evil"), factories.product("Plain")
+        evil.sku = cell
+        evil.save()
+        factories.relation(evil, plain)
+        data = b"".join(merch_client.get(
+            reverse("admin:upcross_productrelation_export")).streaming_content)
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+        assert rows[1][0] == "'" + cell  # a spreadsheet shows it as text
+        plan = parse_relations_csv(data)
+        assert [row.source_pk for row in plan.rows] == [evil.pk]
 
 
 def test_lookup_fields_come_from_settings(items: dict[str, Any], settings: Any) -> None:
@@ -220,9 +314,9 @@ def test_export_round_trips_through_import(merch_client: Client, items: dict[str
     data = b"".join(response.streaming_content)
     assert data.startswith("\ufeff".encode())
     text = data.decode("utf-8-sig")
-    assert text.splitlines()[0] == ("source,target,kind,position,origin,status,pair_count,"
-                                    "confidence,lift")
-    assert f"{key_of(teapot)},{key_of(cup)},complement,2,manual,active" in text
+    assert text.splitlines()[0] == ("source,target,kind,position,origin,status,starts_at,"
+                                    "ends_at,pair_count,confidence,lift")
+    assert f"{key_of(teapot)},{key_of(cup)},complement,2,manual,active,," in text
     filtered = merch_client.get(reverse("admin:upcross_productrelation_export"),
                                 {"kind": "upgrade"})
     assert b"complement" not in b"".join(filtered.streaming_content)

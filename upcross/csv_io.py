@@ -6,8 +6,12 @@ errors), then :func:`apply_import` writes the valid rows in one transaction.
 Nothing is written when any row is invalid, unless ``skip_invalid`` is given.
 
 Format: a header row with ``source``, ``target``, ``kind`` and optionally
-``position`` (other columns, such as those :func:`write_relations_csv` adds, are
-ignored); UTF-8 with or without a byte-order mark; comma or semicolon separated.
+``position``, ``status`` (active/blocked), ``starts_at``/``ends_at`` (ISO 8601, empty
+for none) and ``origin`` (other columns, such as the evidence
+:func:`write_relations_csv` adds, are ignored); UTF-8 with or without a byte-order
+mark; comma or semicolon separated. An export reads back as it was: a blocked row
+stays blocked, a mined row stays mined, windows are kept. Cells a spreadsheet would
+run as a formula are escaped on export (:func:`safe_cell`) and unescaped on import.
 Products are named by any of the look-up fields of
 :meth:`upcross.adapters.ShopAdapter.product_lookup_fields` (pk, SKU, slug...),
 resolved in bulk: a handful of queries whatever the file size.
@@ -22,18 +26,38 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, models, transaction
+from django.db import connection, connections, models, router, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from upcross.adapters import get_adapter
 from upcross.models import ProductRelation, RelationKind, RelationOrigin, RelationStatus
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("source", "target", "kind")
-OPTIONAL_COLUMNS: tuple[str, ...] = ("position",)
+OPTIONAL_COLUMNS: tuple[str, ...] = ("position", "status", "starts_at", "ends_at", "origin")
 EXPORT_COLUMNS: tuple[str, ...] = (
-    "source", "target", "kind", "position", "origin", "status", "pair_count", "confidence", "lift",
+    "source", "target", "kind", "position", "origin", "status", "starts_at", "ends_at",
+    "pair_count", "confidence", "lift",
 )
+#: First characters that make a spreadsheet run a cell as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+STATUS_ALIASES: dict[str, str] = {"active": RelationStatus.ACTIVE,
+                                  "blocked": RelationStatus.BLOCKED}
+
+
+def safe_cell(value: Any) -> Any:
+    """``value`` for a CSV cell: text a spreadsheet would run as a formula gets a ``'``."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return f"'{value}"
+    return value
+
+
+def unescape_cell(value: str) -> str:
+    """Undo :func:`safe_cell` (a ``'`` before a formula character)."""
+    if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
 #: Below SQLite's bound-parameter limit on old builds; also keeps PostgreSQL queries small.
 QUERY_CHUNK = 900
 WRITE_BATCH = 2000
@@ -55,6 +79,10 @@ class ImportRow:
     target: str
     kind: str
     position: int | None
+    status: str | None = None
+    starts_at: Any = None
+    ends_at: Any = None
+    origin: str | None = None
     source_pk: Any = None
     target_pk: Any = None
     errors: list[str] = field(default_factory=list)
@@ -69,6 +97,8 @@ class ImportPlan:
     rows: list[ImportRow]
     delimiter: str
     has_position: bool
+    has_status: bool = False
+    has_window: bool = False
 
     @property
     def valid_rows(self) -> list[ImportRow]:
@@ -89,12 +119,18 @@ class ImportResult:
 def decode(data: bytes) -> str:
     """UTF-8 text of ``data``, without a byte-order mark."""
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CsvFormatError(
             _("The file is not UTF-8 text (byte %(position)s cannot be read). Save it as "
               "“CSV UTF-8” in your spreadsheet and upload it again.") % {"position": exc.start}
         ) from exc
+    if "\x00" in text:  # no text CSV holds one, and a database refuses it in a query
+        raise CsvFormatError(
+            _("The file contains a NUL character (line %(line)s): it is not a text CSV. "
+              "Save it as “CSV UTF-8” in your spreadsheet and upload it again.")
+            % {"line": text.count("\n", 0, text.index("\x00")) + 1})
+    return text
 
 
 def detect_delimiter(text: str) -> str:
@@ -141,7 +177,16 @@ def parse_relations_csv(data: bytes, lookup_fields: list[str] | None = None) -> 
         ) from exc
     _resolve_products(rows, lookup_fields or get_adapter().product_lookup_fields())
     _check_pairs(rows)
-    return ImportPlan(rows=rows, delimiter=delimiter, has_position="position" in index)
+    return ImportPlan(rows=rows, delimiter=delimiter, has_position="position" in index,
+                      has_status="status" in index,
+                      has_window="starts_at" in index or "ends_at" in index)
+
+
+def _position_max() -> int:
+    """The largest position the database column holds."""
+    connection = connections[router.db_for_write(ProductRelation)]
+    field = ProductRelation._meta.get_field("position")
+    return connection.ops.integer_field_range(field.get_internal_type())[1]
 
 
 def _read_row(line: int, record: list[str], index: dict[str, int]) -> ImportRow:
@@ -149,7 +194,7 @@ def _read_row(line: int, record: list[str], index: dict[str, int]) -> ImportRow:
         position = index.get(name)
         if position is None or position >= len(record):
             return ""
-        return record[position].strip()
+        return unescape_cell(record[position].strip())
 
     errors: list[str] = []
     raw_kind = cell("kind")
@@ -167,13 +212,47 @@ def _read_row(line: int, record: list[str], index: dict[str, int]) -> ImportRow:
         except ValueError:
             errors.append(str(_("Position “%(position)s” is not a whole number of 0 or more.")
                               % {"position": raw_position}))
+            position = None
+        else:
+            if position > _position_max():
+                errors.append(str(_("Position %(position)s is too large (at most %(max)s).")
+                                  % {"position": raw_position, "max": _position_max()}))
+                position = None
+    status = None
+    raw_status = cell("status")
+    if raw_status:
+        status = STATUS_ALIASES.get(raw_status.lower())
+        if status is None:
+            errors.append(str(_("Unknown status “%(status)s”: use active or blocked.")
+                              % {"status": raw_status}))
+    window = {name: _moment(cell(name), name, errors) for name in ("starts_at", "ends_at")}
+    if window["starts_at"] and window["ends_at"] and window["ends_at"] <= window["starts_at"]:
+        errors.append(str(_("The window ends (ends_at) before it starts (starts_at).")))
     source, target = cell("source"), cell("target")
     if not source:
         errors.append(str(_("The source product is missing.")))
     if not target:
         errors.append(str(_("The suggested (target) product is missing.")))
     return ImportRow(line=line, source=source, target=target, kind=kind, position=position,
-                     errors=errors)
+                     status=status, starts_at=window["starts_at"], ends_at=window["ends_at"],
+                     origin=cell("origin").lower() or None, errors=errors)
+
+
+def _moment(raw: str, name: str, errors: list[str]) -> Any:
+    """An ISO 8601 date-time cell (naive: the current time zone), or ``None`` when empty."""
+    if not raw:
+        return None
+    try:
+        value = parse_datetime(raw)
+    except ValueError:
+        value = None
+    if value is None:
+        errors.append(str(_("%(column)s “%(value)s” is not a date and time (ISO 8601, e.g. "
+                            "2026-05-01T00:00:00+00:00).") % {"column": name, "value": raw}))
+        return None
+    if timezone.is_naive(value) and timezone.is_aware(timezone.now()):
+        value = timezone.make_aware(value)
+    return value
 
 
 def _chunks(values: list[Any], size: int = QUERY_CHUNK) -> Iterator[list[Any]]:
@@ -241,11 +320,14 @@ def _check_pairs(rows: list[ImportRow]) -> None:
 
 
 def apply_import(plan: ImportPlan, skip_invalid: bool = False) -> ImportResult:
-    """Write the plan's rows as manual, active relations, in one transaction.
+    """Write the plan's rows in one transaction.
 
-    Existing relations of the same (source, target, kind) become manual and active
-    (an import is curation: it also lifts a block). Raises ``ValueError`` when a row
-    is invalid and ``skip_invalid`` is false: nothing is written then.
+    New rows are manual. An existing row keeps what the file does not say: its status
+    unless there is a ``status`` column (a blocked row stays blocked), its window unless
+    there are window columns, and its origin when the file names that same origin (a
+    re-imported export leaves mined rows mined); otherwise it becomes manual. Raises
+    ``ValueError`` when a row is invalid and ``skip_invalid`` is false: nothing is
+    written then.
     """
     invalid = plan.invalid_rows
     if invalid and not skip_invalid:
@@ -254,24 +336,31 @@ def apply_import(plan: ImportPlan, skip_invalid: bool = False) -> ImportResult:
     keys = {(row.source_pk, row.target_pk, row.kind) for row in rows}
     sources = sorted({row.source_pk for row in rows}, key=str)
     now = timezone.now()
-    update_fields = ["origin", "status", "updated_at"]
+    update_fields = ["origin", "status", "updated_at", "starts_at", "ends_at"]
     if plan.has_position:
         update_fields.append("position")
     with transaction.atomic():
-        existing: set[tuple[Any, Any, str]] = set()
+        existing: dict[tuple[Any, Any, str], tuple[str, str, Any, Any]] = {}
         for chunk in _chunks(sources):
-            existing.update(
-                key for key in ProductRelation.objects.filter(source__in=chunk)
-                .values_list("source", "target", "kind") if key in keys
-            )
-        objects = [
-            ProductRelation(
+            for *key, origin, status, starts, ends in ProductRelation.objects.filter(
+                    source__in=chunk).values_list("source", "target", "kind", "origin",
+                                                  "status", "starts_at", "ends_at"):
+                if tuple(key) in keys:
+                    existing[tuple(key)] = (origin, status, starts, ends)  # type: ignore[index]
+        objects = []
+        for row in rows:
+            old = existing.get((row.source_pk, row.target_pk, row.kind))
+            origin = RelationOrigin.MANUAL
+            if old is not None and row.origin and row.origin == old[0]:
+                origin = old[0]
+            status = row.status or (old[1] if old is not None else RelationStatus.ACTIVE)
+            starts, ends = ((row.starts_at, row.ends_at) if plan.has_window or old is None
+                            else (old[2], old[3]))
+            objects.append(ProductRelation(
                 source_id=row.source_pk, target_id=row.target_pk, kind=row.kind,
-                origin=RelationOrigin.MANUAL, status=RelationStatus.ACTIVE,
+                origin=origin, status=status, starts_at=starts, ends_at=ends,
                 position=row.position or 0, updated_at=now,
-            )
-            for row in rows
-        ]
+            ))
         # MariaDB/MySQL upsert on any unique key (ON DUPLICATE KEY UPDATE) and take no
         # conflict target; the pair constraint is the table's only one besides the pk.
         target = (["source", "target", "kind"]
@@ -280,7 +369,7 @@ def apply_import(plan: ImportPlan, skip_invalid: bool = False) -> ImportResult:
             objects, batch_size=WRITE_BATCH, update_conflicts=True,
             unique_fields=target, update_fields=update_fields,
         )
-    return ImportResult(created=len(keys - existing), updated=len(existing),
+    return ImportResult(created=len(keys - existing.keys()), updated=len(existing),
                         skipped=len(invalid))
 
 
@@ -299,9 +388,18 @@ def write_relations_csv(queryset: models.QuerySet, stream: Any) -> None:
 
 
 def iter_export_rows(queryset: models.QuerySet) -> Iterator[list[Any]]:
+    """The export's rows, cells escaped (:func:`safe_cell`), windows in ISO 8601."""
     name = export_value_field()
     columns = [f"source__{name}", f"target__{name}", "kind", "position", "origin", "status",
-               "pair_count", "confidence", "lift"]
+               "starts_at", "ends_at", "pair_count", "confidence", "lift"]
     for values in queryset.order_by("source", "kind", "position", "pk").values_list(*columns) \
             .iterator(chunk_size=5000):
-        yield ["" if value is None else value for value in values]
+        yield [_export_cell(value) for value in values]
+
+
+def _export_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return safe_cell(value)

@@ -23,6 +23,7 @@ from upcross.admin.utils import ReadOnlyAdminMixin, require
 from upcross.analytics import report
 from upcross.analytics.flush import flush_events
 from upcross.analytics.stats import Difference
+from upcross.csv_io import safe_cell
 
 logger = logging.getLogger("upcross.analytics")
 
@@ -101,8 +102,7 @@ def _csv_cells(level: str, row: report.Row) -> list[Any]:
              row.impressions, row.clicks, _percent(row.ctr), row.adds, _percent(row.add_rate),
              row.purchases, row.revenue]
     # A cell a spreadsheet would run as a formula is quoted (CSV injection).
-    return [f"'{cell}" if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@") else cell
-            for cell in cells]
+    return [safe_cell(cell) for cell in cells]
 
 
 def _difference(diff: Difference) -> dict[str, Any]:
