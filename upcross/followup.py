@@ -178,6 +178,8 @@ def message(email: str, items: list[Any]) -> EmailMultiAlternatives:
     headers = {}
     if context["unsubscribe_url"]:
         headers["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"
+        # RFC 8058 one-click: the mail client POSTs this body to the link (the view takes it).
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     mail = EmailMultiAlternatives(
         subject=_("Complete your set"), body=text,
         from_email=upcross_settings.FOLLOW_UP_FROM_EMAIL, to=[email], headers=headers,
