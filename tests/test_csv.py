@@ -268,6 +268,32 @@ def test_admin_import_preview_then_confirm(merch_client: Client, items: dict[str
         (items["Cup"].pk, "manual", 1), (items["Saucer"].pk, "manual", 2)]
 
 
+def test_each_preview_waits_in_a_private_folder_of_its_own(
+        merch_client: Client, items: dict[str, Any]) -> None:
+    import os
+    import stat
+    import tempfile
+    from pathlib import Path
+
+    data = csv_bytes([["source", "target", "kind"],
+                      [key_of(items["Teapot"]), key_of(items["Cup"]), "complement"]])
+    tokens = [token_of(upload(merch_client, data)) for _ in range(2)]
+    folders = [next(Path(tempfile.gettempdir()).glob(f"upcross-import-*-{t}")) for t in tokens]
+    assert folders[0] != folders[1]
+    for folder in folders:
+        info = folder.lstat()
+        assert stat.S_ISDIR(info.st_mode) and stat.S_IMODE(info.st_mode) == 0o700
+        assert info.st_uid == os.getuid()
+        assert stat.S_IMODE((folder / "upload.csv").stat().st_mode) == 0o600
+    merch_client.post(reverse(IMPORT), {"token": tokens[0]})
+    assert not folders[0].exists()  # confirmed: gone
+    # A folder another account (or a world-writable one) planted is never read.
+    folders[1].chmod(0o755)
+    refused = merch_client.post(reverse(IMPORT), {"token": tokens[1]}, follow=True)
+    assert "expired" in refused.content.decode()
+    folders[1].chmod(0o700)
+
+
 def test_admin_import_with_bad_rows_writes_nothing_unless_told(
         merch_client: Client, items: dict[str, Any]) -> None:
     teapot, cup = key_of(items["Teapot"]), key_of(items["Cup"])

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import os
 import re
 import secrets
+import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Iterator
@@ -59,24 +62,54 @@ class ConfirmForm(forms.Form):
     skip_invalid = forms.BooleanField(label=_("Skip bad rows"), required=False)
 
 
-def _upload_folder() -> Path:
-    folder = Path(tempfile.gettempdir()) / "upcross-import"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    return folder
+#: Each previewed upload waits in its own folder, made like ``mkdtemp`` (mode 0700, a name
+#: nobody else may have made first), named by user and random token.
+UPLOAD_PREFIX = "upcross-import-"
 
 
-def _upload_path(request: HttpRequest, token: str) -> Path:
-    """Where a previewed file waits for its confirmation: per user, by random token."""
-    return _upload_folder() / f"{request.user.pk}-{token}.csv"
+def _upload_folder(request: HttpRequest, token: str) -> Path:
+    return Path(tempfile.gettempdir()) / f"{UPLOAD_PREFIX}{request.user.pk}-{token}"
+
+
+def _private(folder: Path) -> bool:
+    """Our own real folder, readable by this user only (not a symlink someone planted)."""
+    try:
+        info = folder.lstat()
+    except OSError:
+        return False
+    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() \
+        and stat.S_IMODE(info.st_mode) == 0o700
+
+
+def _store_upload(request: HttpRequest, token: str, data: bytes) -> None:
+    folder = _upload_folder(request, token)
+    folder.mkdir(mode=0o700)  # FileExistsError if anyone made that name first
+    path = folder / "upload.csv"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+
+
+def _upload_path(request: HttpRequest, token: str) -> Path | None:
+    """Where a previewed file waits for its confirmation, if it is still ours and there."""
+    folder = _upload_folder(request, token)
+    path = folder / "upload.csv"
+    if not _private(folder) or path.is_symlink() or not path.is_file():
+        return None
+    return path
+
+
+def _discard_upload(path: Path) -> None:
+    shutil.rmtree(path.parent, ignore_errors=True)
 
 
 def _forget_old_uploads() -> None:
     """Previews nobody confirmed: gone after a day."""
     limit = time.time() - UPLOAD_MAX_AGE
-    for path in _upload_folder().glob("*.csv"):
+    for folder in Path(tempfile.gettempdir()).glob(f"{UPLOAD_PREFIX}*"):
         with contextlib.suppress(OSError):
-            if path.stat().st_mtime < limit:
-                path.unlink()
+            if _private(folder) and folder.lstat().st_mtime < limit:
+                shutil.rmtree(folder)
 
 
 def import_view(model_admin: ModelAdmin, request: HttpRequest) -> HttpResponse:
@@ -96,7 +129,7 @@ def import_view(model_admin: ModelAdmin, request: HttpRequest) -> HttpResponse:
             return HttpResponseRedirect(request.path)
         token = confirm.cleaned_data["token"]
         upload = _upload_path(request, token)
-        if not upload.exists():
+        if upload is None:
             messages.error(request, _("This import expired; please upload the file again."))
             return HttpResponseRedirect(request.path)
         skip = confirm.cleaned_data["skip_invalid"]
@@ -110,7 +143,7 @@ def import_view(model_admin: ModelAdmin, request: HttpRequest) -> HttpResponse:
                                       "“Skip bad rows”."))
             return _preview(request, context, plan, token, skip)
         result = apply_import(plan, skip_invalid=skip)
-        upload.unlink(missing_ok=True)
+        _discard_upload(upload)
         notify_relations_changed((row.source_pk, row.kind) for row in plan.valid_rows)
         messages.success(request, _(
             "Imported %(created)s new and %(updated)s updated relation(s); %(skipped)s bad "
@@ -133,7 +166,7 @@ def import_view(model_admin: ModelAdmin, request: HttpRequest) -> HttpResponse:
                 else:
                     _forget_old_uploads()
                     token = secrets.token_hex(16)
-                    _upload_path(request, token).write_bytes(data)
+                    _store_upload(request, token, data)
                     return _preview(request, context, plan, token,
                                     form.cleaned_data["skip_invalid"])
     context["form"] = form
