@@ -79,12 +79,15 @@ def prepare(data_dir: str, redis_url: str) -> dict[str, str]:
 
 
 def beacon(rng: random.Random, pks: list[int]) -> dict[str, Any]:
-    source = rng.choice(pks)
+    """A beacon of what the widget shows: suggestions of ``source`` (build_shop gives
+    product i the complements i+1 .. i+8); anything else the endpoint refuses."""
+    index = rng.randrange(len(pks))
+    shown = [pks[(index + step) % len(pks)] for step in rng.sample(range(1, 9), 4)]
     if rng.random() < 0.1:
-        return {"widget": "complements", "event": "click", "source": source,
-                "products": [rng.choice(pks)]}
-    return {"widget": "complements", "event": "impression", "source": source,
-            "products": rng.sample(pks, 4)}
+        return {"widget": "complements", "event": "click", "source": pks[index],
+                "products": shown[:1]}
+    return {"widget": "complements", "event": "impression", "source": pks[index],
+            "products": shown}
 
 
 def post(connection: http.client.HTTPConnection, body: dict[str, Any]) -> int:
