@@ -71,27 +71,46 @@ def sign_touch(widget: str, source: Any, targets: Sequence[Any]) -> str:
         salt=SIGNING_SALT)
 
 
-def parse_touch(data: Any, product: Any) -> Touch | None:
-    """The widget and relation a form post names, or ``None`` when it names none (or junk).
-
-    The token must be valid (signed, not expired), for the named widget and for the
-    product actually added: a forged field cannot credit a widget with anything.
-    """
+def _verified(data: Any) -> tuple[str, str, list[str]] | None:
+    """``(widget, source, targets)`` of the post's token when it is genuine and unexpired."""
     widget = str(data.get(WIDGET_FIELD) or "")
-    if widget not in WIDGETS:
-        return None
-    target = counters.pk_text(product)
     token = data.get(RELATION_FIELD)
-    if not isinstance(token, str) or not token or len(token) > 4096 or not _PK.match(target):
+    if widget not in WIDGETS or not isinstance(token, str) or not token or len(token) > 4096:
         return None
     try:
         signed_widget, source, targets = signing.loads(
             token, salt=SIGNING_SALT, max_age=upcross_settings.ATTRIBUTION_MAX_AGE)
     except (signing.BadSignature, ValueError, TypeError):
         return None
-    if signed_widget != widget or not isinstance(targets, list) or target not in targets:
+    if signed_widget != widget or not isinstance(targets, list):
         return None
     source = source if isinstance(source, str) and _PK.match(source) else ""
+    return widget, source, [str(target) for target in targets]
+
+
+def signed_targets(data: Any) -> list[str]:
+    """The product pks (as text) a genuine token of this post may credit; ``[]`` if none.
+
+    For hosts that add another product than the form named (a variant of the shown
+    parent) and must decide which one to credit.
+    """
+    verified = _verified(data)
+    return verified[2] if verified is not None else []
+
+
+def parse_touch(data: Any, product: Any) -> Touch | None:
+    """The widget and relation a form post names, or ``None`` when it names none (or junk).
+
+    The token must be valid (signed, not expired), for the named widget and for the
+    product actually added: a forged field cannot credit a widget with anything.
+    """
+    target = counters.pk_text(product)
+    verified = _verified(data)
+    if verified is None or not _PK.match(target):
+        return None
+    widget, source, targets = verified
+    if target not in targets:
+        return None
     return Touch(widget, source, target)
 
 

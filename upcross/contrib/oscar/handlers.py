@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from upcross import analytics
-from upcross.analytics.attribution import SESSION_KEY
+from upcross.analytics.attribution import SESSION_KEY, signed_targets
 
 
 def _quantity(request: Any) -> int:
@@ -18,9 +18,8 @@ def _quantity(request: Any) -> int:
 def credited_product(request: Any, product: Any) -> Any:
     """The product a widget form named: a child added through its parent's form is
     credited to the parent, which is what the widget showed."""
-    relation = str(request.POST.get("upcross_relation") or "")
     parent_id = getattr(product, "parent_id", None)
-    if parent_id is not None and relation.endswith(f":{parent_id}"):
+    if parent_id is not None and str(parent_id) in signed_targets(request.POST):
         return product.parent
     return product
 
