@@ -88,3 +88,33 @@ def test_guard_thresholds(orders: int, before: int, removed: int, share: float |
             services.guard_removal(orders, before, removed, max_share=share)
     else:
         services.guard_removal(orders, before, removed, max_share=share)
+
+
+def test_the_admin_shows_a_refused_run_and_accepts_it_with_force(
+        client: Any, django_capture_on_commit_callbacks: Any) -> None:
+    from celery import current_app
+    from django.urls import reverse
+
+    from tests.admin_support import make_merchandiser
+
+    client.force_login(make_merchandiser())
+    url = reverse("admin:upcross_miningrun_recompute")
+    small_shop()
+    services.recompute("all")
+    before = mined_count()
+    delete_orders()
+    previous = current_app.conf.task_always_eager
+    current_app.conf.task_always_eager = True
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(url, {"kind": "all"})
+        assert mined_count() == before  # refused
+        html = client.get(reverse("admin:upcross_miningrun_changelist")).content.decode()
+        assert "was refused and changed nothing" in html and 'name="force"' in html
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(url, {"kind": "all", "force": "on"})
+    finally:
+        current_app.conf.task_always_eager = previous
+    assert mined_count() == 0
+    html = client.get(reverse("admin:upcross_miningrun_changelist")).content.decode()
+    assert 'name="force"' not in html

@@ -324,6 +324,8 @@ class RecomputeGuardError(ValueError):
 
 
 _FROM_SETTINGS: Any = object()
+#: How every guard refusal starts (the admin recognises a refused run by it).
+GUARD_PREFIX = "Kept the "
 
 
 def guard_removal(orders: int, before: int, removed: int,
@@ -338,13 +340,13 @@ def guard_removal(orders: int, before: int, removed: int,
         return
     if orders == 0:
         raise RecomputeGuardError(
-            f"Kept the {before} existing relations: the run loaded 0 orders and would have "
+            f"{GUARD_PREFIX}{before} existing relations: the run loaded 0 orders and would have "
             f"removed {removed}. Check ORDER_LINE_FILTER and LOOKBACK_DAYS, or force the run.")
     share = upcross_settings.RECOMPUTE_MAX_REMOVED_SHARE if max_share is _FROM_SETTINGS \
         else max_share
     if share is not None and before and removed / before > share:
         raise RecomputeGuardError(
-            f"Kept the {before} existing relations: the run ({orders} orders) would have "
+            f"{GUARD_PREFIX}{before} existing relations: the run ({orders} orders) would have "
             f"removed {removed} ({removed / before:.0%}), more than RECOMPUTE_MAX_REMOVED_SHARE "
             f"({share:.0%}). Check the order data and settings, or force the run.")
 

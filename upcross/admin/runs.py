@@ -29,9 +29,24 @@ REFRESH_SECONDS = 3
 class RecomputeForm(forms.Form):
     kind = forms.ChoiceField(label=_("What"), choices=MiningRunKind.choices,
                              initial=MiningRunKind.ALL)
+    force = forms.BooleanField(
+        label=_("Accept the removal"), required=False,
+        help_text=_("Write the result even if it loaded no orders or removes more than "
+                    "RECOMPUTE_MAX_REMOVED_SHARE of the mined relations."))
 
 
-def enqueue_recompute(kind: str) -> list[Exception]:
+def refused_by_guard() -> MiningRun | None:
+    """The latest run, when the removal guard refused it (the admin then offers force)."""
+    from upcross.services import GUARD_PREFIX
+
+    last = MiningRun.objects.exclude(status=MiningRunStatus.SKIPPED).order_by("-pk").first()
+    if last is not None and last.status == MiningRunStatus.FAILED and \
+            GUARD_PREFIX in last.error:
+        return last
+    return None
+
+
+def enqueue_recompute(kind: str, force: bool = False) -> list[Exception]:
     """Send the recompute task once the surrounding transaction commits.
 
     With ``CELERY_TASK_ALWAYS_EAGER`` (the demo without Redis) it runs right there.
@@ -44,7 +59,10 @@ def enqueue_recompute(kind: str) -> list[Exception]:
 
     def send() -> None:
         try:
-            tasks.recompute.delay(kind=kind)
+            if force:
+                tasks.recompute.delay(kind=kind, force=True)
+            else:
+                tasks.recompute.delay(kind=kind)
         except Exception as exc:
             logger.exception("upcross: could not enqueue the recompute")
             errors.append(exc)
@@ -53,13 +71,13 @@ def enqueue_recompute(kind: str) -> list[Exception]:
     return errors
 
 
-def recompute_failed(kind: str) -> bool:
+def recompute_failed(kind: str, force: bool = False) -> bool:
     """Start the recompute (:func:`enqueue_recompute`); ``True`` if it could not be sent.
 
     A missing task module counts as a failure too: the admin says so, never a 500.
     """
     try:
-        return bool(enqueue_recompute(kind))
+        return bool(enqueue_recompute(kind, force))
     except ImportError:
         logger.exception("upcross: the recompute task cannot be imported")
         return True
@@ -128,7 +146,7 @@ class MiningRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             messages.error(request, _("Choose what to recompute."))
             return HttpResponseRedirect(changelist)
         kind = form.cleaned_data["kind"]
-        if recompute_failed(kind):
+        if recompute_failed(kind, form.cleaned_data["force"]):
             messages.error(request, _("The recompute could not be started (the task queue is "
                                       "unreachable). Try again, or run “manage.py "
                                       "upcross_recompute”."))
@@ -145,6 +163,7 @@ class MiningRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             **(extra_context or {}),
             "refresh_seconds": REFRESH_SECONDS if running else None,
             "recompute_form": RecomputeForm() if self.can_recompute(request) else None,
+            "refused_run": refused_by_guard(),
             "recompute_url": reverse("admin:upcross_miningrun_recompute"),
             "schedule_url": schedule_link(request),
         }
