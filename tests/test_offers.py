@@ -38,7 +38,8 @@ def make_request() -> Any:
 
 
 def without_token(html: str) -> str:
-    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html)
+    # per request (CSRF) and per second (the signed attribution token's time)
+    return re.sub(r'name="(csrfmiddlewaretoken|upcross_relation)" value="[^"]*"', "", html)
 
 
 def render(source: str, request: Any = None, **context: Any) -> str:

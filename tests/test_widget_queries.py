@@ -34,7 +34,8 @@ def render(source: str, **context: Any) -> str:
 
 
 def without_tokens(html: str) -> str:
-    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html)
+    # per request (CSRF) and per second (the signed attribution token's time)
+    return re.sub(r'name="(csrfmiddlewaretoken|upcross_relation)" value="[^"]*"', "", html)
 
 
 def queries(source: str, **context: Any) -> tuple[int, str]:
