@@ -654,7 +654,8 @@ def _build_entries(products: Mapping[Any, models.Model | None],
         .filter(kind__in=KINDS)
         .annotate(upcross_available=Exists(available.filter(pk=OuterRef("target"))))
         .select_related("target")
-        .order_by()
+        # Ties in rank keep the order rows were made in, on every database.
+        .order_by("pk")
     )
     by_source: dict[Any, dict[str, list[Candidate]]] = defaultdict(lambda: defaultdict(list))
     blocked: dict[Any, set[tuple[str, Any]]] = defaultdict(set)
