@@ -118,3 +118,36 @@ def test_the_admin_shows_a_refused_run_and_accepts_it_with_force(
     assert mined_count() == 0
     html = client.get(reverse("admin:upcross_miningrun_changelist")).content.decode()
     assert 'name="force"' not in html
+
+
+def test_the_staff_api_refuses_like_the_guard_and_force_accepts_the_run(
+        django_capture_on_commit_callbacks: Any) -> None:
+    from celery import current_app
+    from django.urls import reverse
+
+    from tests.test_api_support import client_for, make_user
+
+    client = client_for(make_user("guarded", perms=("add_miningrun",)))
+    url = reverse("upcross_api:run-list")
+    small_shop()
+    services.recompute("all")
+    before = mined_count()
+    delete_orders()
+    previous = current_app.conf.task_always_eager
+    current_app.conf.task_always_eager = True
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            refused = client.post(url, {"kind": "all"}, format="json")
+        assert mined_count() == before
+        with django_capture_on_commit_callbacks(execute=True):
+            forced = client.post(url, {"kind": "all", "force": True}, format="json")
+    finally:
+        current_app.conf.task_always_eager = previous
+    assert refused.status_code == 202 and refused.json()["force"] is False
+    run = MiningRun.objects.get(task_id=refused.json()["task_id"])
+    assert run.status == "failed" and "Kept the" in run.error
+    assert forced.status_code == 202 and forced.json()["force"] is True
+    assert MiningRun.objects.get(task_id=forced.json()["task_id"]).status == "succeeded"
+    assert mined_count() == 0
+    bad = client.post(url, {"kind": "all", "force": "maybe"}, format="json")
+    assert bad.status_code == 400 and "force" in bad.content.decode()

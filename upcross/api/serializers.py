@@ -251,12 +251,18 @@ class RunFilterSerializer(serializers.Serializer):
 class MiningRunTriggerSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=MiningRunKind.choices, default=MiningRunKind.ALL)
     partitions = serializers.IntegerField(min_value=1, max_value=64, default=1)
+    force = serializers.BooleanField(
+        default=False,
+        help_text=_("Accept a run that loads no orders or removes more than "
+                    "RECOMPUTE_MAX_REMOVED_SHARE of the mined relations (the removal "
+                    "guard refuses it otherwise and keeps the old rows)."))
 
 
 class MiningRunTriggeredSerializer(serializers.Serializer):
     task_id = serializers.CharField(read_only=True)
     kind = serializers.ChoiceField(choices=MiningRunKind.choices, read_only=True)
     partitions = serializers.IntegerField(read_only=True)
+    force = serializers.BooleanField(read_only=True)
     run = MiningRunSerializer(read_only=True, allow_null=True,
                               help_text=_("The run, when the task already recorded it."))
     runs_url = serializers.CharField(read_only=True,

@@ -360,7 +360,8 @@ class RelationDetailView(RelationMixin, generics.RetrieveUpdateDestroyAPIView):
 # --- staff: mining runs ---------------------------------------------------------------
 
 
-def enqueue_recompute(kind: str, partitions: int, task_id: str) -> Exception | None:
+def enqueue_recompute(kind: str, partitions: int, task_id: str,
+                      force: bool = False) -> Exception | None:
     """Send ``upcross.recompute`` once the request's transaction commits.
 
     The task records its own ``MiningRun`` under ``task_id``. Returns the error when
@@ -373,8 +374,9 @@ def enqueue_recompute(kind: str, partitions: int, task_id: str) -> Exception | N
 
     def send() -> None:
         try:
-            tasks.recompute.apply_async(kwargs={"kind": kind, "partitions": partitions},
-                                        task_id=task_id)
+            tasks.recompute.apply_async(
+                kwargs={"kind": kind, "partitions": partitions, "force": force},
+                task_id=task_id)
         except Exception as exc:  # broker unreachable, or an eager run that failed
             logger.exception("upcross could not start the recompute task %s", task_id)
             failure.append(exc)
@@ -394,7 +396,9 @@ def enqueue_recompute(kind: str, partitions: int, task_id: str) -> Exception | N
     description=str(_("Enqueues the `upcross.recompute` task (after the transaction "
                       "commits) and answers 202 with its `task_id`. The task records a "
                       "mining run under that id: `run` holds it when it already exists "
-                      "(tasks running eagerly), else follow `runs_url`.")),
+                      "(tasks running eagerly), else follow `runs_url`. `force` accepts "
+                      "a run the removal guard would refuse (no orders loaded, or more "
+                      "of the mined relations removed than RECOMPUTE_MAX_REMOVED_SHARE).")),
     request=s.MiningRunTriggerSerializer,
     responses={202: s.MiningRunTriggeredSerializer,
                **error_responses(400, *STAFF_ERRORS, 413, 415, 503)},
@@ -421,15 +425,16 @@ class MiningRunListView(StaffAPIMixin, generics.ListCreateAPIView):
         trigger.is_valid(raise_exception=True)
         kind = trigger.validated_data["kind"]
         partitions = trigger.validated_data["partitions"]
+        force = trigger.validated_data["force"]
         task_id = str(uuid.uuid4())
-        failure = enqueue_recompute(kind, partitions, task_id)
+        failure = enqueue_recompute(kind, partitions, task_id, force)
         run = MiningRun.objects.filter(task_id=task_id).order_by("-pk").first()
         if failure is not None and run is None:
             raise QueueUnavailable()
         runs_url = request.build_absolute_uri(
             f"{reverse('upcross_api:run-list')}?{urlencode({'task_id': task_id})}"
         )
-        data = {"task_id": task_id, "kind": kind, "partitions": partitions,
+        data = {"task_id": task_id, "kind": kind, "partitions": partitions, "force": force,
                 "run": run, "runs_url": runs_url}
         return Response(s.MiningRunTriggeredSerializer(data).data,
                         status=status.HTTP_202_ACCEPTED)
