@@ -7,7 +7,7 @@ Steps: (1) in a child process, generate synthetic orders with planted structure
 (``upcross.mining.synthetic``) and bulk-load them with ``COPY`` into the
 database of ``DATABASE_URL`` (default: PostgreSQL database ``upcross_bench``,
 created if missing; its shop tables are truncated first). (2) In this process,
-run ``services.recompute`` (load through the adapter, mine, atomic write) and
+run ``recomputing.recompute`` (load through the adapter, mine, atomic write) and
 print ONE JSON line. Peak RSS is this process's, so data generation is not in it.
 
 ``--compare-mlxtend`` then mines the same baskets with mlxtend's ``fpgrowth`` +
@@ -166,12 +166,12 @@ def measure(args: argparse.Namespace) -> dict:
     setup_django()
     from django.db import connection
 
-    from upcross import services
+    from upcross import recompute as recomputing
     from upcross.adapters import get_adapter
     from upcross.models import ProductRelation
 
     started = time.perf_counter()
-    run = services.recompute(args.kind, args.partitions)
+    run = recomputing.recompute(args.kind, args.partitions)
     total = time.perf_counter() - started
     if run.status != "succeeded":
         sys.exit(f"recompute {run.status}: {run.error}")
@@ -201,10 +201,11 @@ def compare_mlxtend(min_pair_count: int) -> dict:
     from mlxtend.frequent_patterns import association_rules, fpgrowth
     from scipy import sparse
 
-    from upcross import loading, services
+    from upcross import loading
+    from upcross import recompute as recomputing
     from upcross.mining import RuleParams, build_baskets, complement_rules, count_baskets
 
-    parameters = services.MiningParameters.from_settings()
+    parameters = recomputing.MiningParameters.from_settings()
     lines = loading.load_lines(since=parameters.since)
 
     started = time.perf_counter()

@@ -13,7 +13,7 @@ rest. Scores, mean ± sd over the seeds:
 - ``ndcg@10``: ``1 / log2(rank + 2)`` of the hidden product (0 beyond rank 10);
 - ``cov@4``: distinct products shown in any top 4, over the catalogue's products;
 - ``short@4``: share of queries with fewer than 4 suggestions;
-- ``fit_s``: training time (for upcross: ``services.recompute`` on the train orders).
+- ``fit_s``: training time (for upcross: ``recomputing.recompute`` on the train orders).
 
 Methods: ``popularity`` (best sellers), ``rules`` (association rules ranked by
 the highest confidence of any cart product, at least 2 orders together),
@@ -22,7 +22,7 @@ the cart), ``ease`` (Steck 2019, ``B = I - P / diag(P)``, ``P = (XᵀX + λI)⁻
 λ tuned on a validation split carved from train: the best NDCG@10 of a grid)
 and ``upcross``: the real path. The train orders are loaded as the demo shop's
 paid orders into a throwaway SQLite database (a temporary directory, removed
-afterwards), ``services.recompute("all")`` mines them with the project's
+afterwards), ``recomputing.recompute("all")`` mines them with the project's
 settings, and ``upcross.recommend.cart_complements(products, limit=10)`` answers
 every query (local-memory cache, no customer).
 
@@ -317,13 +317,14 @@ def upcross_top(data: Dataset, part: Split, now: datetime) -> tuple[list[list[in
     from django.core.cache import caches
 
     from demo_shop.catalog.models import Product
-    from upcross import recommend, services
+    from upcross import recommend
+    from upcross import recompute as recomputing
 
     load_shop(data, part.train, now)
     for alias in caches:
         caches[alias].clear()
     started = time.perf_counter()
-    run = services.recompute("all", now=now)
+    run = recomputing.recompute("all", now=now)
     fit = time.perf_counter() - started
     if run.status != "succeeded":
         raise SystemExit(f"recompute {run.status}: {run.error}")

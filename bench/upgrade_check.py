@@ -5,7 +5,7 @@
 
 Seeds the demo (``seed_demo``, its default seed and size) into a throwaway SQLite
 database in a temporary directory, runs the real recompute
-(``upcross.services.recompute("all")``, what ``make demo`` runs) and compares the
+(``upcross.recomputing.recompute("all")``, what ``make demo`` runs) and compares the
 active upgrade relations with ``demo_shop.catalog.demo_data.true_upgrades()`` (a later
 member of the same product line: more storage, a bigger jar, the Pro version).
 
@@ -73,7 +73,7 @@ def measure() -> dict[str, Any]:
     from demo_shop.catalog.models import Product
     from upcross import recommend
     from upcross.models import ProductRelation
-    from upcross.services import recompute
+    from upcross.recompute import recompute
 
     started = time.perf_counter()
     call_command("seed_demo", stdout=StringIO())

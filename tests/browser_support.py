@@ -13,8 +13,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from tests.environment import CHROMIUM_PATH
 from tests.factories import relation
-from tests.services import CHROMIUM_PATH
 from upcross import cache
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"  # gitignored

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.services import IN_CI, chromium_available
+from tests.environment import IN_CI, chromium_available
 
 
 def _not_this_run(marker: str) -> str | None:

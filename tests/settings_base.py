@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from tests.services import database_url, redis_url, require_in_ci
+from tests.environment import database_url, redis_url, require_in_ci
 
 SQLITE = {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:", "TEST": {"NAME": None}}
 

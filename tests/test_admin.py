@@ -755,7 +755,7 @@ def test_rule_preview_shows_what_the_recompute_writes(
     from django.utils import timezone
 
     from tests.celery_support import place_orders
-    from upcross import services
+    from upcross import recompute as recomputing
     from upcross.models import UpgradeRule
 
     settings.UPCROSS = {**settings.UPCROSS, "LOOKBACK_DAYS": 30}
@@ -779,7 +779,7 @@ def test_rule_preview_shows_what_the_recompute_writes(
     later = UpgradeRule.objects.get(name="Best sellers")
     change = reverse("admin:upcross_upgraderule_change", args=[later.pk])
     shown = previewed(preview(merch_client, kettle, url=change, priority="5", limit="2"))
-    assert services.recompute("upgrades").status == "succeeded"
+    assert recomputing.recompute("upgrades").status == "succeeded"
     rows = ProductRelation.objects.filter(source=kettle, origin="rule").order_by("-score")
     assert [(str(r.target), r.score) for r in rows] == [
         ("Kettle 110.00", 1.0), ("Kettle 150.00", 0.5), ("Kettle 130.00", 1 / 3)]
@@ -803,13 +803,13 @@ def test_apply_rules_needs_post_and_permission(client: Client) -> None:
 def test_review_lists_only_what_a_recompute_added_since(merch_client: Client) -> None:
     """Reviewed marks survive recomputes (mined rows are updated in place); a pair that
     is mined for the first time shows up as new; a blocked pair never comes back."""
-    from upcross import services
+    from upcross import recompute as recomputing
 
     a, b, c, d = (factories.product(name) for name in ("A", "B", "C", "D"))
     for _ in range(6):
         factories.order([a, b])
         factories.order([a, d])
-    services.recompute("complements")
+    recomputing.recompute("complements")
     ab = ProductRelation.objects.get(source=a, target=b, kind="complement")
     ad = ProductRelation.objects.get(source=a, target=d, kind="complement")
     assert {ab.pk, ad.pk} <= listed(changelist(merch_client, review="new"))
@@ -817,7 +817,7 @@ def test_review_lists_only_what_a_recompute_added_since(merch_client: Client) ->
     act(merch_client, "block", ad)
     for _ in range(6):
         factories.order([a, c])
-    services.recompute("complements")
+    recomputing.recompute("complements")
     ab.refresh_from_db()
     assert ab.origin == "mined" and ab.reviewed_at is not None
     new = listed(changelist(merch_client, review="new"))

@@ -105,11 +105,11 @@ def test_admin_screenshots(live_server: Any, transactional_db: Any) -> None:
 
     from demo_shop.catalog.models import Product
     from demo_shop.catalog.seeding import seed_demo
-    from upcross import services
+    from upcross import recompute as recomputing
     from upcross.models import ProductRelation
 
     seed_demo(orders=4000)
-    services.recompute("all")
+    recomputing.recompute("all")
     # A few curated rows, as a merchandiser would have them.
     mined = ProductRelation.objects.filter(origin="mined", kind="complement")
     for relation in mined.order_by("-pair_count")[:3]:

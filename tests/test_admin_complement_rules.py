@@ -13,7 +13,8 @@ from django.utils import timezone
 from tests import factories as f
 from tests.admin_support import make_merchandiser, merchandiser_group
 from tests.celery_support import place_orders
-from upcross import cache, recommend, services
+from upcross import cache, recommend
+from upcross import recompute as recomputing
 from upcross.models import ComplementRule, ProductRelation
 
 pytestmark = pytest.mark.django_db
@@ -106,7 +107,7 @@ def test_rule_rows_rank_after_manual_and_before_mined(merch_client: Client,
     response = merch_client.post(reverse("admin:upcross_complementrule_add"),
                                  {**rule_data(kit), "preview_product": ""})
     assert response.status_code == 302, response.content[:500]
-    run = services.recompute("complements")
+    run = recomputing.recompute("complements")
     assert run.status == "succeeded", run.error
     rows = ProductRelation.objects.filter(source=kit["camera"], origin="rule")
     assert {r.target_id for r in rows} == {kit["bag_a"].pk, kit["bag_b"].pk}
@@ -122,7 +123,7 @@ def test_rule_rows_rank_after_manual_and_before_mined(merch_client: Client,
     # Switched off, the next recompute removes its rows; the manual one stays.
     rule.is_active = False
     rule.save()
-    services.recompute("complements")
+    recomputing.recompute("complements")
     assert not ProductRelation.objects.filter(origin="rule").exists()
     assert ProductRelation.objects.filter(source=kit["camera"], origin="manual").exists()
 
@@ -132,7 +133,7 @@ def test_rules_feed_a_product_created_after_the_recompute(
     ComplementRule.objects.create(name="Cameras get bags", category=str(
         f.category_value(kit["cameras"])), target_category=str(f.category_value(kit["bags"])),
         limit=2)
-    services.recompute("complements")
+    recomputing.recompute("complements")
     with django_capture_on_commit_callbacks(execute=True):
         new = f.product("New camera", "450.00", in_category=kit["cameras"])
     cache.clear()
@@ -175,7 +176,7 @@ def test_dashboard_counts_products_by_serving_source(merch_client: Client,
     f.product("Camera 2", "450.00", in_category=kit["cameras"])  # never sold
     on = {"complements": True, "cart_complements": True}
     with override_settings(UPCROSS={**settings.UPCROSS, "FALLBACK": on}):
-        services.recompute("complements")
+        recomputing.recompute("complements")
         response = merch_client.get(reverse("admin:upcross_productrelation_dashboard"))
         served = {row.origin: row.products for row in response.context["served_by"]}
     # Camera: manual first; the lens: mined (with the camera); Camera 2: the lens, bought

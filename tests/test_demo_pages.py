@@ -16,7 +16,8 @@ from django.urls import reverse
 from demo_shop.catalog.demo_data import NOT_UPGRADES, true_upgrades
 from demo_shop.catalog.models import Category, Product
 from demo_shop.orders.models import Order, OrderLine
-from upcross import cache, services
+from upcross import cache
+from upcross import recompute as recomputing
 from upcross.models import MiningRun, ProductRelation
 
 pytestmark = [pytest.mark.shop("demo"), pytest.mark.django_db]
@@ -30,7 +31,7 @@ def demo(django_db_setup: None, django_db_blocker) -> Iterator[dict[str, Product
     """``make demo``'s data: the seed and a recompute, once for the module."""
     with django_db_blocker.unblock():
         call_command("seed_demo", stdout=StringIO())
-        run = services.recompute("all")
+        run = recomputing.recompute("all")
         assert run.status == "succeeded", run.error
         yield {p.sku: p for p in Product.objects.all()}
         ProductRelation.objects.all().delete()

@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from tests import factories as f
 from tests.celery_support import place_orders
-from upcross import cache, recommend, services
+from upcross import cache, recommend
+from upcross import recompute as recomputing
 from upcross.models import FallbackPick, ProductRelation
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +72,7 @@ def relations(source: Any, origin: str) -> list[ProductRelation]:
 def test_recompute_writes_category_and_best_seller_rows_with_their_evidence() -> None:
     shop = Shop()
     with fallback():
-        run = services.recompute("complements")
+        run = recomputing.recompute("complements")
     assert run.status == "succeeded", run.error
     category = relations(shop.lonely, "category")
     # Products bought with phones (not phones themselves), the most bought-with first;
@@ -97,7 +98,7 @@ def test_product_page_chain_runs_manual_rule_mined_category_best_seller() -> Non
     shop = Shop()
     f.relation(shop.phone, shop.guard)  # manual
     with fallback():
-        services.recompute("complements")
+        recomputing.recompute("complements")
         cache.clear()
         found = recommend.complements(shop.phone, limit=8)
     origins = [item.origin for item in found]
@@ -113,7 +114,7 @@ def test_product_page_chain_runs_manual_rule_mined_category_best_seller() -> Non
 def test_a_product_without_orders_shows_at_least_four_with_reasons() -> None:
     shop = Shop()
     with fallback():
-        services.recompute("complements")
+        recomputing.recompute("complements")
         cache.clear()
         found = recommend.complements(shop.lonely, limit=4)
     assert len(found) == 4
@@ -126,7 +127,7 @@ def test_a_product_created_a_minute_ago_shows_four_with_reasons(
         django_capture_on_commit_callbacks: Any) -> None:
     shop = Shop()
     with fallback():
-        services.recompute("complements")
+        recomputing.recompute("complements")
         with django_capture_on_commit_callbacks(execute=True):
             new = f.product("Brand-new phone", 310, in_category=shop.phones)
         cache.clear()
@@ -143,7 +144,7 @@ def test_new_product_gets_nothing_written_without_fallback_or_rules(
         django_capture_on_commit_callbacks: Any) -> None:
     shop = Shop()
     with fallback(complements=False, cart_complements=False):
-        services.recompute("complements")
+        recomputing.recompute("complements")
         with django_capture_on_commit_callbacks(execute=True):
             new = f.product("Brand-new phone", 310, in_category=shop.phones)
     assert not ProductRelation.objects.filter(source=new).exists()
@@ -154,7 +155,7 @@ def test_new_product_gets_nothing_written_without_fallback_or_rules(
 def test_empty_cart_shows_the_best_sellers() -> None:
     shop = Shop()
     with fallback():
-        services.recompute("complements")
+        recomputing.recompute("complements")
         cache.clear()
         found = recommend.cart_complements([], limit=4)
     assert pks(found)[0] == shop.charger.pk  # 9 orders
@@ -166,7 +167,7 @@ def test_empty_cart_shows_the_best_sellers() -> None:
 def test_empty_cart_widget_is_titled_best_sellers() -> None:
     shop = Shop()
     with fallback():
-        services.recompute("complements")
+        recomputing.recompute("complements")
         html = f.render_tags("{% upcross_cart_complements cart limit=4 %}", cart=[])
     assert "Best sellers" in html and "Charger" in html
     with fallback(cart_complements=False):
@@ -178,7 +179,7 @@ def test_empty_cart_widget_is_titled_best_sellers() -> None:
 def test_inactive_and_hidden_products_never_leak() -> None:
     shop = Shop()
     with fallback():
-        services.recompute("complements")
+        recomputing.recompute("complements")
         f.set_available(shop.case, False)
         f.set_available(shop.charger, False)
         cache.clear()
@@ -192,7 +193,7 @@ def test_inactive_and_hidden_products_never_leak() -> None:
 def test_fallback_off_per_widget_kind() -> None:
     shop = Shop()
     with fallback():
-        services.recompute("complements")
+        recomputing.recompute("complements")
     with fallback(complements=False):
         cache.clear()
         assert recommend.complements(shop.lonely) == []
@@ -207,7 +208,7 @@ def test_cart_fills_up_after_every_line_evidence() -> None:
     """Mined complements of any line come first; fallbacks only fill what is left."""
     shop = Shop()
     with fallback():
-        services.recompute("complements")
+        recomputing.recompute("complements")
         cache.clear()
         found = recommend.cart_complements([f.Line(shop.shoe), f.Line(shop.lonely)], limit=4)
     origins = [item.origin for item in found]
@@ -245,7 +246,7 @@ def test_fallback_widgets_keep_the_query_budget(cart: bool, django_assert_max_nu
     two queries cold, none warm."""
     shop = Shop()
     with fallback():
-        services.recompute("complements")
+        recomputing.recompute("complements")
         source = "{% upcross_cart_complements cart limit=4 %}" if cart else PRODUCT_PAGE
         context = {"cart": []} if cart else {"product": shop.lonely}
         cache.clear()

@@ -25,7 +25,7 @@ from django.core.cache import caches
 from django.test import override_settings
 
 from tests import factories
-from tests.services import tcp_open
+from tests.environment import tcp_open
 from upcross import cache
 from upcross.analytics import counters
 

@@ -17,7 +17,8 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.analytics_support import discard_counters
-from upcross import cache, services
+from upcross import cache
+from upcross import recompute as recomputing
 from upcross.analytics.attribution import SESSION_KEY
 from upcross.analytics.flush import flush_events
 from upcross.models import OrderExposure, ProductRelation, RelationDailyStat, WidgetDailyStat
@@ -208,7 +209,7 @@ def test_recompute_mines_oscar_orders(shop: dict[str, Any]) -> None:
         for key in keys:
             basket.add_product(shop[key])
         create_order(number=f"1000{number}", basket=basket)
-    run = services.recompute("complements")
+    run = recomputing.recompute("complements")
     assert run.status == "succeeded", run.error
     assert run.orders_scanned == len(baskets)
     mined = {(r.source_id, r.target_id): r.pair_count for r in

@@ -14,7 +14,8 @@ from django.utils.translation import override
 
 from tests import factories
 from tests.celery_support import place_orders
-from upcross import recommend, services
+from upcross import recommend
+from upcross import recompute as recomputing
 from upcross.models import ProductRelation
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +43,7 @@ def hub_shop(partners: int = 8) -> tuple[Any, list[Any]]:
 
 def test_item_model_rows_carry_evidence_and_a_reason_and_outnumber_the_widget() -> None:
     hub, partners = hub_shop()
-    run = services.recompute("complements")
+    run = recomputing.recompute("complements")
     assert run.status == "succeeded", run.error
     assert run.parameters["complement_scoring"] == "item_model"
     assert run.parameters["complement_thresholds"] == [1, 0.0, 0.0]
@@ -69,7 +70,7 @@ def test_item_model_rows_carry_evidence_and_a_reason_and_outnumber_the_widget() 
 def test_above_the_item_limit_the_rule_score_and_its_thresholds_apply() -> None:
     hub, partners = hub_shop()
     with upcross_with(ITEM_MODEL_MAX_ITEMS=3):
-        run = services.recompute("complements")
+        run = recomputing.recompute("complements")
     assert run.status == "succeeded", run.error
     assert run.parameters["complement_scoring"] == "rules"
     assert run.parameters["complement_thresholds"] == [5, 0.01, 1.0]
@@ -83,5 +84,5 @@ def test_above_the_item_limit_the_rule_score_and_its_thresholds_apply() -> None:
 def test_stored_top_k_follows_max_per_product() -> None:
     hub, _partners = hub_shop()
     with upcross_with(MAX_PER_PRODUCT=5):
-        services.recompute("complements")
+        recomputing.recompute("complements")
     assert ProductRelation.objects.filter(source=hub, kind="complement").count() == 5

@@ -1,4 +1,4 @@
-"""``services.recompute``: the write side, through the adapter, on both shop shapes."""
+"""``recomputing.recompute``: the write side, through the adapter, on both shop shapes."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from tests import factories
 from tests.celery_support import delete_orders, relation_rows, small_shop, synthetic_shop
-from upcross import services
+from upcross import recompute as recomputing
 from upcross.models import MiningRun, ProductRelation
 from upcross.signals import relations_recomputed
 
@@ -43,7 +43,7 @@ def mined(kind: str = "complement") -> dict[tuple[Any, Any], ProductRelation]:
 
 def test_recompute_writes_complements_with_their_evidence() -> None:
     shop = small_shop()
-    run = services.recompute("complements")
+    run = recomputing.recompute("complements")
     assert run.status == "succeeded", run.error
     rows = mined()
     assert set(rows) == {
@@ -69,7 +69,7 @@ def test_recompute_writes_complements_with_their_evidence() -> None:
 
 def test_recompute_all_mines_the_upgrade() -> None:
     shop = small_shop()
-    run = services.recompute("all")
+    run = recomputing.recompute("all")
     assert run.status == "succeeded", run.error
     upgrades = mined("upgrade")
     assert (shop.cheap.pk, shop.fancy.pk) in upgrades
@@ -87,24 +87,24 @@ def test_manual_rows_are_kept_and_blocked_pairs_not_recreated() -> None:
     manual = factories.relation(shop.cheap, shop.filter, position=3, score=0.5)
     blocked = factories.relation(shop.filter, shop.cheap, origin="mined", status="blocked")
     before = relation_rows(pk__in=[manual.pk, blocked.pk])
-    run = services.recompute("complements")
+    run = recomputing.recompute("complements")
     assert run.status == "succeeded"
     assert relation_rows(pk__in=[manual.pk, blocked.pk]) == before
     assert ProductRelation.objects.filter(source=shop.cheap, target=shop.filter).count() == 1
     assert ProductRelation.objects.filter(source=shop.filter, target=shop.cheap).count() == 1
     assert set(mined()) == {(shop.fancy.pk, shop.filter.pk), (shop.filter.pk, shop.fancy.pk)}
     # A second run leaves them alone too.
-    services.recompute("complements")
+    recomputing.recompute("complements")
     assert relation_rows(pk__in=[manual.pk, blocked.pk]) == before
 
 
 def test_second_run_updates_and_removes() -> None:
     shop = small_shop()
-    services.recompute("complements")
+    recomputing.recompute("complements")
     created = {pair: row.created_at for pair, row in mined().items()}
     with upcross_with(MIN_PAIR_COUNT=6):
         delete_orders(shop.orders_with_fancy[:1])  # fancy + filter: 5 orders now
-        run = services.recompute("complements")
+        run = recomputing.recompute("complements")
     assert (run.relations_created, run.relations_updated, run.relations_removed) == (0, 2, 2)
     rows = mined()
     assert set(rows) == {(shop.cheap.pk, shop.filter.pk), (shop.filter.pk, shop.cheap.pk)}
@@ -122,7 +122,7 @@ def test_relations_recomputed_is_sent_on_commit(django_capture_on_commit_callbac
     relations_recomputed.connect(receiver)
     try:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            run = services.recompute("all")
+            run = recomputing.recompute("all")
         assert received == []  # not before the commit
         for callback in callbacks:
             callback()
@@ -137,7 +137,7 @@ def test_injected_failure_after_writing_began_keeps_the_old_relations() -> None:
     from upcross import recommend
 
     shop = small_shop()
-    assert services.recompute("complements").status == "succeeded"
+    assert recomputing.recompute("complements").status == "succeeded"
     before = relation_rows()
     stages: list[tuple[str, float]] = []
 
@@ -147,7 +147,7 @@ def test_injected_failure_after_writing_began_keeps_the_old_relations() -> None:
             raise RuntimeError("injected failure")
 
     with upcross_with(MIN_PAIR_COUNT=7), pytest.raises(RuntimeError, match="injected"):
-        services.recompute("complements", progress=fail_while_writing)
+        recomputing.recompute("complements", progress=fail_while_writing)
     assert ("writing", 0.0) in stages
     assert relation_rows() == before  # the delete of all four rows was rolled back
     failed = MiningRun.objects.order_by("-pk").first()
@@ -155,7 +155,7 @@ def test_injected_failure_after_writing_began_keeps_the_old_relations() -> None:
     served = [item.product.pk for item in recommend.complements(shop.cheap)]
     assert served == [shop.filter.pk]
     with upcross_with(MIN_PAIR_COUNT=7):  # removing them all takes force (the guard)
-        run = services.recompute("complements", force=True)
+        run = recomputing.recompute("complements", force=True)
     assert run.status == "succeeded" and run.relations_removed == 4
     assert not mined()
 
@@ -163,10 +163,10 @@ def test_injected_failure_after_writing_began_keeps_the_old_relations() -> None:
 def test_partitioned_run_gives_exactly_the_rows_of_a_single_run() -> None:
     synthetic_shop()
     with upcross_with(MIN_PAIR_COUNT=3):
-        single = services.recompute("all")
+        single = recomputing.recompute("all")
         rows_single = relation_rows()
         ProductRelation.objects.all().delete()
-        split = services.recompute("all", partitions=4)
+        split = recomputing.recompute("all", partitions=4)
         rows_split = relation_rows()
     assert single.status == split.status == "succeeded"
     assert len({r for r in rows_single if r[2] == "complement"}) > 30
@@ -183,11 +183,11 @@ def test_look_back_window_ignores_old_orders() -> None:
 
     old = timezone.now() - timezone.timedelta(days=400)
     place_orders([([shop.x, shop.y], None, old)] * 5)
-    run = services.recompute("complements")
+    run = recomputing.recompute("complements")
     assert run.orders_scanned == shop.n_orders
     assert (shop.x.pk, shop.y.pk) not in mined()
     with upcross_with(LOOKBACK_DAYS=None):
-        run = services.recompute("complements")
+        run = recomputing.recompute("complements")
     assert run.orders_scanned == shop.n_orders + 5
     assert mined()[(shop.x.pk, shop.y.pk)].pair_count == 7
 
@@ -195,7 +195,7 @@ def test_look_back_window_ignores_old_orders() -> None:
 def test_recency_weighting_keeps_integer_pair_counts() -> None:
     shop = small_shop()
     with upcross_with(HALF_LIFE_DAYS=7):
-        run = services.recompute("complements")
+        run = recomputing.recompute("complements")
     assert run.parameters["half_life_days"] == 7
     rows = mined()
     # filter → fancy (10 days old) now beats filter → cheap (20 days old) on confidence.
@@ -219,7 +219,7 @@ def test_two_recomputes_started_together_one_runs_one_is_skipped() -> None:
         from django.db import connection
 
         try:
-            results["first"] = services.recompute("complements", progress=slow)
+            results["first"] = recomputing.recompute("complements", progress=slow)
         finally:
             connection.close()
 
@@ -227,7 +227,7 @@ def test_two_recomputes_started_together_one_runs_one_is_skipped() -> None:
         from django.db import connection
 
         try:
-            results["second"] = services.recompute("complements")
+            results["second"] = recomputing.recompute("complements")
         finally:
             connection.close()
 
@@ -251,7 +251,7 @@ def test_two_recomputes_started_together_one_runs_one_is_skipped() -> None:
 def test_a_run_left_running_by_a_dead_process_is_closed_by_the_next() -> None:
     small_shop()
     dead = MiningRun.objects.create(kind="all", status="running", started_at=timezone.now())
-    run = services.recompute("complements")
+    run = recomputing.recompute("complements")
     assert run.status == "succeeded"
     dead.refresh_from_db()
     assert dead.status == "failed" and "Abandoned" in dead.error
@@ -259,7 +259,7 @@ def test_a_run_left_running_by_a_dead_process_is_closed_by_the_next() -> None:
 
 def test_unknown_kind_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="complements, upgrades, all"):
-        services.recompute("bogus")
+        recomputing.recompute("bogus")
 
 
 def test_command_runs_without_a_worker_and_draws_progress() -> None:
@@ -292,7 +292,7 @@ def test_upgrade_rules_materialize_as_rule_rows() -> None:
     rule = UpgradeRule.objects.create(name="Next step up", category=str(
         factories.category_value(machines)), min_price_increase=5, max_price_increase=60,
         sort="closest_price", limit=1)
-    run = services.recompute("upgrades")
+    run = recomputing.recompute("upgrades")
     assert run.status == "succeeded", run.error
     rule_rows = {(r.source_id, r.target_id): r for r in ProductRelation.objects.filter(
         kind="upgrade", origin="rule")}
@@ -304,11 +304,11 @@ def test_upgrade_rules_materialize_as_rule_rows() -> None:
     # The rule's pair is not also written as a mined row.
     assert (shop.cheap.pk, shop.fancy.pk) not in mined("upgrade")
     # Idempotent; switching the rule off removes its rows, mined evidence comes back.
-    services.recompute("upgrades")
+    recomputing.recompute("upgrades")
     assert ProductRelation.objects.filter(kind="upgrade", origin="rule").count() == 2
     rule.is_active = False
     rule.save()
-    services.recompute("upgrades")
+    recomputing.recompute("upgrades")
     assert not ProductRelation.objects.filter(origin="rule").exists()
     assert (shop.cheap.pk, shop.fancy.pk) in mined("upgrade")
 
@@ -351,7 +351,7 @@ def test_upgrade_rules_are_unioned_in_priority_order() -> None:
     UpgradeRule.objects.create(name="Machines", category=str(factories.category_value(
         machines)), min_price_increase=5, max_price_increase=60, sort="closest_price",
         limit=1, priority=0)
-    assert services.recompute("upgrades").status == "succeeded"
+    assert recomputing.recompute("upgrades").status == "succeeded"
     rows = {(r.source_id, r.target_id): r.score for r in ProductRelation.objects.filter(
         kind="upgrade", origin="rule")}
     # "Machines" runs first; "Everything" skips the pair it took and adds the next one.

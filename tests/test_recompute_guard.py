@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from tests.celery_support import small_shop
-from upcross import services
+from upcross import recompute as recomputing
 from upcross.adapters import get_adapter
 from upcross.models import MiningRun, ProductRelation
 
@@ -35,12 +35,12 @@ def mined_count() -> int:
 
 def test_a_run_that_loads_no_orders_keeps_every_relation() -> None:
     small_shop()
-    assert services.recompute("all").status == "succeeded"
+    assert recomputing.recompute("all").status == "succeeded"
     before = mined_count()
     assert before > 0
     delete_orders()
-    with pytest.raises(services.RecomputeGuardError, match="loaded 0 orders"):
-        services.recompute("all")
+    with pytest.raises(recomputing.RecomputeGuardError, match="loaded 0 orders"):
+        recomputing.recompute("all")
     assert mined_count() == before
     run = MiningRun.objects.order_by("-pk").first()
     assert run.status == "failed" and "0 orders" in run.error
@@ -63,14 +63,14 @@ def test_the_command_reports_the_guard_and_force_accepts_the_run() -> None:
 
 def test_removing_more_than_the_share_fails_and_a_higher_share_lets_it_through() -> None:
     small_shop()
-    assert services.recompute("complements").status == "succeeded"
+    assert recomputing.recompute("complements").status == "succeeded"
     before = mined_count()
-    with upcross_with(MIN_PAIR_COUNT=7), pytest.raises(services.RecomputeGuardError,
+    with upcross_with(MIN_PAIR_COUNT=7), pytest.raises(recomputing.RecomputeGuardError,
                                                         match="RECOMPUTE_MAX_REMOVED_SHARE"):
-        services.recompute("complements")
+        recomputing.recompute("complements")
     assert mined_count() == before
     with upcross_with(MIN_PAIR_COUNT=7, RECOMPUTE_MAX_REMOVED_SHARE=1):
-        run = services.recompute("complements")
+        run = recomputing.recompute("complements")
     assert run.status == "succeeded" and run.relations_removed == before
 
 
@@ -84,10 +84,10 @@ def test_removing_more_than_the_share_fails_and_a_higher_share_lets_it_through()
 def test_guard_thresholds(orders: int, before: int, removed: int, share: float | None,
                           refused: bool) -> None:
     if refused:
-        with pytest.raises(services.RecomputeGuardError):
-            services.guard_removal(orders, before, removed, max_share=share)
+        with pytest.raises(recomputing.RecomputeGuardError):
+            recomputing.guard_removal(orders, before, removed, max_share=share)
     else:
-        services.guard_removal(orders, before, removed, max_share=share)
+        recomputing.guard_removal(orders, before, removed, max_share=share)
 
 
 def test_the_admin_shows_a_refused_run_and_accepts_it_with_force(
@@ -100,7 +100,7 @@ def test_the_admin_shows_a_refused_run_and_accepts_it_with_force(
     client.force_login(make_merchandiser())
     url = reverse("admin:upcross_miningrun_recompute")
     small_shop()
-    services.recompute("all")
+    recomputing.recompute("all")
     before = mined_count()
     delete_orders()
     previous = current_app.conf.task_always_eager

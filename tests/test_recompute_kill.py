@@ -32,7 +32,8 @@ from tests.celery_support import (
     small_shop,
     wait_for,
 )
-from upcross import recommend, services
+from upcross import recommend
+from upcross import recompute as recomputing
 from upcross.models import MiningRun, ProductRelation
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -87,7 +88,7 @@ def test_sigkill_while_writing_leaves_the_previous_relations(runner: str) -> Non
     if runner == "celery_worker" and not settings.USES_REDIS:
         pytest.skip("Redis not reachable: no broker for the worker")
     shop = small_shop()
-    assert services.recompute("complements").status == "succeeded"
+    assert recomputing.recompute("complements").status == "succeeded"
     before = relation_rows()
     # cheap/fancy <-> filter, and x <-> y (2 orders: the item model, the default for a
     # catalogue this small, keeps a pair seen twice).
@@ -138,7 +139,7 @@ def test_sigkill_while_writing_leaves_the_previous_relations(runner: str) -> Non
     assert relation_rows() == before  # nothing of the killed run is visible
     killed.refresh_from_db()
     assert killed.status == "running"  # it never got to say anything
-    run = services.recompute("complements")  # the lock died with the process
+    run = recomputing.recompute("complements")  # the lock died with the process
     assert run.status == "succeeded"
     assert run.relations_removed == 2 and run.relations_updated == 4
     killed.refresh_from_db()

@@ -16,7 +16,8 @@ from tests.celery_support import (
     synthetic_shop,
     wait_for,
 )
-from upcross import recommend, services, tasks
+from upcross import recommend, tasks
+from upcross import recompute as recomputing
 from upcross.models import MiningRun, ProductRelation
 
 
@@ -43,7 +44,7 @@ def test_enqueued_recompute_is_served_by_recommend(celery_worker_app, kind: str)
 def test_partitioned_chord_gives_the_rows_of_a_single_run(celery_worker_app) -> None:  # noqa: F811
     synthetic_shop()
     with override_settings(UPCROSS={**settings.UPCROSS, "MIN_PAIR_COUNT": 3}):
-        assert services.recompute("all").status == "succeeded"
+        assert recomputing.recompute("all").status == "succeeded"
         single = relation_rows()
         ProductRelation.objects.all().delete()
         result = tasks.recompute.delay(kind="all", partitions=4)
@@ -61,7 +62,7 @@ def test_partitioned_chord_gives_the_rows_of_a_single_run(celery_worker_app) -> 
 @pytest.mark.django_db(transaction=True)
 def test_task_while_another_recompute_runs_is_recorded_as_skipped(celery_worker_app) -> None:  # noqa: F811
     small_shop()
-    with services.single_flight() as acquired:  # another recompute, in this process
+    with recomputing.single_flight() as acquired:  # another recompute, in this process
         assert acquired
         result = tasks.recompute.delay(kind="all")
         run = wait_for(lambda: finished_run(task_id=result.id), timeout=60)
@@ -106,7 +107,7 @@ def test_bad_kind_is_rejected_before_any_work() -> None:
 def test_transient_database_error_is_retried(monkeypatch: pytest.MonkeyPatch) -> None:
     """The task's autoretry is real; only the first attempt meets a dropped connection."""
     small_shop()
-    real = services.recompute
+    real = recomputing.recompute
     attempts: list[int] = []
 
     def flaky(*args, **kwargs):
@@ -115,7 +116,7 @@ def test_transient_database_error_is_retried(monkeypatch: pytest.MonkeyPatch) ->
             raise OperationalError("server closed the connection unexpectedly")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(services, "recompute", flaky)
+    monkeypatch.setattr(recomputing, "recompute", flaky)
     outcome = tasks.recompute.apply(kwargs={"kind": "complements"}, throw=False)
     assert outcome.successful(), outcome.traceback
     assert len(attempts) == 2
@@ -130,6 +131,6 @@ def test_other_errors_are_not_retried(monkeypatch: pytest.MonkeyPatch) -> None:
         attempts.append(1)
         raise RuntimeError("a bug, not a hiccup")
 
-    monkeypatch.setattr(services, "recompute", broken)
+    monkeypatch.setattr(recomputing, "recompute", broken)
     outcome = tasks.recompute.apply(kwargs={"kind": "complements"}, throw=False)
     assert outcome.failed() and len(attempts) == 1

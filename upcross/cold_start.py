@@ -15,7 +15,8 @@ from typing import Any
 
 from django.db import DatabaseError, models, transaction
 
-from upcross import cache, complement_rules, fallback, services
+from upcross import cache, complement_rules, fallback
+from upcross import recompute as recomputing
 from upcross.adapters import get_adapter
 from upcross.conf import upcross_settings
 from upcross.mining import fallback as picking
@@ -60,7 +61,7 @@ def _rule_rows(pk: Any, fact: Any) -> list[tuple]:
         scope = scope | adapter.products_in_category(rule.target_category, available)
     pks = list(scope.order_by().values_list("pk", flat=True).distinct())
     facts = adapter.product_facts([*pks, pk])
-    sold = services.rule_order_counts(scope)
+    sold = recomputing.rule_order_counts(scope)
     return [(pair.source, pair.target, None, None, None, None, 1.0 / (1 + pair.rank),
              RelationOrigin.RULE.value)
             for pair in complement_rules.rule_pairs(rules, facts, sold, sources=[pk])]

@@ -1,7 +1,7 @@
 """Upgrade rules in the admin: what a rule yields for one product (the preview).
 
 There is one implementation of upgrade rules, :func:`upcross.mining.rule_upgrades`.
-The upgrades recompute (``upcross.services``) runs it over every available product
+The upgrades recompute (``upcross.recompute``) runs it over every available product
 and writes its pairs as ``origin="rule"`` rows; "Apply rules now" starts that
 recompute. The preview runs the same function over the few products the preview
 needs, with the same order counts, so it shows what the recompute writes.
@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from django.db import models
 
-from upcross import services
+from upcross import recompute as recomputing
 from upcross.adapters import get_adapter
 from upcross.models import UpgradeRule
 
@@ -49,7 +49,7 @@ def _in_priority_order(rule: UpgradeRule) -> list[UpgradeRule]:
     picked, so the rules before this one decide what it adds. An unsaved rule comes
     after saved ones of the same priority, as it will once saved.
     """
-    rules = [other for other in services.active_rules()
+    rules = [other for other in recomputing.active_rules()
              if rule.pk is None or other.pk != rule.pk]
     rules.append(rule)
     rules.sort(key=lambda r: (r.priority, r.pk is None, r.pk or 0))
@@ -79,8 +79,8 @@ def evaluate_rule(rule: UpgradeRule, product: models.Model) -> RulePreview:
     if product.pk not in pks:  # not available: the recompute makes no rows for it
         return not_applicable
     rules = _in_priority_order(rule)
-    sold = services.rule_order_counts(scope)
-    sources, targets, ranks, which = services.rule_pairs(pks, rules, sold)
+    sold = recomputing.rule_order_counts(scope)
+    sources, targets, ranks, which = recomputing.rule_pairs(pks, rules, sold)
     index = next(i for i, candidate in enumerate(rules) if candidate is rule)
     mine = np.flatnonzero((which == index) & (sources == pks.index(product.pk)))
     picked = [pks[code] for code in targets[mine[np.argsort(ranks[mine])]].tolist()]

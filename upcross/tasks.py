@@ -1,4 +1,4 @@
-"""Celery tasks: thin wrappers over ``upcross.services`` with primitive arguments.
+"""Celery tasks: thin wrappers over ``upcross.recompute`` with primitive arguments.
 
 ``upcross.recompute(kind="all", partitions=1)`` is the public task (and the one
 the nightly ``PeriodicTask`` sends). With ``partitions > 1`` and a result
@@ -15,6 +15,7 @@ Transient database and broker errors are retried with exponential backoff;
 from __future__ import annotations
 
 import base64
+from dataclasses import asdict
 from typing import Any
 
 from celery import Task, chord, shared_task
@@ -22,7 +23,9 @@ from django.db import InterfaceError, OperationalError
 from django.db.models import F
 from kombu.exceptions import OperationalError as BrokerOperationalError
 
-from upcross import loading, services
+from upcross import followup, loading
+from upcross import recompute as recomputing
+from upcross.analytics.flush import flush_events as flush
 from upcross.conf import upcross_settings
 from upcross.mining import CoCounts, merge_counts
 from upcross.models import MiningRun, MiningRunStatus
@@ -60,33 +63,39 @@ def recompute(self: Task, kind: str = "all", partitions: int = 1,
               force: bool = False) -> dict[str, Any]:
     """Recompute mined relations; single-flight (a concurrent call is recorded as skipped).
 
-    ``force``: accept a run the removal guard would refuse (services.guard_removal).
+    ``force``: accept a run the removal guard would refuse
+    (:func:`upcross.recompute.guard_removal`).
     """
-    services.kinds_of(kind)
+    recomputing.kinds_of(kind)
     partitions = max(1, int(partitions))
     task_id = self.request.id or ""
     if partitions > 1 and _can_fan_out(self):
         return _fan_out(kind, partitions, task_id, force)
-    run = services.recompute(kind, partitions, task_id=task_id, force=bool(force))
+    run = recomputing.recompute(kind, partitions, task_id=task_id, force=bool(force))
     return {"run": run.pk, "status": run.status}
 
 
 def _fan_out(kind: str, partitions: int, task_id: str, force: bool = False) -> dict[str, Any]:
-    with services.single_flight() as acquired:
-        if not acquired or services.active_partitioned_run() is not None:
-            run = services.record_skipped(kind, partitions, task_id)
-            return {"run": run.pk, "status": run.status}
-        parameters = services.MiningParameters.from_settings()
-        run = services.start_run(kind, partitions, parameters, task_id)
-    try:
+    """Start the run and send the chord: one counting task per order range, then the merge.
+
+    The chord is sent under the lock; the merge, which takes the lock to write,
+    retries until this task has let it go.
+    """
+    sent: list[int] = []
+
+    def send_chord(run: MiningRun, parameters: recomputing.MiningParameters) -> MiningRun:
         bounds = loading.partition_bounds(partitions, since=parameters.since)
         params = parameters.as_dict()
         header = [recompute_partition.s(run.pk, lo, hi, params) for lo, hi in bounds]
         chord(header)(recompute_merge.s(run.pk, kind, params, force=bool(force)))
-    except Exception as exc:
-        services.fail_run(run, exc)
-        raise
-    return {"run": run.pk, "status": run.status, "partitions": len(bounds)}
+        sent.append(len(bounds))
+        return run
+
+    run = recomputing.run_exclusively(kind, partitions, send_chord, task_id=task_id)
+    result: dict[str, Any] = {"run": run.pk, "status": run.status}
+    if sent:
+        result["partitions"] = sent[0]
+    return result
 
 
 @shared_task(name="upcross.recompute_partition", base=RecomputeTask, bind=True)
@@ -94,13 +103,8 @@ def recompute_partition(self: Task, run_id: int, lo: Any, hi: Any,
                         parameters: dict[str, Any]) -> str:
     """Count one order range; returns the counts as base64 ``.npz`` for the merge."""
     run = MiningRun.objects.get(pk=run_id)
-    try:
-        counts = services.count_orders(services.MiningParameters(**parameters), (lo, hi))
-    except TRANSIENT_ERRORS:
-        raise
-    except Exception as exc:
-        services.fail_run(run, exc)
-        raise
+    with recomputing.failure_recorded(run, keep=TRANSIENT_ERRORS):
+        counts = recomputing.count_orders(recomputing.MiningParameters(**parameters), (lo, hi))
     MiningRun.objects.filter(pk=run_id).update(
         progress=F("progress") + 0.5 / max(run.partitions, 1)
     )
@@ -114,18 +118,14 @@ def recompute_merge(self: Task, parts: list[str], run_id: int, kind: str,
     run = MiningRun.objects.get(pk=run_id)
     if run.status != MiningRunStatus.RUNNING:
         return {"run": run.pk, "status": run.status}
-    with services.single_flight() as acquired:
+    with recomputing.single_flight() as acquired:
         if not acquired:  # a coordinator is deciding right now: try again shortly
             raise self.retry(countdown=2, max_retries=30)
-        try:
+        with recomputing.failure_recorded(run, keep=TRANSIENT_ERRORS):
             counts = merge_counts([CoCounts.from_bytes(base64.b64decode(p)) for p in parts])
-            run = services.finish_run(run, counts, kind, services.MiningParameters(**parameters),
-                                     force=bool(force))
-        except TRANSIENT_ERRORS:
-            raise
-        except Exception as exc:
-            services.fail_run(run, exc)
-            raise
+            run = recomputing.finish_run(run, counts, kind,
+                                         recomputing.MiningParameters(**parameters),
+                                         force=bool(force))
     return {"run": run.pk, "status": run.status}
 
 
@@ -133,8 +133,6 @@ def recompute_merge(self: Task, parts: list[str], run_id: int, kind: str,
              retry_backoff=30, retry_backoff_max=600, retry_jitter=True, max_retries=5)
 def send_follow_ups() -> dict[str, int]:
     """Send the due "complete your set" e-mails (at most once per order; see ``followup``)."""
-    from upcross import followup
-
     return followup.send_follow_ups()
 
 
@@ -142,8 +140,4 @@ def send_follow_ups() -> dict[str, int]:
              retry_backoff=10, retry_backoff_max=300, retry_jitter=True, max_retries=5)
 def flush_events() -> dict[str, int]:
     """Move the widget counters from Redis into daily rows (``upcross.analytics.flush``)."""
-    from dataclasses import asdict
-
-    from upcross.analytics.flush import flush_events as flush
-
     return asdict(flush())

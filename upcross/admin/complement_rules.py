@@ -15,7 +15,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from upcross import services
+from upcross import recompute as recomputing
 from upcross.adapters import get_adapter
 from upcross.admin.rules import UpgradeRuleAdmin, UpgradeRuleForm, category_choices
 from upcross.admin.runs import recompute_failed
@@ -59,7 +59,7 @@ def evaluate_complement_rule(rule: ComplementRule, product: models.Model) -> Com
         scope = scope | adapter.products_in_category(each.target_category, available)
     pks = list(scope.order_by().values_list("pk", flat=True).distinct())
     facts = adapter.product_facts([*pks, product.pk])
-    sold = services.rule_order_counts(scope)
+    sold = recomputing.rule_order_counts(scope)
     index = next(i for i, each in enumerate(rules) if each is rule)
     picked = [pair.target for pair in rule_pairs(rules, facts, sold, sources=[product.pk])
               if pair.rule == index]

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from upcross.admin.utils import ReadOnlyAdminMixin, has_upcross_perm, require
 from upcross.models import MiningRun, MiningRunKind, MiningRunStatus
+from upcross.recompute import GUARD_PREFIX
 
 logger = logging.getLogger(__name__)
 
@@ -37,8 +38,6 @@ class RecomputeForm(forms.Form):
 
 def refused_by_guard() -> MiningRun | None:
     """The latest run, when the removal guard refused it (the admin then offers force)."""
-    from upcross.services import GUARD_PREFIX
-
     last = MiningRun.objects.exclude(status=MiningRunStatus.SKIPPED).order_by("-pk").first()
     if last is not None and last.status == MiningRunStatus.FAILED and \
             GUARD_PREFIX in last.error:

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext_lazy as _
 
 from upcross.models import MiningRunStatus
-from upcross.services import recompute
+from upcross.recompute import recompute
 
 
 class ProgressBar:
