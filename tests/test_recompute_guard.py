@@ -130,7 +130,7 @@ def test_the_staff_api_refuses_like_the_guard_and_force_accepts_the_run(
     client = client_for(make_user("guarded", perms=("add_miningrun",)))
     url = reverse("upcross_api:run-list")
     small_shop()
-    services.recompute("all")
+    recomputing.recompute("all")
     before = mined_count()
     delete_orders()
     previous = current_app.conf.task_always_eager
