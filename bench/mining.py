@@ -201,11 +201,10 @@ def compare_mlxtend(min_pair_count: int) -> dict:
     from mlxtend.frequent_patterns import association_rules, fpgrowth
     from scipy import sparse
 
-    from upcross import loading
-    from upcross import recompute as recomputing
+    from upcross import counting, loading
     from upcross.mining import RuleParams, build_baskets, complement_rules, count_baskets
 
-    parameters = recomputing.MiningParameters.from_settings()
+    parameters = counting.MiningParameters.from_settings()
     lines = loading.load_lines(since=parameters.since)
 
     started = time.perf_counter()

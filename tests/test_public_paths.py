@@ -82,6 +82,8 @@ def test_public_path_imports(path: str) -> None:
 
 @pytest.mark.parametrize(("old", "new", "name"), [
     ("upcross.services", "upcross.recompute", "recompute"),
+    ("upcross.rules", "upcross.rule_evaluation", "evaluate_rule"),
+    ("upcross.complement_rules", "upcross.rule_evaluation", "active_complement_rules"),
 ])
 def test_moved_module_forwards_with_a_warning(old: str, new: str, name: str) -> None:
     module = importlib.import_module(old)
@@ -90,3 +92,10 @@ def test_moved_module_forwards_with_a_warning(old: str, new: str, name: str) -> 
     assert value is getattr(importlib.import_module(new), name)
     with pytest.raises(AttributeError):
         module.no_such_name  # noqa: B018
+
+
+def test_a_renamed_name_forwards_to_its_new_name() -> None:
+    from upcross import complement_rules, rule_evaluation
+
+    with pytest.warns(DeprecationWarning, match="complement_rule_pairs"):
+        assert complement_rules.rule_pairs is rule_evaluation.complement_rule_pairs

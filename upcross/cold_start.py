@@ -15,12 +15,11 @@ from typing import Any
 
 from django.db import DatabaseError, models, transaction
 
-from upcross import cache, complement_rules, fallback
-from upcross import recompute as recomputing
+from upcross import cache, fallback, rule_evaluation
 from upcross.adapters import get_adapter
 from upcross.conf import upcross_settings
 from upcross.mining import fallback as picking
-from upcross.models import FallbackPick, ProductRelation, RelationKind, RelationOrigin
+from upcross.models import FallbackPick, ProductRelation, RelationKind
 
 logger = logging.getLogger("upcross.cold_start")
 
@@ -34,7 +33,7 @@ def fill_new_product(pk: Any) -> int:
     if ProductRelation.objects.filter(source=pk, kind=RelationKind.COMPLEMENT).exists():
         return 0
     fact = adapter.product_facts([pk])[pk]
-    rows = _rule_rows(pk, fact)
+    rows = rule_evaluation.new_product_rule_rows(pk, fact)
     if any(upcross_settings.FALLBACK.values()):
         rows += _fallback_rows(pk, fact, {row[1] for row in rows})
     ProductRelation.objects.bulk_create([
@@ -46,25 +45,6 @@ def fill_new_product(pk: Any) -> int:
     if rows:
         cache.invalidate_products([pk])
     return len(rows)
-
-
-def _rule_rows(pk: Any, fact: Any) -> list[tuple]:
-    mine = {str(value) for value in fact.categories}
-    rules = [rule for rule in complement_rules.active_complement_rules()
-             if str(rule.category) in mine]
-    if not rules:
-        return []
-    adapter = get_adapter()
-    available = adapter.available_products()
-    scope = available.none()
-    for rule in rules:
-        scope = scope | adapter.products_in_category(rule.target_category, available)
-    pks = list(scope.order_by().values_list("pk", flat=True).distinct())
-    facts = adapter.product_facts([*pks, pk])
-    sold = recomputing.rule_order_counts(scope)
-    return [(pair.source, pair.target, None, None, None, None, 1.0 / (1 + pair.rank),
-             RelationOrigin.RULE.value)
-            for pair in complement_rules.rule_pairs(rules, facts, sold, sources=[pk])]
 
 
 def _fallback_rows(pk: Any, fact: Any, taken: set[Any]) -> list[tuple]:

@@ -9,21 +9,27 @@ from __future__ import annotations
 
 import importlib
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 
-def forward(old: str, new: str) -> Callable[[str], Any]:
-    """A module ``__getattr__`` for ``old`` that fetches names from ``new`` and warns."""
+def forward(old: str, new: str,
+            renamed: Mapping[str, str] | None = None) -> Callable[[str], Any]:
+    """A module ``__getattr__`` for ``old`` that fetches names from ``new`` and warns.
+
+    ``renamed`` maps an old name to its name in ``new``.
+    """
+    names = dict(renamed or {})
 
     def __getattr__(name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(f"module {old!r} has no attribute {name!r}")
+        target = names.get(name, name)
         try:
-            value = getattr(importlib.import_module(new), name)
+            value = getattr(importlib.import_module(new), target)
         except AttributeError:
             raise AttributeError(f"module {old!r} has no attribute {name!r}") from None
-        warnings.warn(f"{old}.{name} moved to {new}.{name}; the old path will be removed "
+        warnings.warn(f"{old}.{name} moved to {new}.{target}; the old path will be removed "
                       "in a future release.", DeprecationWarning, stacklevel=2)
         return value
 

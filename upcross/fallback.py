@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from django.db.models import Count
 
-from upcross import complement_rules, loading
+from upcross import loading, rule_evaluation
 from upcross.adapters import ProductFacts, get_adapter
 from upcross.conf import upcross_settings
 from upcross.mining import fallback as picking
@@ -132,12 +132,7 @@ def complement_rows(picks: Picks, mined: list[Row],
     (see :func:`substitute_groups`)."""
     available = {pk: picks.facts[pk] for pk in picks.available}
     sold = dict(zip(picks.universe, picks.orders.tolist(), strict=True))
-    rules = complement_rules.active_complement_rules()
-    rule_rows: list[Row] = [
-        (pair.source, pair.target, None, None, None, None, 1.0 / (1 + pair.rank),
-         RelationOrigin.RULE.value)
-        for pair in complement_rules.rule_pairs(rules, available, sold)
-    ] if rules else []
+    rule_rows: list[Row] = rule_evaluation.complement_rule_rows(available, sold)
     taken = {(row[0], row[1]) for row in rule_rows}
     rows = rule_rows + [row for row in mined if (row[0], row[1]) not in taken]
     if not any(upcross_settings.FALLBACK.values()):  # no widget shows them

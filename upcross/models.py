@@ -422,7 +422,7 @@ class ComplementRule(models.Model):
     (e.g. 0 to 50: accessories that cost at most half). Rules combine like upgrade
     rules: in priority order, a later rule skips what earlier ones picked. The
     complements recompute writes their pairs (``origin="rule"``: after manual, before
-    mined) through :func:`upcross.complement_rules.rule_pairs`, the one implementation,
+    mined) through :func:`upcross.rule_evaluation.complement_rule_pairs`, the one implementation,
     which the admin preview and the new-product fallback run too.
     """
 

@@ -27,18 +27,16 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
 from django.db import DatabaseError, connections, router, transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
-from upcross import fallback, loading, mining
-from upcross.adapters import get_adapter
+from upcross import fallback, loading, mining, rule_evaluation
 from upcross.conf import upcross_settings
+from upcross.counting import MiningParameters, count_orders, moment, product_pks
 from upcross.models import (
     MiningRun,
     MiningRunKind,
@@ -47,8 +45,6 @@ from upcross.models import (
     RelationKind,
     RelationOrigin,
     RelationStatus,
-    UpgradeRule,
-    UpgradeRuleSort,
 )
 from upcross.signals import relations_recomputed
 from upcross.writing import write_relations
@@ -61,8 +57,6 @@ logger = logging.getLogger("upcross.recompute")
 #: An exception raised by it aborts the run like any other failure.
 Progress = Callable[[str, float], None]
 KINDS = ("complements", "upgrades")
-#: Products per cost query (bounded query size for big catalogues).
-_COST_CHUNK = 5_000
 _LOCK_KEY = int.from_bytes(hashlib.sha1(b"upcross.recompute").digest()[:8], "big", signed=True)
 
 
@@ -72,70 +66,6 @@ def kinds_of(kind: str) -> tuple[str, ...]:
     if kind in KINDS:
         return (kind,)
     raise ValueError(f"kind must be one of complements, upgrades, all (got {kind!r})")
-
-
-# --- parameters -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MiningParameters:
-    """Everything a run depends on, fixed at its start (also stored on the MiningRun)."""
-
-    now: float
-    lookback_days: int | None
-    half_life_days: float | None
-    min_pair_count: int | None
-    min_confidence: float | None
-    min_lift: float | None
-    max_per_product: int
-    fold_variants: bool
-    upgrade_min_price_increase: float
-    upgrade_max_price_increase: float
-    upgrade_max_together_lift: float = 0.5
-    upgrade_min_neighbourhood: float = 0.5
-    upgrade_min_name_similarity: float = 0.3
-    item_model_max_items: int = 0
-    item_model_l2: float = 30.0
-    item_model_dropout: float = 0.5
-
-    @classmethod
-    def from_settings(cls, now: datetime | None = None) -> MiningParameters:
-        s = upcross_settings
-        return cls(
-            now=(now or timezone.now()).timestamp(),
-            lookback_days=s.LOOKBACK_DAYS,
-            half_life_days=s.HALF_LIFE_DAYS,
-            min_pair_count=s.MIN_PAIR_COUNT,
-            min_confidence=s.MIN_CONFIDENCE,
-            min_lift=s.MIN_LIFT,
-            max_per_product=s.MAX_PER_PRODUCT,
-            fold_variants=s.FOLD_VARIANTS,
-            upgrade_min_price_increase=s.UPGRADE_MIN_PRICE_INCREASE,
-            upgrade_max_price_increase=s.UPGRADE_MAX_PRICE_INCREASE,
-            upgrade_max_together_lift=s.UPGRADE_MAX_TOGETHER_LIFT,
-            upgrade_min_neighbourhood=s.UPGRADE_MIN_NEIGHBOURHOOD,
-            upgrade_min_name_similarity=s.UPGRADE_MIN_NAME_SIMILARITY,
-            item_model_max_items=s.ITEM_MODEL_MAX_ITEMS,
-            item_model_l2=s.ITEM_MODEL_L2,
-            item_model_dropout=s.ITEM_MODEL_DROPOUT,
-        )
-
-    @property
-    def since(self) -> datetime | None:
-        if not self.lookback_days:
-            return None
-        return moment(self.now) - timedelta(days=self.lookback_days)
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def moment(timestamp: float) -> datetime:
-    """A timestamp as the kind of datetime the database expects (naive without USE_TZ)."""
-    value = datetime.fromtimestamp(timestamp, tz=UTC)
-    if timezone.is_naive(timezone.now()):
-        return timezone.make_naive(value, timezone.get_default_timezone())
-    return value
 
 
 # --- single flight ----------------------------------------------------------------------
@@ -270,42 +200,11 @@ def run_exclusively(kind: str, partitions: int,
     return run
 
 
-# --- counting ---------------------------------------------------------------------------
-
-
-def count_orders(parameters: MiningParameters, order_range: tuple[Any, Any] | None = None,
-                 progress: Callable[[int], None] | None = None,
-                 timings: dict[str, float] | None = None,
-                 products: QuerySet | None = None) -> mining.CoCounts:
-    """Load one order range (or all; or the lines of ``products``) and count it; adds
-    ``load_s``/``count_s`` to ``timings``."""
-    adapter = get_adapter()
-    started = time.perf_counter()
-    lines = loading.load_lines(adapter, parameters.since, order_range, progress,
-                               products=products)
-    parents = loading.variant_parents(lines.product) if parameters.fold_variants else None
-    loaded = time.perf_counter()
-    baskets = mining.build_baskets(lines.order, lines.product, lines.customer, lines.time,
-                                   product_parent=parents)
-    del lines
-    counts = mining.count_baskets(baskets, parameters.now, parameters.half_life_days)
-    if timings is not None:
-        timings["load_s"] = timings.get("load_s", 0.0) + loaded - started
-        timings["count_s"] = timings.get("count_s", 0.0) + time.perf_counter() - loaded
-    return counts
-
-
-def _to_pks(values: Sequence[Any]) -> list[Any]:
-    """Raw keys (possibly strings after travelling between tasks) as product pk values."""
-    field = ProductRelation._meta.get_field("source").target_field
-    return [field.to_python(value) for value in values]
-
-
 # --- mining -----------------------------------------------------------------------------
 
 
 def _catalog_of(counts: mining.CoCounts) -> mining.Catalog:
-    return loading.product_catalog(_to_pks(counts.product_ids.tolist()), texts=True)[0]
+    return loading.product_catalog(product_pks(counts.product_ids.tolist()), texts=True)[0]
 
 
 def mine(counts: mining.CoCounts, kinds: Sequence[str],
@@ -347,7 +246,7 @@ def rule_params(parameters: MiningParameters) -> mining.RuleParams:
 
 def _existing_upgrade_keys(counts: mining.CoCounts) -> np.ndarray:
     """Upgrade pairs already stored (any origin), as directional keys of both directions."""
-    ids = np.asarray(_to_pks(counts.product_ids.tolist()), dtype=object)
+    ids = np.asarray(product_pks(counts.product_ids.tolist()), dtype=object)
     position = {pk: code for code, pk in enumerate(ids.tolist())}
     n = max(len(ids), 1)
     keys = []
@@ -470,7 +369,7 @@ def _write_plan(
     plan: list[tuple[str, tuple[str, ...], list[tuple]]] = []
     upgrade_rows: list[tuple] = []
     if "upgrades" in kinds:
-        rule_rows = _rule_rows(counts)
+        rule_rows = rule_evaluation.upgrade_rule_rows(counts)
         taken = {(row[0], row[1]) for row in rule_rows}
         mined_rows = [row for row in _as_pk_rows(rules["upgrades"].rows())
                       if (row[0], row[1]) not in taken]
@@ -489,96 +388,19 @@ def _write_plan(
     return plan
 
 
-def _fallback_picks(counts: mining.CoCounts) -> fallback.Picks:
-    """The complement rules' and the fallback's inputs, from this run's counts."""
-    return fallback.compute_picks(_to_pks(counts.product_ids.tolist()), counts.item_count,
-                                  counts.pair_key, counts.pair_count, counts.n_orders)
-
-
-# --- upgrade rules (the recompute writes them, the admin preview shows them) -------------
-
-
-def active_rules() -> list[UpgradeRule]:
-    """Active upgrade rules in priority order (lower first, then oldest)."""
-    return list(UpgradeRule.objects.filter(is_active=True).order_by("priority", "pk"))
-
-
-def order_counts_of(counts: mining.CoCounts) -> dict[Any, int]:
-    """Orders per product pk as mining counts them (``item_count``): the best-selling order."""
-    return dict(zip(_to_pks(counts.product_ids.tolist()), counts.item_count.tolist(),
-                    strict=True))
-
-
-def rule_order_counts(products: QuerySet | None) -> dict[Any, int]:
-    """:func:`order_counts_of` the mining counts of the order lines of ``products``.
-
-    Each product's count only depends on its own lines, so counting the lines of a
-    few products gives their counts of a full recompute. With variants folded into
-    their parent, a parent counts its variants' lines: then every line is read.
-    Without order lines configured nothing has sold.
-    """
-    parameters = MiningParameters.from_settings()
-    if parameters.fold_variants and get_adapter().product_field("parent"):
-        products = None
-    try:
-        return order_counts_of(count_orders(parameters, products=products))
-    except LookupError:
-        return {}
-
-
-def rule_pairs(pks: list[Any], rules: Sequence[UpgradeRule], sold: dict[Any, int]
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`mining.rule_upgrades` of ``rules`` (priority order) over the products ``pks``.
-
-    ``pks`` must be in primary-key order (ties break by code); ``sold`` gives orders
-    per pk (:func:`order_counts_of`). Returns codes (positions in ``pks``), ranks and
-    the index in ``rules`` of the rule behind each pair.
-    """
-    adapter = get_adapter()
-    catalog, category_codes = loading.product_catalog(pks)
-    orders = np.asarray([sold.get(pk, 0) for pk in pks], dtype=np.int64)
-    cost = None
-    if adapter.product_field("cost") and any(
-            rule.sort == UpgradeRuleSort.HIGHEST_MARGIN for rule in rules):
-        costs: dict[Any, Any] = {}
-        for lo in range(0, len(pks), _COST_CHUNK):
-            costs.update(adapter.product_costs(pks[lo : lo + _COST_CHUNK]))
-        cost = np.asarray([np.nan if costs.get(pk) is None else float(costs[pk])
-                           for pk in pks], dtype=float)
-    specs = [
-        mining.RuleSpec(
-            # A category no available product has matches nothing (code -1).
-            category=category_codes.get(rule.category, -1) if rule.category else None,
-            min_price_increase=float(rule.min_price_increase),
-            max_price_increase=float(rule.max_price_increase),
-            sort=rule.sort, limit=rule.limit,
-        )
-        for rule in rules
-    ]
-    return mining.rule_upgrades(catalog, specs, orders, cost)
-
-
-def _rule_rows(counts: mining.CoCounts) -> list[tuple]:
-    """Upgrade rows of the active ``UpgradeRule``s over the available products."""
-    rules = active_rules()
-    if not rules:
-        return []
-    adapter = get_adapter()
-    pks = list(adapter.available_products().order_by("pk").values_list("pk", flat=True)
-               .distinct())
-    sources, targets, ranks, _rule = rule_pairs(pks, rules, order_counts_of(counts))
-    return [(pks[a], pks[b], None, None, None, None, 1.0 / (1 + rank), RelationOrigin.RULE.value)
-            for a, b, rank in zip(sources.tolist(), targets.tolist(), ranks.tolist(),
-                                  strict=True)]
-
-
 def _as_pk_rows(rows: list[tuple]) -> list[tuple]:
     if not rows:
         return rows
-    sources = _to_pks([row[0] for row in rows])
-    targets = _to_pks([row[1] for row in rows])
+    sources = product_pks([row[0] for row in rows])
+    targets = product_pks([row[1] for row in rows])
     return [(s, t, *row[2:], RelationOrigin.MINED.value)
             for s, t, row in zip(sources, targets, rows, strict=True)]
+
+
+def _fallback_picks(counts: mining.CoCounts) -> fallback.Picks:
+    """The complement rules' and the fallback's inputs, from this run's counts."""
+    return fallback.compute_picks(product_pks(counts.product_ids.tolist()), counts.item_count,
+                                  counts.pair_key, counts.pair_count, counts.n_orders)
 
 
 # --- the one entry point ----------------------------------------------------------------

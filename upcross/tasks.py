@@ -27,6 +27,7 @@ from upcross import followup, loading
 from upcross import recompute as recomputing
 from upcross.analytics.flush import flush_events as flush
 from upcross.conf import upcross_settings
+from upcross.counting import MiningParameters, count_orders
 from upcross.mining import CoCounts, merge_counts
 from upcross.models import MiningRun, MiningRunStatus
 
@@ -83,7 +84,7 @@ def _fan_out(kind: str, partitions: int, task_id: str, force: bool = False) -> d
     """
     sent: list[int] = []
 
-    def send_chord(run: MiningRun, parameters: recomputing.MiningParameters) -> MiningRun:
+    def send_chord(run: MiningRun, parameters: MiningParameters) -> MiningRun:
         bounds = loading.partition_bounds(partitions, since=parameters.since)
         params = parameters.as_dict()
         header = [recompute_partition.s(run.pk, lo, hi, params) for lo, hi in bounds]
@@ -104,7 +105,7 @@ def recompute_partition(self: Task, run_id: int, lo: Any, hi: Any,
     """Count one order range; returns the counts as base64 ``.npz`` for the merge."""
     run = MiningRun.objects.get(pk=run_id)
     with recomputing.failure_recorded(run, keep=TRANSIENT_ERRORS):
-        counts = recomputing.count_orders(recomputing.MiningParameters(**parameters), (lo, hi))
+        counts = count_orders(MiningParameters(**parameters), (lo, hi))
     MiningRun.objects.filter(pk=run_id).update(
         progress=F("progress") + 0.5 / max(run.partitions, 1)
     )
@@ -124,7 +125,7 @@ def recompute_merge(self: Task, parts: list[str], run_id: int, kind: str,
         with recomputing.failure_recorded(run, keep=TRANSIENT_ERRORS):
             counts = merge_counts([CoCounts.from_bytes(base64.b64decode(p)) for p in parts])
             run = recomputing.finish_run(run, counts, kind,
-                                         recomputing.MiningParameters(**parameters),
+                                         MiningParameters(**parameters),
                                          force=bool(force))
     return {"run": run.pk, "status": run.status}
 

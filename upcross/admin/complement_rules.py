@@ -3,74 +3,21 @@ preview of what a rule yields for a chosen product before saving, like upgrade r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db import models
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from upcross import recompute as recomputing
 from upcross.adapters import get_adapter
 from upcross.admin.rules import UpgradeRuleAdmin, UpgradeRuleForm, category_choices
 from upcross.admin.runs import recompute_failed
 from upcross.admin.utils import has_upcross_perm, require
-from upcross.complement_rules import active_complement_rules, rule_pairs
 from upcross.models import ComplementRule, MiningRunKind
-
-
-@dataclass(frozen=True)
-class ComplementCandidate:
-    product: models.Model
-    price: Decimal | None
-    percent: Decimal | None  # of the source's price
-    orders: int
-
-
-@dataclass(frozen=True)
-class ComplementPreview:
-    candidates: list[ComplementCandidate]
-    applies: bool
-    source_price: Decimal | None
-
-
-def evaluate_complement_rule(rule: ComplementRule, product: models.Model) -> ComplementPreview:
-    """What the complements recompute writes for ``product`` because of ``rule``: the
-    active rules run in priority order with ``rule`` (saved or not) in its place, over
-    the available products of the target categories of the rules that apply."""
-    adapter = get_adapter()
-    source = adapter.facts_for(product)
-    mine = {str(value) for value in source.categories}
-    applies = str(rule.category) in mine
-    available = adapter.available_products()
-    if not applies or not available.filter(pk=product.pk).exists():
-        return ComplementPreview([], False, source.price)
-    rules = [other for other in active_complement_rules()
-             if (rule.pk is None or other.pk != rule.pk) and str(other.category) in mine]
-    rules.append(rule)
-    rules.sort(key=lambda r: (r.priority, r.pk is None, r.pk or 0))
-    scope = available.none()
-    for each in rules:
-        scope = scope | adapter.products_in_category(each.target_category, available)
-    pks = list(scope.order_by().values_list("pk", flat=True).distinct())
-    facts = adapter.product_facts([*pks, product.pk])
-    sold = recomputing.rule_order_counts(scope)
-    index = next(i for i, each in enumerate(rules) if each is rule)
-    picked = [pair.target for pair in rule_pairs(rules, facts, sold, sources=[product.pk])
-              if pair.rule == index]
-    products = adapter.product_model()._default_manager.in_bulk(picked)
-    candidates = []
-    for pk in picked:
-        price = facts[pk].price
-        percent = (price / source.price * 100).quantize(Decimal("0.1")) \
-            if price is not None and source.price else None
-        candidates.append(ComplementCandidate(products[pk], price, percent, sold.get(pk, 0)))
-    return ComplementPreview(candidates, True, source.price)
+from upcross.rule_evaluation import evaluate_complement_rule
 
 
 class ComplementRuleForm(UpgradeRuleForm):

@@ -18,7 +18,7 @@ from upcross.admin.runs import recompute_failed
 from upcross.admin.utils import has_upcross_perm, require
 from upcross.csv_io import resolve_products
 from upcross.models import MiningRunKind, UpgradeRule, UpgradeRuleSort
-from upcross.rules import evaluate_rule
+from upcross.rule_evaluation import evaluate_rule
 
 PREVIEW_BUTTON = "_preview"
 
