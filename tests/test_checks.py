@@ -26,6 +26,7 @@ ALL_IDS = {
     "upcross.E011", "upcross.E012", "upcross.E013", "upcross.E014", "upcross.E015",
     "upcross.E016", "upcross.E017", "upcross.E018", "upcross.E019", "upcross.E020",
     "upcross.E021", "upcross.E022", "upcross.E023", "upcross.E024", "upcross.E025",
+    "upcross.E026",
     "upcross.W001", "upcross.W002", "upcross.W003",
 }
 
@@ -260,6 +261,11 @@ def test_e014_lookback_days_below_one(days: int) -> None:
 @pytest.mark.parametrize("days", [0, -1.5])
 def test_e015_half_life_not_positive(days: float) -> None:
     assert_only("upcross.E015", UPCROSS=with_upcross(HALF_LIFE_DAYS=days))
+
+
+@pytest.mark.parametrize("days", [0, -3])
+def test_e026_showcase_half_life_not_positive(days: float) -> None:
+    assert_only("upcross.E026", UPCROSS=with_upcross(SHOWCASE_HALF_LIFE_DAYS=days))
 
 
 @pytest.mark.parametrize("value", [2, -0.1])

@@ -32,6 +32,7 @@ Ids are stable public contract (README lists them):
 - E024 ``NUM_PROXIES`` is below 0
 - E025 ``ATTRIBUTION_MAX_AGE`` is below ``CACHE_TIMEOUT`` (cached widget forms would carry
   expired tokens)
+- E026 ``SHOWCASE_HALF_LIFE_DAYS`` is not above 0
 - W001 unknown key in ``UPCROSS``
 - W002 unknown key in ``ORDER_LINE_FIELDS``, ``PRODUCT_FIELDS`` or ``PRODUCT_DISPLAY``
 - W003 ``ITEM_MODEL_MAX_ITEMS`` so high that a recompute may need gigabytes
@@ -93,6 +94,7 @@ VALUE_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "MIN_LIFT": ((*_NUMBER, _NONE), "a number, or None"),
     "LOOKBACK_DAYS": ((int, _NONE), "a number of days or None"),
     "HALF_LIFE_DAYS": ((*_NUMBER, _NONE), "a number of days or None"),
+    "SHOWCASE_HALF_LIFE_DAYS": (_NUMBER, "a number of days"),
     "MAX_PER_PRODUCT": ((int,), "a whole number"),
     "RECOMPUTE_MAX_REMOVED_SHARE": ((*_NUMBER, _NONE), "a share from 0 to 1, or None"),
     "ITEM_MODEL_MAX_ITEMS": ((int,), "a whole number of products (0: no item model)"),
@@ -606,6 +608,9 @@ _RANGES: dict[str, tuple[str, Callable[[Any], bool], str, str]] = {
     "HALF_LIFE_DAYS": ("E015", lambda v: not v > 0, "is not above 0",
                        "Give the age in days at which an order counts half (e.g. 90), or None "
                        "for no recency weighting."),
+    "SHOWCASE_HALF_LIFE_DAYS": ("E026", lambda v: not v > 0, "is not above 0",
+                                "Give the age in days at which a sale counts half in the "
+                                "best sellers showcase, e.g. 14."),
     "MIN_CONFIDENCE": ("E016", lambda v: not 0 <= v <= 1, "is not from 0 to 1",
                        "Confidence is a share of the source's orders: give e.g. 0.01."),
     "DEFAULT_LIMIT": ("E017", lambda v: v < 1, "is below 1",

@@ -91,6 +91,9 @@ DEFAULTS: dict[str, Any] = {
     "MIN_LIFT": None,
     "LOOKBACK_DAYS": 365,
     "HALF_LIFE_DAYS": None,
+    # Showcases: the best sellers count sales of the last 4 half-lives, each weighed by
+    # its age (a sale this many days old counts half).
+    "SHOWCASE_HALF_LIFE_DAYS": 14,
     # Mined relations stored per product and kind (a cart ranks from all its lines' lists,
     # so more than a widget shows).
     "MAX_PER_PRODUCT": 50,
@@ -357,6 +360,10 @@ class UpcrossSettings:
     def HALF_LIFE_DAYS(self) -> float | None:
         value = self.get("HALF_LIFE_DAYS")
         return None if value is None else float(value)
+
+    @property
+    def SHOWCASE_HALF_LIFE_DAYS(self) -> float:
+        return float(self.get("SHOWCASE_HALF_LIFE_DAYS"))
 
     @property
     def MAX_PER_PRODUCT(self) -> int:

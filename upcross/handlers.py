@@ -97,10 +97,11 @@ def _order_models() -> list[type[models.Model]]:
 def connect() -> None:
     """Connect the receivers. Models named by settings that don't resolve are skipped
     (the system checks report them), so a misconfigured project still starts."""
-    from upcross.models import Bundle, BundleItem, ProductRelation
+    from upcross.models import Bundle, BundleItem, ProductRelation, ShowcaseDecision
 
-    # A curated bundle is shown like a relation: the same token makes its box stale.
-    for model in (ProductRelation, Bundle, BundleItem):
+    # A curated bundle is shown like a relation: the same token makes its box stale; so
+    # is a showcase's pin or block (the showcases are stamped with it too).
+    for model in (ProductRelation, Bundle, BundleItem, ShowcaseDecision):
         name = model._meta.model_name
         post_save.connect(relation_changed, sender=model, dispatch_uid=f"upcross.{name}_saved")
         post_delete.connect(relation_changed, sender=model,

@@ -507,3 +507,46 @@ class FallbackPick(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category or '*'} → {self.product} ({self.get_origin_display()})"
+
+
+class ShowcaseDecision(models.Model):
+    """A merchandiser's decision about one product in one showcase: pin it (at a
+    position, before the computed ranking) or block it.
+
+    The same vocabulary as a relation's decision (``status`` active/blocked, a manual
+    ``position``), in its own table because a showcase pick has no source product.
+    ``scope`` narrows the decision to one category of a per-category showcase (the
+    category value as text); blank applies everywhere.
+    """
+
+    showcase = models.CharField(_("showcase"), max_length=32)
+    product = models.ForeignKey(
+        PRODUCT_MODEL, on_delete=models.CASCADE, related_name="upcross_showcase_decisions",
+        verbose_name=_("product"),
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=RelationStatus.choices, default=RelationStatus.ACTIVE,
+        help_text=_("Active: pinned before the computed ranking. Blocked: never shown here."),
+    )
+    position = models.PositiveIntegerField(
+        _("position"), default=0, help_text=_("Pinned order: lower comes first.")
+    )
+    scope = models.CharField(
+        _("category"), max_length=255, blank=True,
+        help_text=_("Only in this category's showcase (blank: everywhere)."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("showcase decision")
+        verbose_name_plural = _("showcase decisions")
+        ordering = ("showcase", "scope", "status", "position")
+        constraints = [
+            models.UniqueConstraint(fields=("showcase", "scope", "product"),
+                                    name="upcross_showcase_decision_unique"),
+        ]
+        indexes = [models.Index(fields=("showcase", "status"), name="upcross_showcase_status")]
+
+    def __str__(self) -> str:
+        return f"{self.showcase}: {self.product} ({self.get_status_display()})"

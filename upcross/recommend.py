@@ -196,6 +196,8 @@ class Recommendation(ProductDisplayMixin):
     sources: tuple[models.Model, ...] = field(default_factory=tuple)
     #: A limited-time offer: when the relation's active window closes (``None``: open-ended).
     ends_at: datetime | None = None
+    #: Showcases: a merchandiser pinned it there.
+    pinned: bool = False
 
     @property
     def source_name(self) -> str:

@@ -20,6 +20,7 @@ __all__ = [
     "FallbackPickAdmin",
     "MiningRunAdmin",
     "ProductRelationAdmin",
+    "ShowcaseDecisionAdmin",
     "UpcrossProductAdminMixin",
     "UpgradeRuleAdmin",
     "UpgradesInline",
@@ -55,11 +56,13 @@ if checks.product_model_installed():
     from upcross.admin.rules import UpgradeRuleAdmin
     from upcross.admin.runs import MiningRunAdmin
     from upcross.admin.schedules import install as install_scoped_schedules
+    from upcross.admin.showcases import ShowcaseDecisionAdmin
     from upcross.models import (
         ComplementRule,
         FallbackPick,
         MiningRun,
         ProductRelation,
+        ShowcaseDecision,
         UpgradeRule,
         WidgetDailyStat,
     )
@@ -70,10 +73,11 @@ if checks.product_model_installed():
     admin.site.register(ComplementRule, ComplementRuleAdmin)
     admin.site.register(FallbackPick, FallbackPickAdmin)
     admin.site.register(WidgetDailyStat, WidgetReportAdmin)
+    admin.site.register(ShowcaseDecision, ShowcaseDecisionAdmin)
     install_scoped_schedules()
 else:
     BundleAdmin = ComplementsInline = MiningRunAdmin = ProductRelationAdmin = _Unconfigured
     UpcrossProductAdminMixin = UpgradeRuleAdmin = UpgradesInline = _Unconfigured
     ComplementRuleAdmin = FallbackPickAdmin = _Unconfigured
-    WidgetReportAdmin = _Unconfigured
+    WidgetReportAdmin = ShowcaseDecisionAdmin = _Unconfigured
     upcross_inlines = _unconfigured_inlines

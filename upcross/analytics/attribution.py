@@ -36,6 +36,15 @@ RELATION_FIELD = "upcross_relation"
 #: Widgets whose adds are counted; other names in a form are ignored (no junk rows).
 WIDGETS = frozenset({"complements", "upgrades", "cart_complements", "cart_upgrades",
                      "bundle", "free_shipping_nudge", "order_complements"})
+
+
+def is_widget(name: str) -> bool:
+    """A widget whose adds are counted: one of ``WIDGETS`` or a registered showcase."""
+    from upcross.showcases.registry import is_showcase
+
+    return name in WIDGETS or (isinstance(name, str) and is_showcase(name))
+
+
 #: A product pk as a form carries it: digits, or a UUID-like token. Bounded length.
 _PK = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 #: A session remembers at most this many widget-added products.
@@ -75,7 +84,7 @@ def _verified(data: Any) -> tuple[str, str, list[str]] | None:
     """``(widget, source, targets)`` of the post's token when it is genuine and unexpired."""
     widget = str(data.get(WIDGET_FIELD) or "")
     token = data.get(RELATION_FIELD)
-    if widget not in WIDGETS or not isinstance(token, str) or not token or len(token) > 4096:
+    if not is_widget(widget) or not isinstance(token, str) or not token or len(token) > 4096:
         return None
     try:
         signed_widget, source, targets = signing.loads(
@@ -183,7 +192,7 @@ def order_placed(request: Any, order_id: Any, lines: Iterable[Any],
     widgets_in_order: set[str] = set()
     for line in rows:
         touch = remembered.get(line.product)
-        if not (isinstance(touch, list) and len(touch) == 2 and touch[0] in WIDGETS):
+        if not (isinstance(touch, list) and len(touch) == 2 and is_widget(touch[0])):
             continue
         widget, source = str(touch[0]), str(touch[1])
         revenue = line.unit_price * line.quantity

@@ -112,6 +112,70 @@ class LimitQuerySerializer(serializers.Serializer):
     )
 
 
+#: Most recently viewed (or carted) products a showcase request may name.
+MAX_VISITOR_PRODUCTS = 20
+
+
+class ProductIdListField(serializers.CharField):
+    """Comma-separated product ids (a query parameter), at most ``MAX_VISITOR_PRODUCTS``."""
+
+    default_error_messages = {
+        "invalid_id": _("“{value}” is not a valid product id."),
+        "too_many": _("Name at most {max} products."),
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_blank", True)
+        kwargs.setdefault("max_length", 2000)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        text = super().to_internal_value(data)
+        parts = [part.strip() for part in text.split(",") if part.strip()]
+        if len(parts) > MAX_VISITOR_PRODUCTS:
+            self.fail("too_many", max=MAX_VISITOR_PRODUCTS)
+        pks = []
+        for part in parts:
+            try:
+                pks.append(clean_product_pk(part))
+            except (DjangoValidationError, TypeError, ValueError, OverflowError):
+                self.fail("invalid_id", value=part[:100])
+        return pks
+
+
+class ShowcaseQuerySerializer(LimitQuerySerializer):
+    category = serializers.CharField(
+        required=False, allow_blank=True, max_length=255,
+        help_text=_("A category value (per-category showcases such as best sellers)."),
+    )
+    viewed = ProductIdListField(
+        help_text=_("Personal showcases: ids of the products the visitor viewed lately, "
+                    "newest first, comma-separated."),
+    )
+    cart = ProductIdListField(
+        help_text=_("Ids of the products in the visitor's cart, comma-separated (left out; "
+                    "personal showcases also rank from them)."),
+    )
+
+
+class ShowcaseItemSerializer(serializers.Serializer):
+    product = ProductCardSerializer(read_only=True)
+    reason = serializers.CharField(read_only=True, help_text=_("Why it is shown."))
+    pinned = serializers.BooleanField(read_only=True,
+                                      help_text=_("Pinned by a merchandiser."))
+    ends_at = serializers.DateTimeField(
+        read_only=True, allow_null=True,
+        help_text=_("On offer: when the offer ends."),
+    )
+
+
+class ShowcaseSerializer(serializers.Serializer):
+    showcase = serializers.CharField(read_only=True, help_text=_("The showcase's name."))
+    title = serializers.CharField(read_only=True, help_text=_("Its heading, translated."))
+    results = ShowcaseItemSerializer(many=True, read_only=True)
+
+
 class CartItemSerializer(serializers.Serializer):
     product = ProductPkField()
     quantity = serializers.IntegerField(min_value=1, max_value=100_000, default=1)
@@ -286,6 +350,14 @@ class EventSerializer(serializers.Serializer):
         help_text=_("The product whose page shows the widget, if any."),
     )
 
+    def get_fields(self) -> dict[str, Any]:
+        from upcross.showcases.registry import all_showcases
+
+        fields = super().get_fields()
+        fields["widget"].choices = [*WIDGETS, *((showcase.name, showcase.title)
+                                               for showcase in all_showcases())]
+        return fields
+
     def to_internal_value(self, data: Any) -> Any:
         # Bound the list before a field validates its items (a 50-id limit checked after
         # converting 800k ids is seconds of work).
@@ -303,7 +375,7 @@ class EventSerializer(serializers.Serializer):
                 {"products": [_("A click names exactly one product.")]}
             )
         source = attrs.get("source")
-        facts = served_facts(products, source, WIDGET_KINDS[attrs["widget"]])
+        facts = served_facts(products, source, WIDGET_KINDS.get(attrs["widget"]))
         if source is not None and source not in facts:
             raise serializers.ValidationError({"source": [_("Unknown product id.")]})
         unknown = [pk for pk in products if pk not in facts]
@@ -328,14 +400,15 @@ WIDGET_KINDS = {"complements": "complement", "cart_complements": "complement",
                 "upgrades": "upgrade", "cart_upgrades": "upgrade"}
 
 
-def served_facts(products: list[Any], source: Any, kind: str) -> dict[Any, bool]:
+def served_facts(products: list[Any], source: Any, kind: str | None) -> dict[Any, bool]:
     """``{pk: served}`` for the named products that exist (and the source), one query.
 
     Served: the product is available and an active relation of ``kind`` suggests it:
     from ``source`` (or the source's parent, whose suggestions a variant shows) when
-    a source is named, from any product otherwise.
+    a source is named, from any product otherwise. ``kind=None`` (a showcase, which may
+    show any available product): available is enough.
     """
-    from django.db.models import Exists, OuterRef, Q
+    from django.db.models import Exists, OuterRef, Q, Value
 
     adapter = get_adapter()
     model = adapter.product_model()
@@ -348,8 +421,9 @@ def served_facts(products: list[Any], source: Any, kind: str) -> dict[Any, bool]
         relations = relations.filter(sources)
     available = adapter.available_products().filter(pk=OuterRef("pk"))
     wanted = {*products, *([source] if source is not None else [])}
+    suggested = Exists(relations) if kind is not None else Value(True)
     rows = (model._default_manager.filter(pk__in=wanted)
-            .annotate(upcross_suggested=Exists(relations), upcross_available=Exists(available))
+            .annotate(upcross_suggested=suggested, upcross_available=Exists(available))
             .values_list("pk", "upcross_suggested", "upcross_available"))
     return {pk: suggested and is_available for pk, suggested, is_available in rows}
 

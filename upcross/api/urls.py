@@ -18,6 +18,7 @@ api_patterns = [
          name="product-upgrades"),
     path("cart/complements/", views.CartComplementsView.as_view(), name="cart-complements"),
     path("cart/upgrades/", views.CartUpgradesView.as_view(), name="cart-upgrades"),
+    path("showcases/<str:name>/", views.ShowcaseView.as_view(), name="showcase"),
     path("relations/", views.RelationListView.as_view(), name="relation-list"),
     path("relations/<int:pk>/", views.RelationDetailView.as_view(), name="relation-detail"),
     path("runs/", views.MiningRunListView.as_view(), name="run-list"),

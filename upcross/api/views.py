@@ -256,6 +256,52 @@ class CartUpgradesView(CartRecommendationsView):
         return Response(s.CartUpgradesSerializer(data).data)
 
 
+# --- public: showcases ------------------------------------------------------------------
+
+
+UNKNOWN_SHOWCASE = _("Unknown showcase.")
+
+
+@extend_schema(
+    summary=str(_("A showcase")),
+    description=str(_("Best sellers, products on offer, a personal pick (`for_you`) and "
+                      "any showcase the shop registered, best first; available products "
+                      "only. Personal showcases rank from `viewed`, `cart`.")),
+    parameters=[
+        OpenApiParameter("name", str, OpenApiParameter.PATH,
+                         description=str(_("The showcase's name, e.g. `best_sellers`."))),
+        s.ShowcaseQuerySerializer, IF_NONE_MATCH,
+    ],
+    responses={200: s.ShowcaseSerializer, 304: NOT_MODIFIED, **error_responses(400, 404)},
+)
+class ShowcaseView(UpcrossAPIMixin, ConditionalGetMixin, generics.RetrieveAPIView):
+    """One showcase. Anonymous (no session): a personal showcase is told what the
+    visitor viewed and carted in the query, so answers stay cacheable per URL."""
+
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+    serializer_class = s.ShowcaseSerializer
+
+    def get_object(self) -> dict[str, Any]:
+        from upcross import showcases
+        from upcross.showcases.reading import showcase
+
+        found = showcases.get(self.kwargs["name"])
+        if found is None:
+            raise NotFound(UNKNOWN_SHOWCASE)
+        query = s.ShowcaseQuerySerializer(data=self.request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        visitor = showcases.make_visitor(viewed=data.get("viewed"), cart=data.get("cart"))
+        results = showcase(found.name, data.get("limit", upcross_settings.DEFAULT_LIMIT),
+                           category=data.get("category", ""), visitor=visitor)
+        rows = present(results, self.request)
+        for row, item in zip(rows, results, strict=True):
+            row["pinned"] = item.pinned
+            row["ends_at"] = item.ends_at
+        return {"showcase": found.name, "title": str(found.title), "results": rows}
+
+
 # --- staff: relations ------------------------------------------------------------------
 
 

@@ -64,7 +64,9 @@ def _enabled(widget: str) -> bool:
     """The ``COMPLEMENTS_ENABLED`` / ``UPGRADES_ENABLED`` settings."""
     if widget in ("complements", "cart_complements", "bundle"):
         return upcross_settings.COMPLEMENTS_ENABLED
-    return upcross_settings.UPGRADES_ENABLED
+    if widget in ("upgrades", "cart_upgrades"):
+        return upcross_settings.UPGRADES_ENABLED
+    return True  # showcases: a host shows or leaves out their tags
 
 
 def _customer(request: Any) -> Any:
@@ -501,3 +503,116 @@ def upcross_order_complements(context: template.Context, order_items: Any,
                     "request": context.get("request")}, context.get("csrf_token"))
     _count_impressions("order_complements", html, shown_pairs(items))
     return html
+
+
+# --- showcases (upcross.showcases) ------------------------------------------------------
+#
+# ``{% upcross_showcase "best_sellers" limit=8 category=... %}`` renders any registered
+# showcase; ``{% get_upcross_showcase "for_you" limit=8 as items %}`` returns the data.
+# The widget name (request.upcross_disabled, analytics) is the showcase's name. The
+# shortcuts ``upcross_best_sellers``, ``upcross_on_offer`` and ``upcross_for_you`` (and
+# their ``get_`` forms) name the built-in ones.
+
+
+def _visitor(request: Any, cart: Any) -> Any:
+    from upcross.showcases import visitor_of
+
+    return visitor_of(request, list(cart or ()))
+
+
+@register.simple_tag(takes_context=True)
+def get_upcross_showcase(context: template.Context, name: str, limit: Any = None,
+                         category: Any = "", cart: Any = None,
+                         exclude: Any = None) -> list[Recommendation]:
+    """A showcase's suggestions; an unknown name or a disabled widget gives ``[]``.
+
+    ``cart=``: the visitor's cart (left out; "for you" ranks from it too).
+    ``exclude=``: products or pks to leave out.
+    """
+    from upcross import showcases
+    from upcross.showcases.reading import showcase
+
+    request = context.get("request")
+    if widget_disabled(request, name) or not showcases.is_showcase(name):
+        return []
+    visitor = _visitor(request, cart)
+    left_out = tuple(sorted(map(str, recommend.product_pks(exclude))))
+    return _memo(request, ("showcase", name, _limit(limit), str(category or ""), visitor,
+                           left_out),
+                 lambda: showcase(name, _limit(limit), category=category or "",
+                                  visitor=visitor, exclude=left_out))
+
+
+@register.simple_tag(takes_context=True)
+def upcross_showcase(context: template.Context, name: str, limit: Any = None,
+                     category: Any = "", cart: Any = None, title: Any = None) -> str:
+    """A showcase's box (``title=`` overrides its heading)."""
+    from upcross import showcases
+    from upcross.showcases.reading import list_key
+    from upcross.showcases.registry import Scope
+
+    found = showcases.get(name)
+    if found is None:
+        return ""
+    request = context.get("request")
+    visitor = _visitor(request, cart)
+    shown = page_shown(request)
+    scope = Scope(category=str(category or "") if found.scoped else "",
+                  visitor=visitor if found.personal else None)
+    template_name = _showcase_template(context, name, found.template_name)
+    return _widget(
+        context, name, template_name,
+        (list_key(found, scope), visitor.cart, shown, str(title or "")), limit,
+        lambda: get_upcross_showcase(context, name, limit, category, cart, shown),
+        lambda items: {"items": items, "widget": name, "showcase": name,
+                       "box_title": title or found.title,
+                       "box_name": "showcase upcross-showcase-" + name.replace("_", "-"),
+                       "request": request})
+
+
+def _showcase_template(context: template.Context, name: str, default: str) -> str:
+    engine = context.template.engine if context.template is not None else None
+    if engine is None:
+        from django.template import engines
+
+        engine = engines["django"].engine  # type: ignore[attr-defined]
+    specific = f"upcross/widgets/showcase_{name}.html"
+    try:
+        engine.get_template(specific)
+    except template.TemplateDoesNotExist:
+        return default
+    return specific
+
+
+@register.simple_tag(takes_context=True)
+def upcross_best_sellers(context: template.Context, limit: Any = None, category: Any = "",
+                         cart: Any = None) -> str:
+    return upcross_showcase(context, "best_sellers", limit, category, cart)
+
+
+@register.simple_tag(takes_context=True)
+def upcross_on_offer(context: template.Context, limit: Any = None, cart: Any = None) -> str:
+    return upcross_showcase(context, "on_offer", limit, "", cart)
+
+
+@register.simple_tag(takes_context=True)
+def upcross_for_you(context: template.Context, limit: Any = None, cart: Any = None) -> str:
+    return upcross_showcase(context, "for_you", limit, "", cart)
+
+
+@register.simple_tag(takes_context=True)
+def get_upcross_best_sellers(context: template.Context, limit: Any = None, category: Any = "",
+                             cart: Any = None) -> list[Recommendation]:
+    return get_upcross_showcase(context, "best_sellers", limit, category, cart)
+
+
+@register.simple_tag(takes_context=True)
+def get_upcross_on_offer(context: template.Context, limit: Any = None,
+                         cart: Any = None) -> list[Recommendation]:
+    return get_upcross_showcase(context, "on_offer", limit, "", cart)
+
+
+@register.simple_tag(takes_context=True)
+def get_upcross_for_you(context: template.Context, limit: Any = None,
+                        cart: Any = None) -> list[Recommendation]:
+    return get_upcross_showcase(context, "for_you", limit, "", cart)
