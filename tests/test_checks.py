@@ -26,7 +26,7 @@ ALL_IDS = {
     "upcross.E011", "upcross.E012", "upcross.E013", "upcross.E014", "upcross.E015",
     "upcross.E016", "upcross.E017", "upcross.E018", "upcross.E019", "upcross.E020",
     "upcross.E021", "upcross.E022", "upcross.E023", "upcross.E024", "upcross.E025",
-    "upcross.E026",
+    "upcross.E026", "upcross.E027",
     "upcross.W001", "upcross.W002", "upcross.W003",
 }
 
@@ -279,6 +279,11 @@ def test_e017_default_limit_below_one() -> None:
 
 def test_e018_cache_timeout_negative() -> None:
     assert_only("upcross.E018", UPCROSS=with_upcross(CACHE_TIMEOUT=-1))
+
+
+@pytest.mark.parametrize("seconds", [0, -1])
+def test_e027_read_timeout_not_positive(seconds: float) -> None:
+    assert_only("upcross.E027", UPCROSS=with_upcross(READ_TIMEOUT=seconds))
 
 
 @pytest.mark.parametrize(("key", "spec"), [

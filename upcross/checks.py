@@ -33,6 +33,7 @@ Ids are stable public contract (README lists them):
 - E025 ``ATTRIBUTION_MAX_AGE`` is below ``CACHE_TIMEOUT`` (cached widget forms would carry
   expired tokens)
 - E026 ``SHOWCASE_HALF_LIFE_DAYS`` is not above 0
+- E027 ``READ_TIMEOUT`` is not above 0
 - W001 unknown key in ``UPCROSS``
 - W002 unknown key in ``ORDER_LINE_FIELDS``, ``PRODUCT_FIELDS`` or ``PRODUCT_DISPLAY``
 - W003 ``ITEM_MODEL_MAX_ITEMS`` so high that a recompute may need gigabytes
@@ -97,6 +98,7 @@ VALUE_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "SHOWCASE_HALF_LIFE_DAYS": (_NUMBER, "a number of days"),
     "MAX_PER_PRODUCT": ((int,), "a whole number"),
     "RECOMPUTE_MAX_REMOVED_SHARE": ((*_NUMBER, _NONE), "a share from 0 to 1, or None"),
+    "READ_TIMEOUT": ((*_NUMBER, _NONE), "a number of seconds or None"),
     "ITEM_MODEL_MAX_ITEMS": ((int,), "a whole number of products (0: no item model)"),
     "ITEM_MODEL_L2": (_NUMBER, "a number of 0 or more"),
     "ITEM_MODEL_DROPOUT": (_NUMBER, "a share from 0 to below 1"),
@@ -626,6 +628,9 @@ _RANGES: dict[str, tuple[str, Callable[[Any], bool], str, str]] = {
                             "is below CACHE_TIMEOUT",
                             "Cached widget HTML carries its token: give more seconds than "
                             "CACHE_TIMEOUT (e.g. 172800), or widget adds stop counting."),
+    "READ_TIMEOUT": ("E027", lambda v: not v > 0, "is not above 0",
+                     "Give the longest wait in seconds for uncached relations (e.g. 2), or "
+                     "None for no bound."),
     "RECOMPUTE_MAX_REMOVED_SHARE": (
         "E022", lambda v: not 0 <= v <= 1, "is not from 0 to 1",
         "Give the share of mined relations a recompute may remove (e.g. 0.5), or None."),

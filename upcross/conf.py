@@ -133,6 +133,10 @@ DEFAULTS: dict[str, Any] = {
     # throttles on REMOTE_ADDR and ignores the header, which any client can forge; N takes
     # the address the Nth proxy from the right saw.
     "NUM_PROXIES": 0,
+    # Longest wait (seconds) of a widget or API read for relations it has not cached (a
+    # lock on the table): past it the widgets render nothing and the API answers 503,
+    # nothing cached. PostgreSQL (autocommit) and MariaDB; None: no bound.
+    "READ_TIMEOUT": 2.0,
     # Analytics: widget counters live in Redis (this URL, or the cache's client when
     # ``CACHE_ALIAS`` is a RedisCache; neither: in-process counting, not exact) and are
     # flushed into daily rows on ``ANALYTICS_FLUSH_SCHEDULE``.
@@ -384,6 +388,11 @@ class UpcrossSettings:
     @property
     def FOLD_VARIANTS(self) -> bool:
         return bool(self.get("FOLD_VARIANTS"))
+
+    @property
+    def READ_TIMEOUT(self) -> float | None:
+        value = self.get("READ_TIMEOUT")
+        return None if value is None else float(value)
 
     @property
     def RECOMPUTE_MAX_REMOVED_SHARE(self) -> float | None:

@@ -45,6 +45,7 @@ from upcross.models import (
     RelationOrigin,
     RelationStatus,
 )
+from upcross.read_timeout import bounded_read
 
 COMPLEMENT = RelationKind.COMPLEMENT.value
 UPGRADE = RelationKind.UPGRADE.value
@@ -606,6 +607,7 @@ def _customer_pk(customer: Any) -> Any:
     return getattr(customer, "pk", customer)
 
 
+@bounded_read(ProductRelation)
 def _build_cards(pks: list[Any], token: str) -> dict[Any, Card]:
     """Two queries: which of ``pks`` are available (with instances), and their facts."""
     adapter = get_adapter()
@@ -623,6 +625,7 @@ def _build_cards(pks: list[Any], token: str) -> dict[Any, Card]:
     return cards
 
 
+@bounded_read(ProductRelation)
 def _build_entries(products: Mapping[Any, models.Model | None],
                    token: str) -> tuple[dict[Any, Entry], dict[Any, Card]]:
     """Entries of ``products`` and cards of every product they suggest, in two queries.
@@ -801,6 +804,7 @@ def best_sellers(limit: int | None = None, customer: Any = None) -> Recommendati
     ), None)
 
 
+@bounded_read(ProductRelation)
 def _build_best_sellers(token: str) -> tuple[list[Any], dict[Any, Card]]:
     """The catalogue's picks in rank order, and cards of the available ones (two queries)."""
     adapter = get_adapter()

@@ -16,12 +16,26 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from upcross.api.serializers import first_error
+from upcross.read_timeout import RelationsUnavailable
 
 INVALID_REQUEST = _("The request is invalid.")
 UNKNOWN_ENDPOINT = _("Unknown API endpoint.")
+#: Seconds a client should wait after a 503 of relations not readable in time.
+RETRY_AFTER = 5
+
+
+class SuggestionsUnavailable(exceptions.APIException):
+    status_code = 503
+    default_detail = _("Suggestions are briefly unavailable; try again in a few seconds.")
+    default_code = "unavailable"
 
 
 def upcross_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, RelationsUnavailable):  # READ_TIMEOUT: a lock on the relations
+        response = upcross_exception_handler(SuggestionsUnavailable(), context)
+        if response is not None:
+            response["Retry-After"] = str(RETRY_AFTER)
+        return response
     response = exception_handler(exc, context)
     if response is None:  # not an API error: let Django report it as the bug it is
         return None

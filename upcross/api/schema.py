@@ -119,7 +119,8 @@ def error_responses(*status_codes: int) -> dict[int, OpenApiResponse]:
         413: _("The request body is larger than the API's limit (API_MAX_BODY_BYTES)."),
         415: _("The body is not JSON (send `Content-Type: application/json`)."),
         429: _("Too many requests; retry after the `Retry-After` header's seconds."),
-        503: _("A service upcross needs (the task queue) is unreachable."),
+        503: _("A service upcross needs is unreachable (the task queue), or the relations "
+               "could not be read within READ_TIMEOUT; retry after `Retry-After`."),
     }
     return {code: OpenApiResponse(ErrorSerializer, description=str(descriptions[code]))
             for code in status_codes}

@@ -162,7 +162,7 @@ class ProductRecommendationsView(UpcrossAPIMixin, ConditionalGetMixin, generics.
 _READ_DOC = dict(
     parameters=[s.LimitQuerySerializer, IF_NONE_MATCH],
     responses={200: s.ProductRecommendationsSerializer, 304: NOT_MODIFIED,
-               **error_responses(400, 404)},
+               **error_responses(400, 404, 503)},
 )
 
 
@@ -225,7 +225,7 @@ class CartLine:
 @extend_schema(
     summary=str(_("Complements of a cart")),
     request=s.CartSerializer,
-    responses={200: s.CartRecommendationsSerializer, **error_responses(400, 413, 415)},
+    responses={200: s.CartRecommendationsSerializer, **error_responses(400, 413, 415, 503)},
 )
 class CartComplementsView(CartRecommendationsView):
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -244,7 +244,7 @@ class CartComplementsView(CartRecommendationsView):
     description=str(_("For each cart line, upgrades it could be swapped for; `line` names "
                       "the line's product.")),
     request=s.CartSerializer,
-    responses={200: s.CartUpgradesSerializer, **error_responses(400, 413, 415)},
+    responses={200: s.CartUpgradesSerializer, **error_responses(400, 413, 415, 503)},
 )
 class CartUpgradesView(CartRecommendationsView):
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -23,10 +23,12 @@ bought are left out.
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django import template
 from django.urls import get_script_prefix
@@ -38,11 +40,43 @@ from upcross.analytics import counters
 from upcross.analytics.attribution import relation_value, sign_touch
 from upcross.analytics.counters import pk_text as analytics_pk
 from upcross.conf import upcross_settings
+from upcross.read_timeout import RelationsUnavailable
 from upcross.recommend import Recommendation
 
 register = template.Library()
 
 WIDGETS = ("complements", "upgrades", "cart_complements", "cart_upgrades")
+
+Tag = TypeVar("Tag", bound=Callable[..., Any])
+
+
+#: How many upcross tags are running in this context: a widget tag calls a data tag.
+_tag_depth: contextvars.ContextVar[int] = contextvars.ContextVar("upcross_tag_depth", default=0)
+
+
+def _empty_when_unavailable(empty: Callable[[], Any]) -> Callable[[Tag], Tag]:
+    """The tag gives ``empty()`` when the relations cannot be read in time
+    (``READ_TIMEOUT``): the page still answers. Only the outermost tag does so; a
+    widget built on a data tag sees the error, so it never caches the empty answer."""
+    def decorate(tag: Tag) -> Tag:
+        @functools.wraps(tag)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            depth = _tag_depth.set(_tag_depth.get() + 1)
+            try:
+                return tag(*args, **kwargs)
+            except RelationsUnavailable:
+                if _tag_depth.get() > 1:
+                    raise
+                return empty()
+            finally:
+                _tag_depth.reset(depth)
+        return wrapper  # type: ignore[return-value]
+    return decorate
+
+
+_no_items = _empty_when_unavailable(list)
+_no_html = _empty_when_unavailable(str)
+_no_offer = _empty_when_unavailable(lambda: None)
 
 
 def widget_disabled(request: Any, widget: str) -> bool:
@@ -135,6 +169,7 @@ def _note_shown(request: Any, shown: Iterable[tuple[str, str]]) -> None:
 
 
 @register.simple_tag(takes_context=True)
+@_no_items
 def get_upcross_complements(context: template.Context, product: Any, limit: Any = None,
                             cart: Any = None) -> list[Recommendation]:
     """``cart=`` (optional): leave out what the cart holds."""
@@ -146,6 +181,7 @@ def get_upcross_complements(context: template.Context, product: Any, limit: Any 
 
 
 @register.simple_tag(takes_context=True)
+@_no_items
 def get_upcross_upgrades(context: template.Context, product: Any, limit: Any = None,
                          cart: Any = None) -> list[Recommendation]:
     request = context.get("request")
@@ -156,6 +192,7 @@ def get_upcross_upgrades(context: template.Context, product: Any, limit: Any = N
 
 
 @register.simple_tag(takes_context=True)
+@_no_items
 def get_upcross_cart_complements(context: template.Context, cart_items: Any,
                                  limit: Any = None, exclude: Any = None) -> list[Recommendation]:
     """``exclude=`` (optional): products (or pks) to leave out."""
@@ -171,6 +208,7 @@ def get_upcross_cart_complements(context: template.Context, cart_items: Any,
 
 
 @register.simple_tag(takes_context=True)
+@_no_items
 def get_upcross_cart_upgrades(context: template.Context, cart_items: Any,
                               line: Any = None) -> list[Recommendation]:
     """Upgrades of every line, or of ``line`` only (a line object or a product)."""
@@ -313,6 +351,7 @@ def _product_subject(product: Any, cart: Any, shown: tuple[str, ...] = ()) -> tu
 
 
 @register.simple_tag(takes_context=True)
+@_no_html
 def upcross_complements(context: template.Context, product: Any, limit: Any = None,
                         cart: Any = None) -> str:
     cart = list(cart or ())
@@ -326,6 +365,7 @@ def upcross_complements(context: template.Context, product: Any, limit: Any = No
 
 
 @register.simple_tag(takes_context=True)
+@_no_html
 def upcross_upgrades(context: template.Context, product: Any, limit: Any = None,
                      cart: Any = None) -> str:
     cart = list(cart or ())
@@ -339,6 +379,7 @@ def upcross_upgrades(context: template.Context, product: Any, limit: Any = None,
 
 
 @register.simple_tag(takes_context=True)
+@_no_html
 def upcross_cart_complements(context: template.Context, cart_items: Any,
                              limit: Any = None) -> str:
     items = list(cart_items or ())
@@ -352,6 +393,7 @@ def upcross_cart_complements(context: template.Context, cart_items: Any,
 
 
 @register.simple_tag(takes_context=True)
+@_no_html
 def upcross_cart_upgrades(context: template.Context, cart_items: Any, line: Any = None) -> str:
     """All lines' upgrades, or (``line=``) one line's offer, rendered inside that line.
 
@@ -394,6 +436,7 @@ def upcross_cart_upgrades(context: template.Context, cart_items: Any, line: Any 
 
 
 @register.simple_tag(takes_context=True)
+@_no_offer
 def get_upcross_bundle(context: template.Context, product: Any) -> Any:
     """``{% get_upcross_bundle product as bundle %}``: a ``BundleOffer`` or ``None``."""
     from upcross import bundles
@@ -404,6 +447,7 @@ def get_upcross_bundle(context: template.Context, product: Any) -> Any:
 
 
 @register.simple_tag(takes_context=True)
+@_no_html
 def upcross_bundle(context: template.Context, product: Any) -> str:
     """"Frequently bought together: A + B + C — buy all and save 10 %", one "Add all" button."""
     from upcross import bundles
@@ -438,6 +482,7 @@ class _BundleBox:
 
 
 @register.simple_tag(takes_context=True)
+@_no_offer
 def get_upcross_free_shipping(context: template.Context, cart_items: Any,
                               limit: Any = 2, total: Any = None) -> Any:
     """``{% get_upcross_free_shipping cart as nudge %}``: a ``FreeShippingNudge`` or ``None``.
@@ -459,6 +504,7 @@ def get_upcross_free_shipping(context: template.Context, cart_items: Any,
 
 
 @register.simple_tag(takes_context=True)
+@_no_html
 def upcross_free_shipping_nudge(context: template.Context, cart_items: Any,
                                 limit: Any = 2, total: Any = None) -> str:
     """"Add Rp 25.000 more for free shipping", with cart complements that close the gap."""
@@ -481,6 +527,7 @@ def upcross_free_shipping_nudge(context: template.Context, cart_items: Any,
 
 
 @register.simple_tag(takes_context=True)
+@_no_items
 def get_upcross_order_complements(context: template.Context, order_items: Any,
                                   limit: Any = None) -> list[Recommendation]:
     """Complements of what was just bought, leaving out what was bought."""
@@ -494,6 +541,7 @@ def get_upcross_order_complements(context: template.Context, order_items: Any,
 
 
 @register.simple_tag(takes_context=True)
+@_no_html
 def upcross_order_complements(context: template.Context, order_items: Any,
                               limit: Any = None) -> str:
     """The thank-you page's "Complete your set" box (the follow-up e-mail shows the same)."""
