@@ -105,6 +105,7 @@ def test_a_locked_table_holds_a_widget_no_longer_than_the_timeout(
         assert "Phone case" in render_uncached(phone)[0]
         table_lock.take()
         html, elapsed = render_uncached(phone)
+        print(f"widget with the table locked, READ_TIMEOUT={TIMEOUT}: {elapsed:.3f} s")
         assert "Phone case" not in html
         assert TIMEOUT * 0.9 <= elapsed < TIMEOUT + 1.0, elapsed
         caches["default"].clear()
@@ -131,6 +132,7 @@ def test_without_a_timeout_the_page_waits_for_the_lock(
             html, elapsed = render_uncached(phone)
         finally:
             releaser.join()
+    print(f"widget with the table locked for 1.5 s, no READ_TIMEOUT: {elapsed:.3f} s")
     assert "Phone case" in html
     assert elapsed >= 1.4, elapsed
 
