@@ -97,7 +97,7 @@ def test_the_schema_describes_every_endpoint_request_and_response() -> None:
     pk = document["paths"][f"{prefix}products/{{pk}}/complements/"]["get"]["parameters"]
     pk_schema = next(p["schema"] for p in pk if p["name"] == "pk")
     card_pk = document["components"]["schemas"]["ProductCard"]["properties"]["pk"]
-    from upcross.api.schema import product_pk_schema
+    from upcross.api.openapi import product_pk_schema
 
     expected = product_pk_schema()
     assert pk_schema == expected

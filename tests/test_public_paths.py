@@ -84,6 +84,7 @@ def test_public_path_imports(path: str) -> None:
     ("upcross.services", "upcross.recompute", "recompute"),
     ("upcross.rules", "upcross.rule_evaluation", "evaluate_rule"),
     ("upcross.complement_rules", "upcross.rule_evaluation", "active_complement_rules"),
+    ("upcross.api.schema", "upcross.api.openapi", "product_pk_schema"),
 ])
 def test_moved_module_forwards_with_a_warning(old: str, new: str, name: str) -> None:
     module = importlib.import_module(old)

@@ -10,15 +10,21 @@ import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.signals import setting_changed
 from django.db import models
+from django.dispatch import receiver
 from django.urls import NoReverseMatch, reverse
 from django.utils.module_loading import import_string
 
 from upcross.conf import upcross_settings
+from upcross.setting_values import is_dotted_path, is_literal_url, resolve_callable
+
+if TYPE_CHECKING:
+    from django.contrib.admin import AdminSite, ModelAdmin
 
 #: The order-line values mining needs, in this order.
 ORDER_LINE_KEYS: tuple[str, ...] = ("order", "product", "quantity", "customer", "placed_at")
@@ -28,25 +34,6 @@ PRODUCT_FIELD_KEYS: tuple[str, ...] = ("price", "category", "parent", "cost")
 DEFAULT_TEXT_FIELDS: tuple[str, ...] = ("name", "title")
 #: Product fields the admin searches, when ``PRODUCT_SEARCH_FIELDS`` is not set.
 DEFAULT_SEARCH_FIELDS: tuple[str, ...] = ("name", "title", "sku", "slug")
-
-
-def is_literal_url(value: object) -> bool:
-    """A path such as ``/basket/add/`` (or an absolute URL): used as is, never reversed."""
-    return isinstance(value, str) and (value.startswith("/") or "://" in value)
-
-
-def is_dotted_path(value: object) -> bool:
-    """A string with a dot names a callable to import; field paths use ``__`` only.
-
-    A literal URL may contain dots too (``/cart/add.php``): it is not a dotted path.
-    """
-    return isinstance(value, str) and "." in value and not is_literal_url(value)
-
-
-def resolve_callable(value: str | Callable[..., Any]) -> Callable[..., Any]:
-    if callable(value):
-        return value
-    return import_string(value)
 
 
 def _is_collection(value: object) -> bool:
@@ -94,7 +81,19 @@ class ShopAdapter:
     # --- products -----------------------------------------------------------------
 
     def product_model(self) -> type[models.Model]:
+        """``UPCROSS_PRODUCT_MODEL``: fixed by the setting, since upcross's foreign keys
+        point at it (migrations read the setting); not for a subclass to change."""
         return apps.get_model(upcross_settings.PRODUCT_MODEL)
+
+    def product_pk_field(self) -> models.Field[Any, Any]:
+        """The primary key field of the product model (an integer or a UUID, usually)."""
+        field = self.product_model()._meta.pk
+        assert field is not None  # every concrete model has one
+        return field
+
+    def product_admin(self, site: AdminSite) -> ModelAdmin[Any] | None:
+        """The host's ``ModelAdmin`` for products on ``site``, if it registered one."""
+        return site._registry.get(self.product_model())
 
     def available_products(self, queryset: models.QuerySet | None = None) -> models.QuerySet:
         """Apply ``PRODUCT_AVAILABLE`` (lookups or a callable(qs) -> qs)."""
@@ -300,11 +299,16 @@ class ShopAdapter:
                 found.append(name)
         return found
 
-    def product_search_fields(self) -> list[str]:
-        """``PRODUCT_SEARCH_FIELDS``, or whichever of name/title/sku/slug the model has."""
+    def product_search_fields(self, site: AdminSite | None = None) -> list[str]:
+        """``PRODUCT_SEARCH_FIELDS``; unset, what the host's product admin on ``site``
+        searches (its ``search_fields``), else whichever of name/title/sku/slug the
+        model has."""
         configured = upcross_settings.PRODUCT_SEARCH_FIELDS
         if configured is not None:
             return configured
+        host_admin = self.product_admin(site) if site is not None else None
+        if host_admin is not None and host_admin.search_fields:
+            return [name.lstrip("^=@") for name in host_admin.search_fields]
         return self._existing_fields(DEFAULT_SEARCH_FIELDS) or ["pk"]
 
     def product_lookup_fields(self) -> list[str]:
@@ -334,6 +338,24 @@ class ShopAdapter:
         if isinstance(rule, Mapping):
             return queryset.filter(**rule)
         return resolve_callable(rule)(queryset)
+
+    def order_email_path(self) -> str | None:
+        """``ORDER_EMAIL_FIELD`` when it is a field path from an order line, else ``None``."""
+        spec = upcross_settings.ORDER_EMAIL_FIELD
+        return spec if isinstance(spec, str) and spec and not is_dotted_path(spec) else None
+
+    def order_email(self, order: Any) -> str:
+        """The e-mail address of ``order`` (a pk) from the ``ORDER_EMAIL_FIELD`` callable;
+        empty when the setting is unset or a field path (:meth:`order_email_path`)."""
+        spec = upcross_settings.ORDER_EMAIL_FIELD
+        if not spec or self.order_email_path():
+            return ""
+        return str(resolve_callable(spec)(order) or "")
+
+    def email_opted_out(self, email: str) -> bool:
+        """Whether the shop's ``FOLLOW_UP_OPT_OUT`` hook says ``email`` wants no e-mail."""
+        hook = upcross_settings.FOLLOW_UP_OPT_OUT
+        return bool(hook) and bool(resolve_callable(hook)(email))
 
     def order_line_rows(self, queryset: models.QuerySet | None = None,
                         chunk_size: int = 20_000) -> Iterator[tuple[Any, ...]]:
@@ -452,4 +474,11 @@ def _display_value(product: models.Model, spec: str | Callable[..., Any] | None)
 @functools.lru_cache(maxsize=1)
 def get_adapter() -> ShopAdapter:
     """The configured adapter instance (cleared when settings change)."""
-    return import_string(upcross_settings.ADAPTER)()
+    adapter: ShopAdapter = import_string(upcross_settings.ADAPTER)()
+    return adapter
+
+
+@receiver(setting_changed)
+def _clear_on_setting_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting in ("UPCROSS", "UPCROSS_PRODUCT_MODEL"):
+        get_adapter.cache_clear()

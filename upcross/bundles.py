@@ -28,6 +28,8 @@ from upcross import recommend
 from upcross.adapters import AddMany, AddToCart, get_adapter
 from upcross.conf import upcross_settings
 from upcross.display import ProductDisplayMixin
+from upcross.models import Bundle
+from upcross.money import ZERO, discount_of
 
 TITLE = _("Frequently bought together")
 
@@ -79,12 +81,10 @@ class BundleOffer:
         if any(part.price is None for part in self.parts):
             return None
         return sum((part.price * part.quantity for part in self.parts  # type: ignore[operator]
-                    ), Decimal("0"))
+                    ), ZERO)
 
     @property
     def saving(self) -> Decimal | None:
-        from upcross.pricing import discount_of
-
         regular = self.regular_price
         return None if regular is None else discount_of(regular, self.percent)
 
@@ -139,8 +139,6 @@ def curated_bundles(pks: list[Any]) -> dict[Any, BundleOffer]:
     Two queries: the bundles with their items, and the products' prices. A bundle
     with an unavailable product is not offered.
     """
-    from upcross.models import Bundle
-
     if not pks:
         return {}
     now = timezone.now()

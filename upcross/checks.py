@@ -54,14 +54,9 @@ from django.core.exceptions import FieldError, ValidationError
 from django.db import models
 from django.urls import NoReverseMatch, reverse
 
-from upcross.adapters import (
-    ORDER_LINE_KEYS,
-    ShopAdapter,
-    is_dotted_path,
-    is_literal_url,
-    resolve_callable,
-)
+from upcross.adapters import ORDER_LINE_KEYS, ShopAdapter
 from upcross.conf import DEFAULTS, MERGED_DICT_KEYS, upcross_settings
+from upcross.setting_values import is_dotted_path, is_literal_url, resolve_callable
 
 SETTINGS_DOC = "See the configuration reference in upcross's README."
 

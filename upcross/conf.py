@@ -546,6 +546,3 @@ upcross_settings = UpcrossSettings()
 def _clear_on_setting_changed(*, setting: str, **kwargs: Any) -> None:
     if setting in ("UPCROSS", "UPCROSS_PRODUCT_MODEL"):
         upcross_settings.clear()
-        from upcross import adapters
-
-        adapters.get_adapter.cache_clear()

@@ -33,7 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from upcross import recommend
-from upcross.adapters import get_adapter, is_dotted_path, resolve_callable
+from upcross.adapters import get_adapter
 from upcross.conf import upcross_settings
 from upcross.models import FollowUp, FollowUpOptOut, FollowUpStatus
 
@@ -81,8 +81,7 @@ def opt_out(email: str) -> None:
 def opted_out(email: str) -> bool:
     if FollowUpOptOut.objects.filter(email=email.strip().lower()).exists():
         return True
-    hook = upcross_settings.FOLLOW_UP_OPT_OUT
-    return bool(hook) and bool(resolve_callable(hook)(email))
+    return get_adapter().email_opted_out(email)
 
 
 def due_orders(now: datetime | None = None) -> list[DueOrder]:
@@ -96,9 +95,7 @@ def due_orders(now: datetime | None = None) -> list[DueOrder]:
     latest = now - timedelta(days=upcross_settings.FOLLOW_UP_DAYS)
     earliest = latest - timedelta(days=upcross_settings.FOLLOW_UP_MAX_LATE_DAYS)
     placed = paths["placed_at"]
-    email_spec = upcross_settings.ORDER_EMAIL_FIELD
-    email_path = (email_spec if isinstance(email_spec, str) and email_spec
-                  and not is_dotted_path(email_spec) else None)
+    email_path = adapter.order_email_path()
     columns = [paths["order"], paths["product"], paths["customer"] or paths["order"],
                email_path or paths["order"]]
     rows = (adapter.order_lines()
@@ -117,10 +114,9 @@ def due_orders(now: datetime | None = None) -> list[DueOrder]:
     done = set(FollowUp.objects.filter(order_id__in=[str(o) for o in orders])
                .values_list("order_id", flat=True))
     due_list = [due for order, due in orders.items() if str(order) not in done]
-    if email_spec and not email_path:
-        hook = resolve_callable(email_spec)
+    if not email_path:
         for due in due_list:
-            due.email = str(hook(due.order) or "")
+            due.email = adapter.order_email(due.order)
     return due_list
 
 

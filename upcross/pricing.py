@@ -24,7 +24,6 @@ Rules:
 
 from __future__ import annotations
 
-import decimal
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -33,21 +32,8 @@ from typing import Any
 from django.db import models
 
 from upcross.adapters import get_adapter
-from upcross.conf import upcross_settings
-
-ZERO = Decimal("0")
-
-
-def quantize(amount: Decimal) -> Decimal:
-    """Round to ``PRICE_QUANTUM`` with ``PRICE_ROUNDING`` (a ``decimal`` constant's name)."""
-    rounding = upcross_settings.PRICE_ROUNDING
-    if not rounding.startswith("ROUND_") or not hasattr(decimal, rounding):
-        raise ValueError(f"UPCROSS['PRICE_ROUNDING'] = {rounding!r} is not a decimal rounding mode")
-    return amount.quantize(upcross_settings.PRICE_QUANTUM, rounding=getattr(decimal, rounding))
-
-
-def discount_of(amount: Decimal, percent: Decimal) -> Decimal:
-    return quantize(amount * percent / Decimal(100))
+from upcross.bundles import BundleOffer, bundles_for
+from upcross.money import ZERO, discount_of
 
 
 @dataclass(frozen=True)
@@ -88,7 +74,8 @@ class CartPricing:
         return self.subtotal - self.discount_total
 
 
-def price_cart(lines: Iterable[Any], bundles: Sequence[Any] | None = None) -> CartPricing:
+def price_cart(lines: Iterable[Any],
+               bundles: Sequence[BundleOffer] | None = None) -> CartPricing:
     """Price ``lines`` (products, ``(product, quantity)`` pairs, or objects with
     ``.product``/``.quantity`` and optionally ``.unit_price``) with bundle discounts.
 
@@ -101,13 +88,11 @@ def price_cart(lines: Iterable[Any], bundles: Sequence[Any] | None = None) -> Ca
     if not priced:
         return CartPricing(lines=(), subtotal=subtotal)
     if bundles is None:
-        from upcross.bundles import bundles_for
-
         bundles = bundles_for([line.product for line in priced])
     unit = {line.product.pk: line.unit_price for line in priced}
     left = {line.product.pk: line.quantity for line in priced}
 
-    def set_saving(bundle: Any) -> Decimal:
+    def set_saving(bundle: BundleOffer) -> Decimal:
         needs = bundle.needs
         if not needs or any(pk not in unit for pk in needs):
             return ZERO

@@ -34,7 +34,7 @@ from django.utils.translation import ngettext
 
 from upcross import cache
 from upcross import fallback as fallback_module
-from upcross.adapters import AddToCart, get_adapter, is_dotted_path
+from upcross.adapters import AddToCart, get_adapter
 from upcross.conf import upcross_settings
 from upcross.display import ProductDisplayMixin
 from upcross.diversity import Diversity
@@ -46,6 +46,7 @@ from upcross.models import (
     RelationStatus,
 )
 from upcross.read_timeout import bounded_read
+from upcross.setting_values import is_dotted_path
 
 COMPLEMENT = RelationKind.COMPLEMENT.value
 UPGRADE = RelationKind.UPGRADE.value

@@ -17,6 +17,7 @@ from django.core import checks
 from django.core.exceptions import FieldDoesNotExist, FieldError
 
 from upcross.conf import upcross_settings
+from upcross.models import ProductRelation
 
 
 def _product_model() -> Any:
@@ -28,8 +29,6 @@ def _product_model() -> Any:
 
 def product_model_installed() -> bool:
     """Whether upcross's foreign keys point at an installed model (forms can be built)."""
-    from upcross.models import ProductRelation
-
     target = ProductRelation._meta.get_field("source").remote_field.model
     return isinstance(target, type) and _product_model() is not None
 
@@ -100,6 +99,7 @@ def check_product_admin(app_configs: Any = None, **kwargs: Any) -> list[checks.C
     if model is None or "upcross" not in {
             config.label for config in apps.get_app_configs()}:
         return []
+    # Not through the adapter: a broken UPCROSS["ADAPTER"] is reported by its own check.
     model_admin = admin.site._registry.get(model)
     if model_admin is not None and model_admin.search_fields:
         return []

@@ -20,10 +20,8 @@ from upcross.admin import csv_views, dashboard
 from upcross.admin.filters import ReviewFilter, SourceCategoryFilter
 from upcross.admin.utils import (
     notify_relations_changed,
-    product_admin,
     product_autocomplete_ready,
 )
-from upcross.conf import upcross_settings
 from upcross.models import ProductRelation, RelationKind, RelationOrigin, RelationStatus
 
 KIND_SHORT = {RelationKind.COMPLEMENT: _("Complement"), RelationKind.UPGRADE: _("Upgrade")}
@@ -131,12 +129,8 @@ class ProductRelationAdmin(ProductAutocompleteMixin, admin.ModelAdmin):
     def get_search_fields(self, request: HttpRequest) -> list[str]:
         """Source and target, by ``PRODUCT_SEARCH_FIELDS``; unset, by what the host's
         ProductAdmin searches (its ``search_fields``), else name/title/sku/slug."""
-        names = upcross_settings.PRODUCT_SEARCH_FIELDS
-        host_admin = product_admin(self.admin_site)
-        if names is None and host_admin is not None and host_admin.search_fields:
-            names = [name.lstrip("^=@") for name in host_admin.search_fields]
         fields = []
-        for name in names or get_adapter().product_search_fields():
+        for name in get_adapter().product_search_fields(self.admin_site):
             for side in ("source", "target"):
                 fields.append(f"={side}__pk" if name == "pk" else f"{side}__{name}")
         return fields

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
 
+from upcross.adapters import get_adapter
 from upcross.models import ProductRelation, RelationKind
 from upcross.signals import relations_recomputed
 
@@ -36,15 +37,9 @@ class ReadOnlyAdminMixin:
         return False
 
 
-def product_admin(site: admin.AdminSite) -> admin.ModelAdmin | None:
-    from upcross.adapters import get_adapter
-
-    return site._registry.get(get_adapter().product_model())
-
-
 def product_autocomplete_ready(site: admin.AdminSite) -> bool:
     """Django's autocomplete needs the product's ModelAdmin, with ``search_fields``."""
-    model_admin = product_admin(site)
+    model_admin = get_adapter().product_admin(site)
     return bool(model_admin is not None and model_admin.search_fields)
 
 

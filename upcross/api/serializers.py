@@ -15,7 +15,6 @@ from rest_framework import serializers
 from rest_framework.validators import UniqueTogetherValidator
 
 from upcross.adapters import get_adapter
-from upcross.api.schema import product_pk_field
 from upcross.models import (
     MiningRun,
     MiningRunKind,
@@ -46,7 +45,7 @@ def clean_product_pk(value: Any) -> Any:
     """Return ``value`` as a product pk, or raise Django's ``ValidationError``."""
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise DjangoValidationError("not an id")
-    return product_pk_field().clean(value, None)
+    return get_adapter().product_pk_field().clean(value, None)
 
 
 class ProductPkField(serializers.Field):

@@ -28,7 +28,8 @@ api_patterns = [
 
 urlpatterns = [
     *api_patterns,
-    path(UpcrossSchemaView.schema_route, UpcrossSchemaView.as_view(), name="schema"),
+    path(UpcrossSchemaView.schema_route, UpcrossSchemaView.as_view(api_patterns=api_patterns),
+         name="schema"),
     # Anything else under the API's prefix: a JSON 404, not the host's HTML page.
     re_path(r"^", unknown_endpoint, name="unknown"),
 ]

@@ -32,9 +32,9 @@ from upcross.api import serializers as s
 from upcross.api.authentication import RejectMalformedCredentials
 from upcross.api.events import record_event
 from upcross.api.exceptions import upcross_exception_handler
+from upcross.api.openapi import UpcrossAutoSchema, error_responses
 from upcross.api.parsers import BoundedJSONParser
 from upcross.api.permissions import IsStaffWithModelPermission
-from upcross.api.schema import UpcrossAutoSchema, error_responses
 from upcross.api.throttling import EventsRateThrottle
 from upcross.conf import upcross_settings
 from upcross.models import MiningRun, ProductRelation

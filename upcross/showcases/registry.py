@@ -5,7 +5,8 @@ cart line: best sellers, products on offer, a personal pick. Each one is a
 :class:`Showcase` registered under a short name, which is also its widget name in
 the analytics counters, its template tag argument and its API path
 (``showcases/<name>/``). This module imports no model: the analytics and API layers
-ask it whether a name is a showcase without pulling in the read path.
+ask it whether a name is a showcase without pulling in the read path. The built-in
+showcases (:mod:`upcross.showcases.builtin`) register from ``UpcrossConfig.ready()``.
 """
 
 from __future__ import annotations
@@ -104,12 +105,10 @@ def register(showcase: Showcase) -> Showcase:
 
 
 def get(name: str) -> Showcase | None:
-    _load_builtins()
     return _registry.get(name)
 
 
 def names() -> list[str]:
-    _load_builtins()
     return list(_registry)
 
 
@@ -118,16 +117,5 @@ def is_showcase(name: str) -> bool:
 
 
 def all_showcases() -> Iterator[Showcase]:
-    _load_builtins()
     yield from _registry.values()
 
-
-_loaded = False
-
-
-def _load_builtins() -> None:
-    """The built-in showcases register on first use (they import models)."""
-    global _loaded
-    if not _loaded:
-        _loaded = True
-        from upcross.showcases import builtin  # noqa: F401
