@@ -22,6 +22,12 @@ timeout, not one per call); then one call probes it. The first successful probe
 bumps every token before anything is read, so a change made while the cache was
 unreachable (whose invalidation could not be written) is never served stale; one
 message says the cache is back.
+
+Rendered widget HTML (fragments, ``CACHE_FRAGMENTS``) is cached by widget, product
+or cart, limit, language, script prefix and customer (:func:`fragment_key`), stamped
+with the tokens and expiring when a relation's window opens or closes. The CSRF
+token differs per visitor: a fragment holds :data:`CSRF_PLACEHOLDER`, swapped for
+the request's token when it is served.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from typing import Any, TypeVar
 
 from django.core.cache import BaseCache, caches
@@ -262,3 +269,36 @@ def _reset_on_setting_changed(*, setting: str, **kwargs: Any) -> None:
 
 
 setting_changed.connect(_reset_on_setting_changed, dispatch_uid="upcross.cache.breaker")
+
+
+# --- rendered widget HTML ---------------------------------------------------------------
+
+CSRF_PLACEHOLDER = "upcross-csrf-placeholder"
+#: The ``(kind, relation)`` pairs a fragment showed (counted as impressions when served).
+Shown = tuple[tuple[str, str], ...]
+
+
+def fragment_stamp(found: Mapping[str, Any], personal: bool) -> tuple[Any, ...]:
+    """The tokens a fragment depends on; the "already bought" one only if ``personal``."""
+    generation, bought_generation = tokens(found)
+    return (generation, bought_generation if personal else None, html_token(found))
+
+
+def fragment_hit(stored: Any, stamp: tuple[Any, ...]) -> tuple[str, Shown] | None:
+    """``(html, shown)`` of a stored fragment still valid for ``stamp``, else ``None``."""
+    if (isinstance(stored, tuple) and len(stored) == 4 and stored[0] == stamp
+            and (stored[1] is None or time.time() < stored[1])):
+        return stored[2], stored[3]
+    return None
+
+
+def store_fragment(key: str, stamp: tuple[Any, ...], html: str, shown: Shown = (),
+                   expires_at: datetime | None = None) -> None:
+    """Cache a rendered fragment as ``(stamp, expires, html, shown)``; it lives no
+    longer than ``expires_at`` (a relation's window closing) nor ``CACHE_TIMEOUT``."""
+    timeout = upcross_settings.CACHE_TIMEOUT
+    expires = None
+    if expires_at is not None:
+        expires = expires_at.timestamp()
+        timeout = max(1, min(timeout, int(expires - time.time()) + 1))
+    set_many({key: (stamp, expires, html, shown)}, timeout=timeout)

@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import contextvars
 import functools
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django import template
+from django.template import engines
 from django.urls import get_script_prefix
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -226,47 +226,17 @@ def get_upcross_cart_upgrades(context: template.Context, cart_items: Any,
 
 # --- widget tags (upcross's markup, overridable templates) -------------------------
 #
-# A widget's HTML is cached too (``CACHE_FRAGMENTS``): by widget, product or cart,
-# limit, language, script prefix and customer, stamped with the cache tokens and
-# expiring when a relation's window opens or closes. The CSRF token differs per
-# visitor: fragments hold a placeholder that is swapped for the request's token.
-
-CSRF_PLACEHOLDER = "upcross-csrf-placeholder"
-
+# A widget's HTML is cached too (``CACHE_FRAGMENTS``, :mod:`upcross.cache`).
 
 def _render(context: template.Context, template_name: str, values: dict[str, Any],
             csrf_token: Any) -> str:
     engine = context.template.engine if context.template is not None else None
     if engine is None:
-        from django.template import engines
-
         engine = engines["django"].engine  # type: ignore[attr-defined]
     new_context = context.new(values)
     if csrf_token is not None:
         new_context["csrf_token"] = csrf_token
     return engine.get_template(template_name).render(new_context)
-
-
-def _stamp(found: dict[str, Any], customer_pk: Any) -> tuple[Any, ...]:
-    generation, bought_generation = cache.tokens(found)
-    return (generation, bought_generation if customer_pk is not None else None,
-            cache.html_token(found))
-
-
-def _valid(stored: Any, stamp: tuple[Any, ...]) -> bool:
-    return (isinstance(stored, tuple) and len(stored) == 4 and stored[0] == stamp
-            and (stored[1] is None or time.time() < stored[1]))
-
-
-def _store(key: str, stamp: tuple[Any, ...], results: Any, html: str,
-           shown: tuple[tuple[str, str], ...] = ()) -> None:
-    expires_at = getattr(results, "expires_at", None)
-    timeout = upcross_settings.CACHE_TIMEOUT
-    expires = None
-    if expires_at is not None:
-        expires = expires_at.timestamp()
-        timeout = max(1, min(timeout, int(expires - time.time()) + 1))
-    cache.set_many({key: (stamp, expires, html, shown)}, timeout=timeout)
 
 
 def _widget(context: template.Context, widget: str, template_name: str, subject: Any,
@@ -289,18 +259,18 @@ def _widget(context: template.Context, widget: str, template_name: str, subject:
     customer_pk = getattr(_customer(request), "pk", None)
     key = _fragment_key(fragment or widget, subject, limit, customer_pk)
     found = prefetched if prefetched is not None else cache.get_many([*cache.TOKEN_KEYS, key])
-    stamp = _stamp(found, customer_pk)
-    stored = found.get(key)
-    if _valid(stored, stamp):
-        html, shown = stored[2], stored[3]
+    stamp = cache.fragment_stamp(found, personal=customer_pk is not None)
+    hit = cache.fragment_hit(found.get(key), stamp)
+    if hit is not None:
+        html, shown = hit
     else:
         results = compute()
-        html = _render(context, template_name, values(results), CSRF_PLACEHOLDER)
+        html = _render(context, template_name, values(results), cache.CSRF_PLACEHOLDER)
         shown = (shown_of or shown_pairs)(results)
-        _store(key, stamp, results, html, shown)
+        cache.store_fragment(key, stamp, html, shown, getattr(results, "expires_at", None))
     _count_impressions(widget, html, shown)
     _note_shown(request, shown)
-    return mark_safe(html.replace(CSRF_PLACEHOLDER, token))  # rendered and escaped above
+    return mark_safe(html.replace(cache.CSRF_PLACEHOLDER, token))  # rendered and escaped above
 
 
 def shown_pairs(results: Iterable[Recommendation]) -> tuple[tuple[str, str], ...]:
