@@ -39,6 +39,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from upcross.mining.counting import CoCounts, sorted_member, sorted_unique
 from upcross.mining.rules import MinedRules, cap_per_source
@@ -113,9 +114,28 @@ def candidate_pairs(
     keys = a[ok] * n_products + b[ok]
     similarity = np.zeros((len(keys), len(similarities)))
     if similarities and len(keys):
-        # Pairs come out grouped by category (sources are in member order).
-        pair_block = block_of[source_pos]
-        pair_bounds = np.searchsorted(pair_block, np.arange(len(bounds)))
+        _block_similarities(similarity, similarities, product, bounds, block_of,
+                            source_pos, target_pos)
+    order = np.argsort(keys, kind="stable")
+    keys, similarity = keys[order], similarity[order]
+    first_of_key = np.r_[True, keys[1:] != keys[:-1]] if len(keys) else np.empty(0, bool)
+    return keys[first_of_key], similarity[first_of_key]
+
+
+def _block_similarities(
+    out: np.ndarray, similarities: Sequence[BlockSimilarity], product: np.ndarray,
+    bounds: np.ndarray, block_of: np.ndarray, source_pos: np.ndarray, target_pos: np.ndarray,
+) -> None:
+    """Fill ``out`` (one row per pair, one column per similarity) category by category.
+
+    Pairs come out grouped by category (sources are in member order). A category's
+    matrices are small, so BLAS runs on one thread: waking and syncing its threads for
+    thousands of small products costs more than it saves (several times over on a
+    busy machine).
+    """
+    pair_block = block_of[source_pos]
+    pair_bounds = np.searchsorted(pair_block, np.arange(len(bounds)))
+    with threadpool_limits(limits=1, user_api="blas"):
         for k in range(len(bounds) - 1):
             first, last = pair_bounds[k], pair_bounds[k + 1]
             if first == last:
@@ -124,11 +144,7 @@ def candidate_pairs(
             members = product[start : bounds[k + 1]]
             rows, cols = source_pos[first:last] - start, target_pos[first:last] - start
             for column, block_similarity in enumerate(similarities):
-                similarity[first:last, column] = block_similarity(members)[rows, cols]
-    order = np.argsort(keys, kind="stable")
-    keys, similarity = keys[order], similarity[order]
-    first_of_key = np.r_[True, keys[1:] != keys[:-1]] if len(keys) else np.empty(0, bool)
-    return keys[first_of_key], similarity[first_of_key]
+                out[first:last, column] = block_similarity(members)[rows, cols]
 
 
 def _context_profiles(counts: CoCounts) -> np.ndarray:
