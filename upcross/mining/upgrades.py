@@ -35,11 +35,19 @@ both (few), ``support``, ``confidence = n(A∧B) / n(A)`` and ``lift`` (below 1)
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from threadpoolctl import threadpool_limits
+
+try:
+    from threadpoolctl import threadpool_limits
+except ImportError:  # pragma: no cover - a dependency; an environment installed before it
+    def threadpool_limits(limits: int | None = None, user_api: str | None = None) -> Any:
+        """Without threadpoolctl: BLAS keeps its own thread count (slower, same result)."""
+        return contextlib.nullcontext()
 
 from upcross.mining.counting import CoCounts, sorted_member, sorted_unique
 from upcross.mining.rules import MinedRules, cap_per_source
