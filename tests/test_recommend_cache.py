@@ -108,3 +108,17 @@ def test_demo_pages_render_when_the_cache_is_down(settings: Settings, client: Cl
     client.post("/cart/add/", {"product_id": case.pk})
     cart = client.get("/cart/")
     assert cart.status_code == 200 and "Goes well with your cart" in cart.content.decode()
+
+
+@pytest.mark.redis
+def test_reads_reuse_one_redis_client_and_read_what_django_reads() -> None:
+    """Django's RedisCache builds a client per call; upcross keeps one per backend."""
+    backend = caches["default"]
+    first = cache.redis_client(backend)
+    assert first is not None and cache.redis_client(backend) is first
+    assert cache.redis_client(backend, write=True) is cache.redis_client(backend, write=True)
+    values = {"upcross:test:a": ("stamp", b"\x00bytes", 3), "upcross:test:b": "text",
+              "upcross:test:c": 0}
+    backend.set_many(values)
+    keys = [*values, "upcross:test:missing"]
+    assert cache.get_many(keys) == backend.get_many(keys) == values

@@ -35,7 +35,7 @@ from typing import Any, Protocol
 from django.core.cache import BaseCache, caches
 from django.utils import timezone
 
-from upcross.cache import Breaker
+from upcross.cache import Breaker, redis_client
 from upcross.conf import upcross_settings
 
 logger = logging.getLogger("upcross.analytics")
@@ -208,15 +208,8 @@ def _client_for_url(url: str) -> Any:
 
 
 def _cache_redis_client(cache: BaseCache) -> Any | None:
-    """The Redis client behind Django's ``RedisCache`` or django-redis, if any."""
-    from django.core.cache.backends.redis import RedisCache
-
-    if isinstance(cache, RedisCache):
-        return cache._cache.get_client(write=True)
-    client = getattr(cache, "client", None)  # django-redis
-    if client is not None and callable(getattr(client, "get_client", None)):
-        return client.get_client(write=True)
-    return None
+    """The Redis client behind Django's ``RedisCache`` or django-redis, if any (kept)."""
+    return redis_client(cache, write=True)
 
 
 def store() -> RedisCounters | CacheCounters:

@@ -30,6 +30,7 @@ from rest_framework.response import Response
 from upcross.adapters import get_adapter
 from upcross.api import serializers as s
 from upcross.api.authentication import RejectMalformedCredentials
+from upcross.api.caching import CachedAnswerMixin
 from upcross.api.events import record_event
 from upcross.api.exceptions import upcross_exception_handler
 from upcross.api.openapi import UpcrossAutoSchema, error_responses
@@ -77,7 +78,11 @@ class ConditionalGetMixin:
         response = super().finalize_response(  # type: ignore[misc]
             request, response, *args, **kwargs
         )
+        if getattr(response, "upcross_cached", False):
+            # A cached answer (upcross.api.caching): headers and ETag were stored with it.
+            return self._conditional(request, response)
         if response.status_code != 200 or request.method not in ("GET", "HEAD", "POST"):
+            self.answer_ready(request, response)
             return response
         if isinstance(response, Response):
             response.render()
@@ -85,7 +90,16 @@ class ConditionalGetMixin:
                             **self.cache_control)
         patch_vary_headers(response, ("Accept", "Accept-Language"))
         set_response_etag(response)
-        if request.method == "POST":  # a 304 only makes sense for a safe method
+        self.answer_ready(request, response)
+        return self._conditional(request, response)
+
+    def answer_ready(self, request: Request, response: HttpResponseBase) -> None:
+        """The answer is final (rendered, with its ETag), before any 304: a hook."""
+
+    @staticmethod
+    def _conditional(request: Request, response: HttpResponseBase) -> HttpResponseBase:
+        if request.method == "POST" or response.status_code != 200 or not response.has_header(
+                "ETag"):  # a 304 only makes sense for a safe method
             return response
         return get_conditional_response(request, etag=response["ETag"], response=response)
 
@@ -129,7 +143,8 @@ def present(suggestions: Iterable[Any], request: Request,
 # --- public: product and cart recommendations ----------------------------------------
 
 
-class ProductRecommendationsView(UpcrossAPIMixin, ConditionalGetMixin, generics.RetrieveAPIView):
+class ProductRecommendationsView(UpcrossAPIMixin, CachedAnswerMixin, ConditionalGetMixin,
+                                 generics.RetrieveAPIView):
     """A product's suggestions; ``recommend_name`` picks the ``upcross.recommend`` call."""
 
     authentication_classes = ()  # public and cacheable: no session, no ``Vary: Cookie``
@@ -140,6 +155,9 @@ class ProductRecommendationsView(UpcrossAPIMixin, ConditionalGetMixin, generics.
 
     def get_queryset(self) -> models.QuerySet:
         return get_adapter().available_products()
+
+    def answer_key_parts(self, request: Request) -> tuple[Any, ...]:
+        return (request.query_params.get("limit"),)
 
     def get_object(self) -> dict[str, Any]:
         try:
@@ -156,6 +174,7 @@ class ProductRecommendationsView(UpcrossAPIMixin, ConditionalGetMixin, generics.
         from upcross import recommend
 
         suggestions = getattr(recommend, self.recommend_name)(product, limit=limit)
+        self.answer_expires_at = suggestions.expires_at
         return {"product": product.pk, "results": present(suggestions, self.request)}
 
 
@@ -184,7 +203,8 @@ class ProductUpgradesView(ProductRecommendationsView):
     recommend_name = "upgrades"
 
 
-class CartRecommendationsView(UpcrossAPIMixin, ConditionalGetMixin, generics.GenericAPIView):
+class CartRecommendationsView(UpcrossAPIMixin, CachedAnswerMixin, ConditionalGetMixin,
+                              generics.GenericAPIView):
     """Suggestions for a posted cart; unknown or unavailable ids are ignored and listed.
 
     A POST because a cart is per shopper and may be long; the answer is still
@@ -199,16 +219,29 @@ class CartRecommendationsView(UpcrossAPIMixin, ConditionalGetMixin, generics.Gen
     def get_queryset(self) -> models.QuerySet:
         return get_adapter().available_products()
 
+    def cart_request(self) -> dict[str, Any]:
+        """The validated body (once: the cache key and the answer both need it)."""
+        validated = getattr(self, "_cart_request", None)
+        if validated is None:
+            body = self.get_serializer(data=self.request.data)
+            body.is_valid(raise_exception=True)
+            validated = self._cart_request = body.validated_data
+        return validated
+
+    def answer_key_parts(self, request: Request) -> tuple[Any, ...]:
+        validated = self.cart_request()
+        return (tuple((item["product"], item["quantity"]) for item in validated["items"]),
+                validated.get("limit"))
+
     def cart_lines(self) -> tuple[list[tuple[models.Model, int]], list[Any]]:
-        request = self.get_serializer(data=self.request.data)
-        request.is_valid(raise_exception=True)
+        validated = self.cart_request()
         quantities: dict[Any, int] = {}
-        for item in request.validated_data["items"]:
+        for item in validated["items"]:
             quantities[item["product"]] = quantities.get(item["product"], 0) + item["quantity"]
         products = self.get_queryset().in_bulk(list(quantities))
         lines = [(products[pk], qty) for pk, qty in quantities.items() if pk in products]
         ignored = [pk for pk in quantities if pk not in products]
-        self.limit = request.validated_data.get("limit", upcross_settings.DEFAULT_LIMIT)
+        self.limit = validated.get("limit", upcross_settings.DEFAULT_LIMIT)
         return lines, ignored
 
 
@@ -235,6 +268,7 @@ class CartComplementsView(CartRecommendationsView):
         suggestions = recommend.cart_complements(
             [CartLine(product, qty) for product, qty in lines], limit=self.limit
         )
+        self.answer_expires_at = suggestions.expires_at
         data = {"results": present(suggestions, request), "ignored": ignored}
         return Response(s.CartRecommendationsSerializer(data).data)
 
@@ -252,6 +286,7 @@ class CartUpgradesView(CartRecommendationsView):
         from upcross import recommend
 
         suggestions = recommend.cart_upgrades([CartLine(product, qty) for product, qty in lines])
+        self.answer_expires_at = suggestions.expires_at
         data = {"results": present(suggestions, request, with_line=True), "ignored": ignored}
         return Response(s.CartUpgradesSerializer(data).data)
 
