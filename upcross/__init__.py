@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django.db.models import Model
+
+# Imports inside the functions below keep ``import upcross`` free of Django (packaging
+# tools and settings modules import it before Django is configured).
+
 __version__ = "0.1.0"
 
 
@@ -12,7 +20,7 @@ def get_product_model_string() -> str:
     return upcross_settings.PRODUCT_MODEL
 
 
-def get_product_model():  # type: ignore[no-untyped-def]
+def get_product_model() -> type[Model]:
     """Return the host shop's product model class, like ``get_user_model()``."""
     from django.apps import apps
     from django.core.exceptions import ImproperlyConfigured

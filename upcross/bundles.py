@@ -80,8 +80,8 @@ class BundleOffer:
     def regular_price(self) -> Decimal | None:
         if any(part.price is None for part in self.parts):
             return None
-        return sum((part.price * part.quantity for part in self.parts  # type: ignore[operator]
-                    ), ZERO)
+        return sum((part.price * part.quantity for part in self.parts
+                    if part.price is not None), ZERO)
 
     @property
     def saving(self) -> Decimal | None:
@@ -191,7 +191,7 @@ def built_bundle(product: Any, price: Any = _UNKNOWN,
     """
     percent = upcross_settings.BUNDLE_DISCOUNT_PERCENT
     size = upcross_settings.BUNDLE_SIZE
-    if not _builds() or product is None:
+    if not _builds() or percent is None or product is None:
         return None
     if not isinstance(product, models.Model):
         model = get_adapter().product_model()

@@ -457,7 +457,7 @@ def _money_errors() -> list[checks.CheckMessage]:
     """Bundles, pricing and the nudge: values that have the right type but make no sense."""
     import decimal
 
-    messages = []
+    messages: list[checks.CheckMessage] = []
 
     def amount(key: str) -> Decimal | None:
         value = upcross_settings.get(key)
@@ -524,7 +524,7 @@ def check_follow_ups(app_configs: Any = None, **kwargs: Any) -> list[checks.Chec
         return []
     if not upcross_settings.get("FOLLOW_UP_ENABLED"):
         return []
-    messages = []
+    messages: list[checks.CheckMessage] = []
     spec = upcross_settings.ORDER_EMAIL_FIELD
     hook = upcross_settings.FOLLOW_UP_OPT_OUT
     model = _get_model(upcross_settings.ORDER_LINE_MODEL)
@@ -693,7 +693,7 @@ def check_product_display(app_configs: Any = None,
     model = _get_model(upcross_settings.PRODUCT_MODEL)
     if model is None:
         return []  # E001/E002
-    messages = []
+    messages: list[checks.CheckMessage] = []
     # The user's own values only: the default 'image_url' may be absent (no picture).
     for key, value in user.get("PRODUCT_DISPLAY", {}).items():
         if key not in DEFAULTS["PRODUCT_DISPLAY"] or value is None or callable(value):

@@ -87,7 +87,7 @@ def moment(timestamp: float) -> datetime:
 def count_orders(parameters: MiningParameters, order_range: tuple[Any, Any] | None = None,
                  progress: Callable[[int], None] | None = None,
                  timings: dict[str, float] | None = None,
-                 products: QuerySet | None = None) -> mining.CoCounts:
+                 products: QuerySet[Any] | None = None) -> mining.CoCounts:
     """Load one order range (or all; or the lines of ``products``) and count it; adds
     ``load_s``/``count_s`` to ``timings``."""
     adapter = get_adapter()

@@ -89,18 +89,17 @@ def due_orders(now: datetime | None = None) -> list[DueOrder]:
     now = now or timezone.now()
     adapter = get_adapter()
     paths = adapter.order_line_paths()
-    if adapter.order_line_model() is None or not all(
-            paths[key] for key in ("order", "product", "placed_at")):
+    order_path, product_path, placed = paths["order"], paths["product"], paths["placed_at"]
+    if adapter.order_line_model() is None or not (order_path and product_path and placed):
         return []
     latest = now - timedelta(days=upcross_settings.FOLLOW_UP_DAYS)
     earliest = latest - timedelta(days=upcross_settings.FOLLOW_UP_MAX_LATE_DAYS)
-    placed = paths["placed_at"]
     email_path = adapter.order_email_path()
-    columns = [paths["order"], paths["product"], paths["customer"] or paths["order"],
-               email_path or paths["order"]]
+    columns = [order_path, product_path, paths["customer"] or order_path,
+               email_path or order_path]
     rows = (adapter.order_lines()
             .filter(**{f"{placed}__lte": latest, f"{placed}__gt": earliest})
-            .order_by(placed, paths["order"])
+            .order_by(placed, order_path)
             .values_list(*columns))
     orders: dict[Any, DueOrder] = {}
     for order, product, customer, email in rows:

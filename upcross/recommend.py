@@ -175,6 +175,13 @@ class Card:
     price: Decimal | None
     categories: frozenset[Any]
 
+    @property
+    def shown(self) -> models.Model:
+        """The product of a card that passed the availability filter (``pick``)."""
+        if self.product is None:
+            raise ValueError("the card of an unavailable product is never shown")
+        return self.product
+
 
 # --- what callers get -----------------------------------------------------------------
 
@@ -336,7 +343,7 @@ def cart_complements(items: Iterable[Any], limit: int | None = None,
     nudging = gap is not None and gap > 0
     # The nudge looks further down the ranking for products that close the gap.
     picked = snapshot.pick(ranked, limit * GAP_POOL_FACTOR if nudging else limit, accept)
-    if nudging:
+    if gap is not None and nudging:
         picked.sort(key=lambda pair: not _closes_gap(pair[1], gap))  # stable: keeps the order
         picked = picked[:limit]
     if filling and len(picked) < limit:
@@ -349,7 +356,7 @@ def cart_complements(items: Iterable[Any], limit: int | None = None,
                   if count > 1 and not fallback_module.is_fallback(candidate.origin)
                   else _reason(COMPLEMENT, candidate))
         results.append(Recommendation(
-            product=card.product, kind=COMPLEMENT, origin=candidate.origin, reason=reason,
+            product=card.shown, kind=COMPLEMENT, origin=candidate.origin, reason=reason,
             price=card.price, score=score[target], pair_count=candidate.pair_count,
             source=lines[supporters[target][0]],
             sources=tuple(lines[pk] for pk in supporters[target]),
@@ -423,7 +430,7 @@ def _for_products(products: Iterable[Any], kind: str, limit: int, customer: Any,
                 results.append(_upgrade(candidate, card, entry, instance))
             else:
                 results.append(Recommendation(
-                    product=card.product, kind=kind, origin=candidate.origin,
+                    product=card.shown, kind=kind, origin=candidate.origin,
                     reason=_reason(kind, candidate), price=card.price, score=candidate.score,
                     pair_count=candidate.pair_count, source=instance,
                     ends_at=candidate.ends_at,
@@ -437,7 +444,7 @@ def _upgrade(candidate: Candidate, card: Card, entry: Entry,
     difference = (card.price - entry.price
                   if card.price is not None and entry.price is not None else None)
     return Recommendation(
-        product=card.product, kind=UPGRADE, origin=candidate.origin,
+        product=card.shown, kind=UPGRADE, origin=candidate.origin,
         reason=_reason(UPGRADE, candidate), price=card.price, price_difference=difference,
         score=candidate.score, pair_count=candidate.pair_count, source=source,
         ends_at=candidate.ends_at,
@@ -798,7 +805,7 @@ def best_sellers(limit: int | None = None, customer: Any = None) -> Recommendati
                        | {cache.card_key(pk): card for pk, card in cards.items()})
     reason = str(REASONS[(COMPLEMENT, fallback_module.BEST_SELLER)])
     return Recommendations.of((
-        Recommendation(product=card.product, kind=COMPLEMENT,
+        Recommendation(product=card.shown, kind=COMPLEMENT,
                        origin=fallback_module.BEST_SELLER, reason=reason, price=card.price,
                        score=1.0 / (1 + position))
         for position, (_target, card) in enumerate(snapshot.pick(ranked, limit))

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import logging
 import os
@@ -47,7 +48,7 @@ from upcross.models import (
     RelationStatus,
 )
 from upcross.signals import relations_recomputed
-from upcross.writing import write_relations
+from upcross.writing import Row, write_relations
 
 logger = logging.getLogger("upcross.recompute")
 
@@ -249,7 +250,7 @@ def _existing_upgrade_keys(counts: mining.CoCounts) -> np.ndarray:
     ids = np.asarray(product_pks(counts.product_ids.tolist()), dtype=object)
     position = {pk: code for code, pk in enumerate(ids.tolist())}
     n = max(len(ids), 1)
-    keys = []
+    keys: list[int] = []
     for source, target in ProductRelation.objects.upgrades().values_list("source", "target"):
         a, b = position.get(source), position.get(target)
         if a is not None and b is not None:
@@ -320,8 +321,8 @@ def finish_run(run: MiningRun, counts: mining.CoCounts, kind: str,
             before += ProductRelation.objects.filter(
                 kind=relation_kind, origin__in=replaces, status=RelationStatus.ACTIVE).count()
             result = write_relations(relation_kind, rows, computed_at, replaces=replaces,
-                                     on_progress=lambda f, d=done: report(
-                                         "writing", (d - 1 + f) / len(plan)))
+                                     on_progress=_share_of(report, "writing", done - 1,
+                                                           len(plan)))
             for key in totals:
                 totals[key] += result[key]
         if not force:
@@ -330,14 +331,14 @@ def finish_run(run: MiningRun, counts: mining.CoCounts, kind: str,
         if picks is not None:
             fallback.store_picks(picks, computed_at)
         for name in kinds:
-            transaction.on_commit(
-                lambda name=name: relations_recomputed.send(
-                    sender=MiningRun, kind=name, run=run, source_pks=None)
-            )
+            transaction.on_commit(functools.partial(
+                relations_recomputed.send, sender=MiningRun, kind=name, run=run,
+                source_pks=None))
     write_seconds = time.perf_counter() - started
     run.status = MiningRunStatus.SUCCEEDED
     run.finished_at = timezone.now()
-    run.duration = (run.finished_at - run.started_at).total_seconds()
+    run.duration = (run.finished_at - run.started_at).total_seconds() if run.started_at \
+        else None
     run.progress = 1.0
     run.orders_scanned = counts.n_orders
     run.lines_scanned = counts.lines
@@ -362,12 +363,12 @@ def finish_run(run: MiningRun, counts: mining.CoCounts, kind: str,
 def _write_plan(
     counts: mining.CoCounts, kinds: Sequence[str], rules: dict[str, mining.MinedRules],
     picks: fallback.Picks | None = None,
-) -> list[tuple[str, tuple[str, ...], list[tuple]]]:
+) -> list[tuple[str, tuple[str, ...], list[Row]]]:
     """``(relation kind, origins replaced, rows)`` to write. Rule-made relations win
     over mined ones for the same pair (a merchandiser asked for them); complements
     also get the fallback rows (:mod:`upcross.fallback`)."""
-    plan: list[tuple[str, tuple[str, ...], list[tuple]]] = []
-    upgrade_rows: list[tuple] = []
+    plan: list[tuple[str, tuple[str, ...], list[Row]]] = []
+    upgrade_rows: list[Row] = []
     if "upgrades" in kinds:
         rule_rows = rule_evaluation.upgrade_rule_rows(counts)
         taken = {(row[0], row[1]) for row in rule_rows}
@@ -388,13 +389,23 @@ def _write_plan(
     return plan
 
 
-def _as_pk_rows(rows: list[tuple]) -> list[tuple]:
+def _as_pk_rows(rows: list[tuple[Any, ...]]) -> list[Row]:
+    """Mined rows (product codes, statistics) as writer rows of product pks."""
     if not rows:
         return rows
     sources = product_pks([row[0] for row in rows])
     targets = product_pks([row[1] for row in rows])
     return [(s, t, *row[2:], RelationOrigin.MINED.value)
             for s, t, row in zip(sources, targets, rows, strict=True)]
+
+
+def _share_of(report: Progress, stage: str, done: int, parts: int) -> Callable[[float], None]:
+    """Progress of part ``done`` (0-based) of ``parts`` as a fraction of the whole stage."""
+
+    def on_progress(fraction: float) -> None:
+        report(stage, (done + fraction) / parts)
+
+    return on_progress
 
 
 def _fallback_picks(counts: mining.CoCounts) -> fallback.Picks:

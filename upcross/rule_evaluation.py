@@ -251,9 +251,11 @@ def complement_rule_pairs(rules: Sequence[ComplementRule], facts: Mapping[Any, P
         if not targets:
             continue
         for source in source_pks:
-            fact = facts.get(source)
-            if fact is None or str(rule.category) not in {str(c) for c in fact.categories}:
+            source_fact = facts.get(source)
+            if source_fact is None or \
+                    str(rule.category) not in {str(c) for c in source_fact.categories}:
                 continue
+            fact = source_fact
             mine = picked.setdefault(source, [])
             added = 0
             for target in targets:

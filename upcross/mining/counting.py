@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 
@@ -78,7 +79,8 @@ def sorted_member(values: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
     if not len(sorted_keys):
         return np.zeros(len(values), dtype=bool)
     pos = np.minimum(np.searchsorted(sorted_keys, values), len(sorted_keys) - 1)
-    return sorted_keys[pos] == values
+    found: np.ndarray = sorted_keys[pos] == values
+    return found
 
 
 def build_baskets(
@@ -86,7 +88,7 @@ def build_baskets(
     product_keys: np.ndarray,
     customer_keys: np.ndarray | None = None,
     times: np.ndarray | None = None,
-    product_parent: dict | None = None,
+    product_parent: dict[Any, Any] | None = None,
 ) -> Baskets:
     """Encode raw line arrays into :class:`Baskets`.
 
@@ -134,7 +136,8 @@ def build_baskets(
 def recency_weights(order_time: np.ndarray, now: float, half_life_days: float) -> np.ndarray:
     """Fixed-point weight ``0.5 ** (age / half_life)`` per order (future orders weigh 1)."""
     age_days = np.maximum(now - order_time, 0) / SECONDS_PER_DAY
-    return np.rint(WEIGHT_SCALE * np.exp2(-age_days / half_life_days)).astype(np.int64)
+    weights: np.ndarray = np.rint(WEIGHT_SCALE * np.exp2(-age_days / half_life_days))
+    return weights.astype(np.int64)
 
 
 @dataclass
@@ -186,7 +189,7 @@ class CoCounts:
                 value = value.astype(str)
             arrays[item.name] = np.asarray(value)
         buffer = io.BytesIO()
-        np.savez(buffer, **arrays)
+        np.savez(buffer, **arrays)  # type: ignore[arg-type]  # stubs: names as **kwargs
         return buffer.getvalue()
 
     @classmethod
@@ -250,6 +253,9 @@ def count_baskets(
     pair_keys, pair_order = _basket_pairs(baskets.order, baskets.product, max(n_products, 1))
 
     weights = None
+    item_weight: np.ndarray | None = None
+    pair_weight: np.ndarray | None = None
+    total_weight: int | None = None
     if half_life_days:
         weights = recency_weights(baskets.order_time, float(now or 0), half_life_days)
         pair_key, pair_count, pair_weight = _sum_by_key(
@@ -266,7 +272,6 @@ def count_baskets(
             pair_count = np.diff(np.r_[starts, len(pair_keys)]).astype(np.int64)
         else:
             pair_key, pair_count = pair_keys, np.empty(0, np.int64)
-        item_weight = pair_weight = total_weight = None
     del pair_keys, pair_order
 
     # Customer histories: first and last purchase time per (customer, product).
@@ -320,16 +325,20 @@ def merge_counts(parts: Sequence[CoCounts]) -> CoCounts:
 
     item_count = np.zeros(len(product_ids), np.int64)
     item_weight = np.zeros(len(product_ids), np.int64) if weighted else None
-    pair_keys, pair_counts, pair_weights = [], [], []
-    hist_keys, hist_firsts, hist_lasts = [], [], []
+    pair_keys: list[np.ndarray] = []
+    pair_counts: list[np.ndarray] = []
+    pair_weights: list[np.ndarray] = []
+    hist_keys: list[np.ndarray] = []
+    hist_firsts: list[np.ndarray] = []
+    hist_lasts: list[np.ndarray] = []
     for part, pmap, cmap in zip(parts, product_maps, customer_maps, strict=True):
         item_count[pmap] += part.item_count
-        if weighted:
+        if item_weight is not None and part.item_weight is not None:
             item_weight[pmap] += part.item_weight
         a, b = part.pair_codes()
         pair_keys.append(pmap[a] * n_products + pmap[b])  # the map keeps a < b
         pair_counts.append(part.pair_count)
-        if weighted:
+        if part.pair_weight is not None:
             pair_weights.append(part.pair_weight)
         hist_keys.append(cmap[part.hist_customer] * n_products + pmap[part.hist_product])
         hist_firsts.append(part.hist_first)

@@ -19,11 +19,14 @@ the additive counts (partitions, merges) do not keep.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
+
+_Item = TypeVar("_Item")
+_Tag = TypeVar("_Tag")
 
 CATALOGUE = -1
 CATEGORY = "category"
@@ -40,9 +43,10 @@ class FallbackParams:
 
 @dataclass(frozen=True)
 class Pick:
-    """A fallback suggestion for the products of ``category`` (codes throughout)."""
+    """A fallback suggestion for the products of ``category`` (codes throughout; stored
+    picks read back carry the category value and product pk instead)."""
 
-    category: int
+    category: int | str
     product: int
     origin: str
     rank: int
@@ -131,16 +135,16 @@ def category_picks(
                                   category_size, n_orders, n_categories, params)
     for c in range(n_categories):
         picked = by_category.get(c, set())
-        rank = 0
+        placed = 0
         for d, via in _round_robin((best[v], v) for v in related.get(c, [])):
-            if rank >= params.per_category:
+            if placed >= params.per_category:
                 break
             if d in picked or c in members.of_product(d).tolist():
                 continue
             picked.add(d)
-            picks.append(Pick(c, d, BEST_SELLER, rank, via, None, None, None,
+            picks.append(Pick(c, d, BEST_SELLER, placed, via, None, None, None,
                               int(item_count[d])))
-            rank += 1
+            placed += 1
     sold = np.flatnonzero(available & (item_count > 0))
     top = sold[np.lexsort((sold, -item_count[sold]))][:params.catalogue]
     picks.extend(Pick(CATALOGUE, int(d), BEST_SELLER, rank, -1, None, None, None,
@@ -248,7 +252,7 @@ def _related_categories(cat_of_key: np.ndarray, product_of_key: np.ndarray,
     return related
 
 
-def _round_robin(lists: Iterable[tuple[Sequence[int], int]]) -> Iterable[tuple[int, int]]:
+def _round_robin(lists: Iterable[tuple[Sequence[_Item], _Tag]]) -> Iterator[tuple[_Item, _Tag]]:
     """``(item, tag)`` taking one from each list in turn."""
     pending = [(list(items), tag) for items, tag in lists]
     position = 0

@@ -48,9 +48,9 @@ def gram(counts: CoCounts, dtype: type = np.float32) -> np.ndarray:
     """``XᵀX`` as a dense matrix from the item and pair counts (recency-weighted when the
     counts are)."""
     n = counts.n_products
-    matrix = np.zeros((n, n), dtype=dtype)
+    matrix: np.ndarray = np.zeros((n, n), dtype=dtype)
     a, b = counts.pair_codes()
-    if counts.weighted:
+    if counts.pair_weight is not None and counts.item_weight is not None:
         together = counts.pair_weight / WEIGHT_SCALE
         items = counts.item_weight / WEIGHT_SCALE
     else:

@@ -42,6 +42,7 @@ least once; the rule score keeps pairs seen together 5 times, with a lift above 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -106,7 +107,9 @@ class MinedRules:
 
     def keys(self) -> np.ndarray:
         """Directional keys ``source * P + target``."""
-        return self.source.astype(np.int64) * max(len(self.product_ids), 1) + self.target
+        n = max(len(self.product_ids), 1)
+        keys: np.ndarray = self.source.astype(np.int64) * n + self.target
+        return keys
 
     def take(self, index: np.ndarray) -> MinedRules:
         return MinedRules(
@@ -115,7 +118,7 @@ class MinedRules:
             self.scoring,
         )
 
-    def rows(self) -> list[tuple]:
+    def rows(self) -> list[tuple[Any, ...]]:
         """``(source_id, target_id, pair_count, support, confidence, lift, score)``."""
         ids = self.product_ids
         return list(zip(
@@ -131,7 +134,8 @@ def wilson_lower(p: np.ndarray, n: np.ndarray, z: float = Z_95) -> np.ndarray:
     z2 = z * z
     centre = p + z2 / (2 * n)
     margin = z * np.sqrt(np.maximum(p * (1 - p) / n + z2 / (4 * n * n), 0))
-    return np.maximum((centre - margin) / (1 + z2 / n), 0.0)
+    bound: np.ndarray = np.maximum((centre - margin) / (1 + z2 / n), 0.0)
+    return bound
 
 
 def cap_per_source(rules: MinedRules, limit: int | None) -> MinedRules:
@@ -165,7 +169,7 @@ def complement_rules(
     source = np.concatenate([a, b])
     target = np.concatenate([b, a])
     pair_count = np.tile(counts.pair_count[keep], 2)
-    if counts.weighted:
+    if counts.pair_weight is not None and counts.item_weight is not None:
         together = np.tile(counts.pair_weight[keep], 2).astype(np.float64)
         item = counts.item_weight.astype(np.float64)
         total = float(counts.total_weight or 0)

@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from upcross.models import MiningRunStatus
@@ -42,20 +43,21 @@ class ProgressBar:
 
 
 class Command(BaseCommand):
-    help = _("Recompute mined complements and/or upgrades from the shop's orders.")
+    # Lazy: translated when the help is printed (the stubs want a plain str).
+    help = _("Recompute mined complements and/or upgrades from the shop's orders.")  # type: ignore[assignment]
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--kind", choices=["complements", "upgrades", "all"], default="all",
-                            help=_("Which relations to recompute (default: all)."))
+                            help=gettext("Which relations to recompute (default: all)."))
         parser.add_argument("--partitions", type=int, default=1,
-                            help=_("Split the orders into N ranges counted one by one "
+                            help=gettext("Split the orders into N ranges counted one by one "
                                    "(same result; bounds memory)."))
         parser.add_argument("--force", action="store_true",
-                            help=_("Write the result even if it loaded no orders or removes "
+                            help=gettext("Write the result even if it loaded no orders or removes "
                                    "more than RECOMPUTE_MAX_REMOVED_SHARE of the mined "
                                    "relations."))
         parser.add_argument("--no-progress", action="store_true",
-                            help=_("Do not draw the progress bar on stderr."))
+                            help=gettext("Do not draw the progress bar on stderr."))
 
     def handle(self, *args: Any, **options: Any) -> None:
         partitions = options["partitions"]
