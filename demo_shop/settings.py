@@ -142,6 +142,9 @@ UPCROSS = {
     "FOLLOW_UP_ENABLED": True,
     "SITE_URL": os.environ.get("DEMO_SITE_URL", "http://127.0.0.1:8000"),
     "REPEAT_PURCHASE_CATEGORIES": [],
+    # "or 12 x Rp 499.917" on upgrades and the cart, interest-free.
+    "INSTALLMENTS": [{"months": 3, "min_amount": 1_000_000},
+                     {"months": 12, "min_amount": 3_000_000}],
     # Off by default so whoever tries the demo sees the widgets; DEMO_HOLDOUT_SHARE=0.1
     # holds one visitor in ten out, and the admin report then measures the difference.
     "HOLDOUT_SHARE": float(os.environ.get("DEMO_HOLDOUT_SHARE", "0")),

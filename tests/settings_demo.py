@@ -13,7 +13,9 @@ _cache, REDIS_URL = cache_settings()
 CACHES = {"default": _cache}
 USES_REDIS = REDIS_URL is not None
 # No holdout unless a test asks for one: a held-out visitor would see no widgets.
-UPCROSS = {**UPCROSS, "HOLDOUT_SHARE": 0, "FALLBACK": FALLBACK_OFF}  # noqa: F405
+# Installments off, the default: tests/test_installments.py turns them on.
+UPCROSS = {**UPCROSS, "HOLDOUT_SHARE": 0, "FALLBACK": FALLBACK_OFF,  # noqa: F405
+           "INSTALLMENTS": []}
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = False

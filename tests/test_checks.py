@@ -26,7 +26,7 @@ ALL_IDS = {
     "upcross.E011", "upcross.E012", "upcross.E013", "upcross.E014", "upcross.E015",
     "upcross.E016", "upcross.E017", "upcross.E018", "upcross.E019", "upcross.E020",
     "upcross.E021", "upcross.E022", "upcross.E023", "upcross.E024", "upcross.E025",
-    "upcross.E026", "upcross.E027",
+    "upcross.E026", "upcross.E027", "upcross.E028",
     "upcross.W001", "upcross.W002", "upcross.W003",
 }
 
@@ -266,6 +266,12 @@ def test_e015_half_life_not_positive(days: float) -> None:
 @pytest.mark.parametrize("days", [0, -3])
 def test_e026_showcase_half_life_not_positive(days: float) -> None:
     assert_only("upcross.E026", UPCROSS=with_upcross(SHOWCASE_HALF_LIFE_DAYS=days))
+
+
+@pytest.mark.parametrize("plan", [{"months": 1}, {"months": 12, "min_amount": -5},
+                                  {"months": 6, "interest": "lots"}, {"weeks": 4}, "12"])
+def test_e028_installment_plan_malformed(plan: Any) -> None:
+    assert_only("upcross.E028", UPCROSS=with_upcross(INSTALLMENTS=[{"months": 3}, plan]))
 
 
 @pytest.mark.parametrize("value", [2, -0.1])

@@ -20,6 +20,7 @@ from django.dispatch import receiver
 from django.urls import NoReverseMatch, reverse
 from django.utils.module_loading import import_string
 
+from upcross import installments
 from upcross.conf import upcross_settings
 from upcross.setting_values import is_dotted_path, is_literal_url, resolve_callable
 
@@ -439,6 +440,14 @@ class ShopAdapter:
         url = target if is_literal_url(target) else reverse(target)
         return AddToCart(url=url, fields={"product_id": str(product.pk),
                                           "replacement_id": str(replacement.pk)})
+
+    def installment(self, price: Decimal | None, product: models.Model | None = None) -> Any:
+        """What to show as "or 12 x Rp 499.917" for ``price`` (of ``product`` when it is
+        one product's; ``None`` for a cart total): an ``upcross.installments.Installment``
+        or ``None``. The default picks from ``UPCROSS["INSTALLMENTS"]``; override it for
+        per-product or per-provider rules."""
+        plans = installments.plans_from(upcross_settings.INSTALLMENTS)
+        return installments.best_plan(price, plans) if plans else None
 
     def customer_product_pks(self, customer: Any) -> set[Any]:
         """Pks of the products ``customer`` (a user or its pk) bought, from ``order_lines()``."""

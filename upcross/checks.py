@@ -34,6 +34,8 @@ Ids are stable public contract (README lists them):
   expired tokens)
 - E026 ``SHOWCASE_HALF_LIFE_DAYS`` is not above 0
 - E027 ``READ_TIMEOUT`` is not above 0
+- E028 an ``INSTALLMENTS`` plan is malformed (months below 2, a negative amount or
+  interest, an unknown key)
 - W001 unknown key in ``UPCROSS``
 - W002 unknown key in ``ORDER_LINE_FIELDS``, ``PRODUCT_FIELDS`` or ``PRODUCT_DISPLAY``
 - W003 ``ITEM_MODEL_MAX_ITEMS`` so high that a recompute may need gigabytes
@@ -54,6 +56,7 @@ from django.core.exceptions import FieldError, ValidationError
 from django.db import models
 from django.urls import NoReverseMatch, reverse
 
+from upcross import installments
 from upcross.adapters import ORDER_LINE_KEYS, ShopAdapter
 from upcross.conf import DEFAULTS, MERGED_DICT_KEYS, upcross_settings
 from upcross.setting_values import is_dotted_path, is_literal_url, resolve_callable
@@ -91,6 +94,7 @@ VALUE_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "LOOKBACK_DAYS": ((int, _NONE), "a number of days or None"),
     "HALF_LIFE_DAYS": ((*_NUMBER, _NONE), "a number of days or None"),
     "SHOWCASE_HALF_LIFE_DAYS": (_NUMBER, "a number of days"),
+    "INSTALLMENTS": ((list, tuple), "a list of plans such as {'months': 12, 'min_amount': 0}"),
     "MAX_PER_PRODUCT": ((int,), "a whole number"),
     "RECOMPUTE_MAX_REMOVED_SHARE": ((*_NUMBER, _NONE), "a share from 0 to 1, or None"),
     "READ_TIMEOUT": ((*_NUMBER, _NONE), "a number of seconds or None"),
@@ -655,6 +659,14 @@ def check_value_ranges(app_configs: Any = None, **kwargs: Any) -> list[checks.Ch
             "E021", f"UPCROSS['ANALYTICS_REDIS_URL'] = {url!r} is not a Redis URL.",
             "Give a URL such as 'redis://127.0.0.1:6379/1', or None to use the cache's "
             "Redis."))
+    for index, plan in enumerate(_typed("INSTALLMENTS") or ()):
+        problem = installments.plan_error(plan)
+        if problem:
+            messages.append(_error(
+                "E028", f"UPCROSS['INSTALLMENTS'][{index}] = {plan!r} {problem}.",
+                "Give each plan as {'months': 12, 'min_amount': 3000000, 'interest': 0} "
+                "(months 2 or more; the minimum price and the yearly interest in percent, "
+                "0 or more)."))
     return messages
 
 

@@ -91,6 +91,10 @@ DEFAULTS: dict[str, Any] = {
     "MIN_LIFT": None,
     "LOOKBACK_DAYS": 365,
     "HALF_LIFE_DAYS": None,
+    # Installments shown on upgrades and the cart ("or 12 x Rp 499.917"): the shop's
+    # plans, e.g. [{"months": 12, "min_amount": 3000000, "interest": 0}] (interest: yearly
+    # percent). Empty: off. ShopAdapter.installment() is the hook for other rules.
+    "INSTALLMENTS": [],
     # Showcases: the best sellers count sales of the last 4 half-lives, each weighed by
     # its age (a sale this many days old counts half).
     "SHOWCASE_HALF_LIFE_DAYS": 14,
@@ -364,6 +368,10 @@ class UpcrossSettings:
     def HALF_LIFE_DAYS(self) -> float | None:
         value = self.get("HALF_LIFE_DAYS")
         return None if value is None else float(value)
+
+    @property
+    def INSTALLMENTS(self) -> list[dict[str, Any]]:
+        return list(self.get("INSTALLMENTS") or [])
 
     @property
     def SHOWCASE_HALF_LIFE_DAYS(self) -> float:

@@ -634,3 +634,39 @@ def get_upcross_on_offer(context: template.Context, limit: Any = None,
 def get_upcross_for_you(context: template.Context, limit: Any = None,
                         cart: Any = None) -> list[Recommendation]:
     return get_upcross_showcase(context, "for_you", limit, "", cart)
+
+
+# --- installments (upcross.installments) ------------------------------------------------
+
+
+@register.simple_tag
+def get_upcross_installment(price: Any, product: Any = None) -> Any:
+    """``{% get_upcross_installment price product as plan %}``: an ``Installment``
+    (``months``, ``amount``) or ``None`` (installments off, or the price too low)."""
+    from upcross.adapters import get_adapter
+
+    return get_adapter().installment(_decimal(price), product)
+
+
+@register.simple_tag(takes_context=True)
+def upcross_installment(context: template.Context, price: Any, product: Any = None) -> str:
+    """"or 12 x Rp 499.917", the amount through ``upcross/partials/price.html`` (the shop's
+    price display); nothing when no plan applies."""
+    installment = get_upcross_installment(price, product)
+    if installment is None:
+        return ""
+    amount = _render(context, "upcross/partials/price.html", {"price": installment.amount}, None)
+    # rendered (escaped) by the partial; strip() drops the SafeString mark
+    return _render(context, "upcross/partials/installment.html",
+                   {"installment": installment, "amount_html": mark_safe(amount.strip())}, None)
+
+
+def _decimal(value: Any) -> Any:
+    from decimal import Decimal, InvalidOperation
+
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
