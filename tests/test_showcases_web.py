@@ -156,3 +156,17 @@ def test_merchandisers_pin_and_block_in_admin(client: Any, sold: list[Any]) -> N
     assert "Seller 3" in html and "Our pick" in html
     listing = client.get(reverse("admin:upcross_showcasedecision_changelist"))
     assert listing.status_code == 200 and b"Seller 3" in listing.content
+
+
+def test_a_warm_showcase_answer_is_one_cache_read_and_a_pin_makes_it_stale(
+        sold: list[Any], django_assert_num_queries: Any) -> None:
+    client = client_for()
+    url = reverse("upcross_api:showcase", args=["best_sellers"])
+    cold = client.get(url, {"limit": 2})
+    with django_assert_num_queries(0):
+        warm = client.get(url, {"limit": 2})
+    assert warm.content == cold.content and warm["ETag"] == cold["ETag"]
+    assert client.get(url, {"limit": 3}).json()["results"][2]["product"]["name"] == "Seller 2"
+    ShowcaseDecision.objects.create(showcase="best_sellers", product=sold[4], position=0)
+    fresh = client.get(url, {"limit": 2}).json()
+    assert fresh["results"][0]["product"]["name"] == "Seller 4"

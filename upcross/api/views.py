@@ -309,13 +309,19 @@ UNKNOWN_SHOWCASE = _("Unknown showcase.")
     ],
     responses={200: s.ShowcaseSerializer, 304: NOT_MODIFIED, **error_responses(400, 404)},
 )
-class ShowcaseView(UpcrossAPIMixin, ConditionalGetMixin, generics.RetrieveAPIView):
+class ShowcaseView(UpcrossAPIMixin, CachedAnswerMixin, ConditionalGetMixin,
+                   generics.RetrieveAPIView):
     """One showcase. Anonymous (no session): a personal showcase is told what the
-    visitor viewed and carted in the query, so answers stay cacheable per URL."""
+    visitor viewed and carted in the query, so answers stay cacheable per URL; a warm
+    answer is one cache read (:class:`~upcross.api.caching.CachedAnswerMixin`)."""
 
     authentication_classes = ()
     permission_classes = (AllowAny,)
     serializer_class = s.ShowcaseSerializer
+
+    def answer_key_parts(self, request: Request) -> tuple[Any, ...]:
+        return tuple(request.query_params.get(name)
+                     for name in ("limit", "category", "viewed", "cart"))
 
     def get_object(self) -> dict[str, Any]:
         from upcross import showcases
@@ -330,6 +336,7 @@ class ShowcaseView(UpcrossAPIMixin, ConditionalGetMixin, generics.RetrieveAPIVie
         visitor = showcases.make_visitor(viewed=data.get("viewed"), cart=data.get("cart"))
         results = showcase(found.name, data.get("limit", upcross_settings.DEFAULT_LIMIT),
                            category=data.get("category", ""), visitor=visitor)
+        self.answer_expires_at = results.expires_at
         rows = present(results, self.request)
         for row, item in zip(rows, results, strict=True):
             row["pinned"] = item.pinned
