@@ -148,6 +148,8 @@ UPCROSS = {
     # Off by default so whoever tries the demo sees the widgets; DEMO_HOLDOUT_SHARE=0.1
     # holds one visitor in ten out, and the admin report then measures the difference.
     "HOLDOUT_SHARE": float(os.environ.get("DEMO_HOLDOUT_SHARE", "0")),
+    # Every page carries {% upcross_tracking %}: an impression is a widget seen on screen.
+    "IMPRESSIONS": "seen",
 }
 
 LOGGING = {

@@ -13,9 +13,10 @@ _cache, REDIS_URL = cache_settings()
 CACHES = {"default": _cache}
 USES_REDIS = REDIS_URL is not None
 # No holdout unless a test asks for one: a held-out visitor would see no widgets.
-# Installments off, the default: tests/test_installments.py turns them on.
+# Installments off, the default: tests/test_installments.py turns them on. Impressions
+# counted on render (the default) unless a test asks for the script's "seen".
 UPCROSS = {**UPCROSS, "HOLDOUT_SHARE": 0, "FALLBACK": FALLBACK_OFF,  # noqa: F405
-           "INSTALLMENTS": []}
+           "INSTALLMENTS": [], "IMPRESSIONS": "render"}
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = False

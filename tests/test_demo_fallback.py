@@ -18,7 +18,7 @@ from upcross import cache
 
 pytestmark = [pytest.mark.shop("demo"), pytest.mark.django_db]
 
-ITEM = '<li class="upcross-item">'
+ITEM = '<li class="upcross-item"'
 DEMO_FALLBACK = {"complements": True, "cart_complements": True}  # demo_shop.settings: default
 
 

@@ -254,5 +254,5 @@ def test_fallback_widgets_keep_the_query_budget(cart: bool, django_assert_max_nu
             cold = f.render_tags(source, **context)
         with django_assert_num_queries(0):
             warm = f.render_tags(source, **context)
-    assert cold.count('<li class="upcross-item">') == 4
-    assert warm.count('<li class="upcross-item">') == 4
+    assert cold.count('<li class="upcross-item"') == 4
+    assert warm.count('<li class="upcross-item"') == 4

@@ -54,9 +54,9 @@ def phone() -> Any:
 def test_complements_widget_markup(phone: Any) -> None:
     html = render("{% upcross_complements product limit=4 %}", product=phone)
 
-    assert re.search(r'<section class="upcross upcross-complements" aria-labelledby="([^"]+)">'
+    assert re.search(r'<section class="upcross upcross-complements" aria-labelledby="([^"]+)"[^>]*>'
                      r'\s*<h2 class="upcross-title" id="\1">Add this too</h2>', html)
-    assert html.count('<li class="upcross-item">') == 2
+    assert html.count('<li class="upcross-item"') == 2
     assert html.index("Leather case") < html.index("Charger")
     case = f.product_model().objects.get(**{f.name_field(): "Leather case"})
     assert f'<a class="upcross-name" href="{case.get_absolute_url()}">Leather case</a>' in html
@@ -219,14 +219,14 @@ def test_widgets_are_translated(phone: Any) -> None:
 def test_junk_limit_in_a_template_falls_back_to_the_default(phone: Any) -> None:
     for limit in ('"lots"', "-3"):
         html = render(f"{{% upcross_complements product limit={limit} %}}", product=phone)
-        assert html.count('<li class="upcross-item">') == 2
+        assert html.count('<li class="upcross-item"') == 2
 
 
 def test_a_page_shows_a_product_once(phone: Any) -> None:
     """A second widget on the page leaves out what the first one showed."""
     html = render("{% upcross_complements product limit=1 %}"
                   "{% upcross_complements product limit=4 %}", product=phone)
-    assert html.count('<li class="upcross-item">') == 2
+    assert html.count('<li class="upcross-item"') == 2
     assert html.count(">Leather case</a>") == 1 and html.count(">Charger</a>") == 1
 
 

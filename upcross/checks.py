@@ -36,6 +36,7 @@ Ids are stable public contract (README lists them):
 - E027 ``READ_TIMEOUT`` is not above 0
 - E028 an ``INSTALLMENTS`` plan is malformed (months below 2, a negative amount or
   interest, an unknown key)
+- E029 ``IMPRESSIONS`` is neither ``"render"`` nor ``"seen"``
 - W001 unknown key in ``UPCROSS``
 - W002 unknown key in ``ORDER_LINE_FIELDS``, ``PRODUCT_FIELDS`` or ``PRODUCT_DISPLAY``
 - W003 ``ITEM_MODEL_MAX_ITEMS`` so high that a recompute may need gigabytes
@@ -118,6 +119,9 @@ VALUE_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "ATTRIBUTION_THROTTLE_RATE": ((str, _NONE), "a DRF rate such as '30/min', or None"),
     "ANALYTICS_REDIS_URL": ((str, _NONE), "a redis:// URL, or None"),
     "ANALYTICS_FLUSH_SCHEDULE": ((Mapping,), "a dict of crontab fields"),
+    "IMPRESSIONS": ((str,), "'render' or 'seen'"),
+    "TRACKING_RESPECT_DNT": ((bool,), "True or False"),
+    "TRACKING_REQUIRES_CONSENT": ((bool,), "True or False"),
     "HOLDOUT_SHARE": (_NUMBER, "a share from 0 (off) to 1"),
     "HOLDOUT_SALT": ((str, _NONE), "a string, or None (derived from SECRET_KEY)"),
     "BUNDLE_DISCOUNT_PERCENT": ((*_NUMBER, str, _NONE), "a percentage from 0 to 100, or None"),
@@ -667,7 +671,17 @@ def check_value_ranges(app_configs: Any = None, **kwargs: Any) -> list[checks.Ch
                 "Give each plan as {'months': 12, 'min_amount': 3000000, 'interest': 0} "
                 "(months 2 or more; the minimum price and the yearly interest in percent, "
                 "0 or more)."))
+    impressions = _typed("IMPRESSIONS")
+    if impressions is not None and impressions not in IMPRESSION_MODES:
+        messages.append(_error(
+            "E029", f"UPCROSS['IMPRESSIONS'] = {impressions!r} is neither 'render' nor 'seen'.",
+            "'render' counts a widget when its tag renders; 'seen' when the tracking script "
+            "({% upcross_tracking %}) saw it on screen."))
     return messages
+
+
+#: When a widget's impression is counted (``IMPRESSIONS``).
+IMPRESSION_MODES = ("render", "seen")
 
 
 def _crontab_problem(spec: Mapping[str, Any]) -> str | None:

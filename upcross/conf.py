@@ -153,6 +153,14 @@ DEFAULTS: dict[str, Any] = {
     "ATTRIBUTION_THROTTLE_RATE": "30/min",
     "ANALYTICS_REDIS_URL": None,
     "ANALYTICS_FLUSH_SCHEDULE": {"minute": "*/5"},
+    # Tracking script ({% upcross_tracking %}): "render" counts a widget's impression when
+    # its tag renders (no script needed); "seen" when the script saw it on screen (the
+    # tags then count nothing, so an impression is never counted twice).
+    "IMPRESSIONS": "render",
+    # The script sends nothing for a browser that sends Do-Not-Track, and, when consent is
+    # required, nothing until the page calls ``upcross.consent(true)``.
+    "TRACKING_RESPECT_DNT": True,
+    "TRACKING_REQUIRES_CONSENT": False,
     # Holdout: this share of visitors (0 to 1, sticky per customer or visitor cookie)
     # sees no widgets; the salt (``None``: derived from SECRET_KEY) mixes the assignment.
     "HOLDOUT_SHARE": 0,
@@ -474,6 +482,18 @@ class UpcrossSettings:
     @property
     def ANALYTICS_FLUSH_SCHEDULE(self) -> dict[str, str]:
         return dict(self.get("ANALYTICS_FLUSH_SCHEDULE"))
+
+    @property
+    def IMPRESSIONS(self) -> str:
+        return str(self.get("IMPRESSIONS"))
+
+    @property
+    def TRACKING_RESPECT_DNT(self) -> bool:
+        return bool(self.get("TRACKING_RESPECT_DNT"))
+
+    @property
+    def TRACKING_REQUIRES_CONSENT(self) -> bool:
+        return bool(self.get("TRACKING_REQUIRES_CONSENT"))
 
     @property
     def HOLDOUT_SHARE(self) -> float:

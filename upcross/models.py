@@ -265,6 +265,64 @@ class RelationDailyStat(WidgetCounters):
         return f"{self.widget} {self.source}→{self.target} {self.day}"
 
 
+class ProductViewDailyStat(models.Model):
+    """How often a product's page was viewed on one day (UTC), as the tracking script
+    reported it; filled by the flush task from the Redis counters, never per request."""
+
+    day = models.DateField(_("day"))
+    product = models.ForeignKey(
+        PRODUCT_MODEL, on_delete=models.CASCADE, related_name="upcross_view_stats",
+        verbose_name=_("product"),
+    )
+    views = models.PositiveBigIntegerField(_("views"), default=0)
+
+    class Meta:
+        verbose_name = _("product views (day)")
+        verbose_name_plural = _("product views")
+        ordering = ("-day", "-views")
+        constraints = [
+            models.UniqueConstraint(fields=("day", "product"), name="upcross_viewstat_unique"),
+        ]
+        indexes = [models.Index(fields=("product", "day"), name="upcross_viewstat_product")]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} {self.day}: {self.views}"
+
+
+class CoViewDailyStat(models.Model):
+    """In how many browsing sessions two products were both viewed, by day (UTC).
+
+    Kept in both directions (a row for A→B and one for B→A with the same count), so
+    "viewed with this product" is one indexed filter on ``product``. The recompute
+    reads these as substitute evidence for upgrades; the similar-products showcase
+    ranks by them.
+    """
+
+    day = models.DateField(_("day"))
+    product = models.ForeignKey(
+        PRODUCT_MODEL, on_delete=models.CASCADE, related_name="upcross_coview_stats",
+        verbose_name=_("product"),
+    )
+    other = models.ForeignKey(
+        PRODUCT_MODEL, on_delete=models.CASCADE, related_name="+",
+        verbose_name=_("viewed with"),
+    )
+    sessions = models.PositiveBigIntegerField(_("sessions"), default=0)
+
+    class Meta:
+        verbose_name = _("viewed together (day)")
+        verbose_name_plural = _("viewed together")
+        ordering = ("-day", "-sessions")
+        constraints = [
+            models.UniqueConstraint(fields=("day", "product", "other"),
+                                    name="upcross_coviewstat_unique"),
+        ]
+        indexes = [models.Index(fields=("product", "day"), name="upcross_coviewstat_product")]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}+{self.other_id} {self.day}: {self.sessions}"
+
+
 class ExposureGroup(models.TextChoices):
     EXPOSED = "exposed", _("Exposed (sees widgets)")
     HOLDOUT = "holdout", _("Holdout (no widgets)")

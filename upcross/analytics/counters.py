@@ -7,6 +7,13 @@ Every count is one field of one Redis hash (``HINCRBY``)::
 A blank target is the widget's own counter (impressions there are widget renders);
 a blank source is a suggestion without a single source product. ``revenue`` is
 counted in hundredths of the currency unit (integers only, so it stays atomic).
+Product views from the tracking script share the hash under the pseudo widget
+``@view``: ``<day>|@view||<pk>|views``, and ``<day>|@view|<a>|<b>|coviews`` for two
+products first viewed together in a browsing session (``a`` < ``b`` as text).
+
+A browsing session's viewed products (the script's random session id, no cookie) are
+a short Redis list with an idle timeout, so a co-view is counted once per session
+and pair; nothing about it reaches the database but the daily pair counts.
 
 The flush (:mod:`upcross.analytics.flush`) first ``RENAME``\\ s the live hash to a
 key of its own, atomically: an increment lands either before the rename (in the
@@ -43,6 +50,14 @@ logger = logging.getLogger("upcross.analytics")
 breaker = Breaker("analytics counters")
 
 METRICS = ("impressions", "clicks", "adds", "purchases", "revenue", "orders")
+#: Metrics of the ``@view`` pseudo widget (product views and co-views).
+VIEW_METRICS = ("views", "coviews")
+VIEW_WIDGET = "@view"
+SESSION_KEY_PREFIX = "upcross:analytics:session:"
+#: A browsing session ends after this many idle seconds (like an analytics "visit").
+SESSION_IDLE_SECONDS = 30 * 60
+#: Products a session remembers: a view pairs with at most this many earlier ones.
+SESSION_MAX_PRODUCTS = 20
 #: Events of the events endpoint and the form hooks, and the metric each one bumps.
 EVENT_METRICS = {"impression": "impressions", "click": "clicks", "add": "adds"}
 SEPARATOR = "|"
@@ -68,7 +83,8 @@ class Field:
     def decode(cls, raw: str | bytes) -> Field | None:
         text = raw.decode() if isinstance(raw, bytes) else raw
         parts = text.split(SEPARATOR)
-        if len(parts) != 5 or parts[4] not in METRICS:
+        if len(parts) != 5 or parts[4] not in (VIEW_METRICS if parts[1] == VIEW_WIDGET
+                                               else METRICS):
             return None
         try:
             day = datetime.date.fromisoformat(parts[0])
@@ -94,6 +110,7 @@ class CounterStore(Protocol):
     def done(self, batch: str) -> None: ...
     def peek(self) -> dict[str, int]: ...
     def lock(self, timeout: int, wait: float) -> Any: ...
+    def session_view(self, session: str, pk: str) -> list[str]: ...
 
 
 class RedisCounters:
@@ -145,6 +162,19 @@ class RedisCounters:
         return self.client.lock(f"{self.live_key}:flush-lock", timeout=timeout,
                                 blocking_timeout=wait)
 
+    def session_view(self, session: str, pk: str) -> list[str]:
+        """Note ``pk`` as the newest view of ``session``; return the products it viewed
+        before (newest first). One round trip, atomic (``MULTI``)."""
+        key = self.live_key.replace(LIVE_KEY, SESSION_KEY_PREFIX.rstrip(":")) + ":" + session
+        pipe = self.client.pipeline(transaction=True)
+        pipe.lrange(key, 0, SESSION_MAX_PRODUCTS - 1)
+        pipe.lrem(key, 0, pk)
+        pipe.lpush(key, pk)
+        pipe.ltrim(key, 0, SESSION_MAX_PRODUCTS - 1)
+        pipe.expire(key, SESSION_IDLE_SECONDS)
+        before = pipe.execute()[0]
+        return [item.decode() if isinstance(item, bytes) else item for item in before]
+
 
 class CacheCounters:
     """Fallback without Redis: one cache key per field and an index, under a lock.
@@ -193,6 +223,14 @@ class CacheCounters:
     def lock(self, timeout: int, wait: float) -> Any:
         return self._lock
 
+    def session_view(self, session: str, pk: str) -> list[str]:
+        key = f"{SESSION_KEY_PREFIX}{session}"
+        with self._lock:
+            before = list(self.cache.get(key) or ())
+            self.cache.set(key, [pk, *(item for item in before if item != pk)]
+                           [:SESSION_MAX_PRODUCTS], timeout=SESSION_IDLE_SECONDS)
+        return before
+
 
 #: Socket timeouts (seconds) of the ``ANALYTICS_REDIS_URL`` client: a hung Redis costs a
 #: page at most this, once per outage (the breaker), never the full TCP timeout.
@@ -238,6 +276,31 @@ def increment(counts: Mapping[Field, int]) -> bool:
         return True
 
     # One warning per outage, and no socket wait per widget while Redis is known down.
+    return breaker.call("count", count, False)
+
+
+def record_view(pk: str, session: str | None = None,
+                day: datetime.date | None = None) -> bool:
+    """Count one view of product ``pk`` and, with a browsing ``session`` id, one co-view
+    with each product the session viewed before (once per session and pair).
+
+    Redis only, no database write; ``False`` (logged once per outage) when it is down.
+    """
+    if not upcross_settings.ANALYTICS_ENABLED:
+        return False
+    day = day or today()
+
+    def count() -> bool:
+        counters = store()
+        before = counters.session_view(session, pk) if session else []
+        fields = {Field(day, VIEW_WIDGET, "", pk, "views").encode(): 1}
+        if pk not in before:
+            for other in before:
+                first, second = sorted((pk, other))
+                fields[Field(day, VIEW_WIDGET, first, second, "coviews").encode()] = 1
+        counters.increment(fields)
+        return True
+
     return breaker.call("count", count, False)
 
 

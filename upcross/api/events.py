@@ -35,6 +35,15 @@ def record_event(widget: str, event: str, products: Iterable[Any],
     return len(pks) if counted else 0
 
 
+def record_view(product: Any, session: str | None = None,
+                day: datetime.date | None = None) -> int:
+    """Count one view of ``product`` (and its co-views in ``session``); 1 if counted.
+
+    Redis only (see :func:`upcross.analytics.counters.record_view`).
+    """
+    return int(counters.record_view(counters.pk_text(product), session or None, day=day))
+
+
 def event_count(widget: str, event: str, product: Any = None,
                 day: datetime.date | None = None) -> int:
     """One widget's count of an event type (for one product, any source) on ``day``.

@@ -38,7 +38,12 @@ WIDGETS = (
     ("cart_complements", _("Cart: complements")),
     ("cart_upgrades", _("Cart: upgrades")),
 )
-EVENT_TYPES = (("impression", _("Impression")), ("click", _("Click")))
+EVENT_TYPES = (("impression", _("Impression")), ("click", _("Click")),
+               ("view", _("Product view")))
+#: A browsing session id of the tracking script: random, URL-safe, 8 to 64 characters.
+SESSION_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
+#: Most events one batch (one beacon of the tracking script) may carry.
+MAX_BATCH_EVENTS = 20
 
 
 def clean_product_pk(value: Any) -> Any:
@@ -336,17 +341,27 @@ class MiningRunTriggeredSerializer(serializers.Serializer):
 
 
 class EventSerializer(serializers.Serializer):
-    """One widget impression or click, sent by the widget's script."""
+    """One widget impression or click, or one product view, sent by the tracking script."""
 
-    widget = serializers.ChoiceField(choices=WIDGETS)
+    widget = serializers.ChoiceField(
+        choices=WIDGETS, required=False, allow_null=True,
+        help_text=_("The widget shown or clicked; none for a product view."),
+    )
     event = serializers.ChoiceField(choices=EVENT_TYPES)
     products = serializers.ListField(
         child=ProductPkField(), min_length=1, max_length=MAX_EVENT_PRODUCTS,
-        help_text=_("Products shown (impression) or the product clicked (click)."),
+        help_text=_("Products shown (impression), the product clicked (click) or the product "
+                    "whose page was viewed (view)."),
     )
     source = ProductPkField(
         required=False, allow_null=True,
         help_text=_("The product whose page shows the widget, if any."),
+    )
+    session = serializers.RegexField(
+        SESSION_PATTERN, required=False, allow_null=True, max_length=64,
+        help_text=_("A random id of the browsing session (kept in the browser's "
+                    "sessionStorage, no cookie): views of one session count as viewed "
+                    "together."),
     )
 
     def get_fields(self) -> dict[str, Any]:
@@ -369,6 +384,10 @@ class EventSerializer(serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         products = list(dict.fromkeys(attrs["products"]))
+        if attrs["event"] == "view":
+            return self._validate_view(attrs, products)
+        if not attrs.get("widget"):
+            raise serializers.ValidationError({"widget": [_("This field is required.")]})
         if attrs["event"] == "click" and len(products) != 1:
             raise serializers.ValidationError(
                 {"products": [_("A click names exactly one product.")]}
@@ -392,6 +411,38 @@ class EventSerializer(serializers.Serializer):
             ]})
         attrs["products"] = products
         return attrs
+
+    @staticmethod
+    def _validate_view(attrs: dict[str, Any], products: list[Any]) -> dict[str, Any]:
+        """A view names one available product and no widget (one query)."""
+        if attrs.get("widget"):
+            raise serializers.ValidationError({"widget": [_("A view belongs to no widget.")]})
+        if len(products) != 1:
+            raise serializers.ValidationError(
+                {"products": [_("A view names exactly one product.")]})
+        if not get_adapter().available_products().filter(pk=products[0]).exists():
+            raise serializers.ValidationError({"products": [
+                _("Unknown or unavailable product: %(id)s.") % {"id": products[0]}]})
+        attrs["products"] = products
+        return attrs
+
+
+class EventBatchSerializer(serializers.Serializer):
+    """Several events in one beacon (the tracking script batches what a page saw)."""
+
+    events = serializers.ListField(
+        child=serializers.DictField(), min_length=1, max_length=MAX_BATCH_EVENTS,
+        help_text=_("Events as the single-event body has them. Each is validated on its own: "
+                    "an invalid one is not counted and does not stop the others."),
+    )
+
+    def to_internal_value(self, data: Any) -> Any:
+        items = data.get("events") if isinstance(data, Mapping) else None
+        if isinstance(items, list) and len(items) > MAX_BATCH_EVENTS:
+            raise serializers.ValidationError({"events": [
+                _("Ensure this field has no more than %(n)s elements.")
+                % {"n": MAX_BATCH_EVENTS}]})
+        return super().to_internal_value(data)
 
 
 #: The relation kind each widget of the events endpoint shows.
@@ -429,6 +480,8 @@ def served_facts(products: list[Any], source: Any, kind: str | None) -> dict[Any
 
 class EventAcceptedSerializer(serializers.Serializer):
     counted = serializers.IntegerField(help_text=_("How many product counters were bumped."))
+    rejected = serializers.IntegerField(
+        required=False, help_text=_("In a batch: how many events were invalid and not counted."))
 
 
 def first_error(errors: Any, prefix: str = "") -> str:

@@ -19,7 +19,12 @@ from django.utils.cache import (
     set_response_etag,
 )
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
 from rest_framework import generics, status
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -31,7 +36,7 @@ from upcross.adapters import get_adapter
 from upcross.api import serializers as s
 from upcross.api.authentication import RejectMalformedCredentials
 from upcross.api.caching import CachedAnswerMixin
-from upcross.api.events import record_event
+from upcross.api.events import record_event, record_view
 from upcross.api.exceptions import upcross_exception_handler
 from upcross.api.openapi import UpcrossAutoSchema, error_responses
 from upcross.api.parsers import BoundedJSONParser
@@ -547,10 +552,16 @@ class MiningRunDetailView(StaffAPIMixin, generics.RetrieveAPIView):
 
 
 @extend_schema(
-    summary=str(_("Record a widget impression or click")),
-    description=str(_("Anonymous, throttled. Counted per day, widget, event type and "
-                      "product; nothing is stored in the database yet.")),
-    request=s.EventSerializer,
+    summary=str(_("Record widget impressions, clicks and product views")),
+    description=str(_("Anonymous, throttled. One event, or a batch of up to 20 under "
+                      "\"events\" (one beacon of the tracking script; a batch counts as "
+                      "one request for the throttle). Counted per day, widget, event type "
+                      "and product; nothing is stored in the database yet.")),
+    request=PolymorphicProxySerializer(
+        component_name="EventOrBatch",
+        serializers=[s.EventSerializer, s.EventBatchSerializer],
+        resource_type_field_name=None,
+    ),
     responses={202: s.EventAcceptedSerializer, **error_responses(400, 413, 415, 429)},
 )
 class EventView(UpcrossAPIMixin, generics.CreateAPIView):
@@ -563,9 +574,32 @@ class EventView(UpcrossAPIMixin, generics.CreateAPIView):
     serializer_class = s.EventSerializer
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        event = self.get_serializer(data=request.data)
+        body = request.data
+        if isinstance(body, dict) and "events" in body:
+            return self._batch(body)
+        event = self.get_serializer(data=body)
         event.is_valid(raise_exception=True)
-        data = event.validated_data
-        counted = record_event(data["widget"], data["event"], data["products"],
-                               source=data.get("source"))
-        return Response({"counted": counted}, status=status.HTTP_202_ACCEPTED)
+        return Response({"counted": self._count(event.validated_data)},
+                        status=status.HTTP_202_ACCEPTED)
+
+    def _batch(self, body: dict[str, Any]) -> Response:
+        """Count each valid event of a batch; an invalid one is only counted as rejected
+        (one stale suggestion must not lose a page's other beacons)."""
+        batch = s.EventBatchSerializer(data=body)
+        batch.is_valid(raise_exception=True)
+        counted = rejected = 0
+        for item in batch.validated_data["events"]:
+            event = self.get_serializer(data=item)
+            if event.is_valid():
+                counted += self._count(event.validated_data)
+            else:
+                rejected += 1
+        return Response({"counted": counted, "rejected": rejected},
+                        status=status.HTTP_202_ACCEPTED)
+
+    @staticmethod
+    def _count(data: dict[str, Any]) -> int:
+        if data["event"] == "view":
+            return record_view(data["products"][0], data.get("session"))
+        return record_event(data["widget"], data["event"], data["products"],
+                            source=data.get("source"))

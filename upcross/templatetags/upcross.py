@@ -10,6 +10,8 @@
 {% upcross_cart_upgrades cart_items line=line %}    {# just this line's offer      #}
 {% get_upcross_complements product limit=4 as items %}   {# and get_upcross_upgrades, #}
 {% get_upcross_cart_complements cart_items as items %}   {# get_upcross_cart_upgrades #}
+{% upcross_tracking %}            {# the tracking script, on every page          #}
+{% upcross_tracking product %}    {# on a product page: also counts its view      #}
 ```
 
 Switching widgets off for one request (an A/B holdout, a page that must stay
@@ -289,8 +291,11 @@ def relation_source(item: Any) -> Any:
 
 
 def _count_impressions(widget: str, html: str, shown: tuple[tuple[str, str], ...]) -> None:
-    """One impression of the widget and of each suggestion in it (Redis, no database)."""
-    if shown and html.strip():
+    """One impression of the widget and of each suggestion in it (Redis, no database).
+
+    Not with ``IMPRESSIONS = "seen"``: the tracking script counts what was on screen.
+    """
+    if shown and html.strip() and upcross_settings.IMPRESSIONS == "render":
         counters.increment(counters.event_counts(widget, "impressions", shown))
 
 
@@ -299,6 +304,30 @@ def upcross_relation(item: Any, widget: str = "") -> str:
     """The widget forms' ``upcross_relation`` field: a signed token for ``widget``'s
     suggestion of the item (see :mod:`upcross.analytics.attribution`)."""
     return relation_value(relation_source(item), getattr(item, "product", item), widget)
+
+
+@register.filter
+def upcross_item_pk(item: Any) -> str:
+    """A suggestion's product pk as the events endpoint takes it (``data-upcross-product``)."""
+    return analytics_pk(getattr(item, "product", item))
+
+
+@register.filter
+def upcross_source_pk(item: Any) -> str:
+    """The pk of the product a suggestion is shown for, blank if none."""
+    return analytics_pk(relation_source(item))
+
+
+@register.simple_tag(takes_context=True)
+def upcross_tracking(context: template.Context, product: Any = None) -> str:
+    """The tracking script with its config; with ``product``, the page's product view
+    (counted by the script, and kept in the visitor's session for "recently viewed")."""
+    from upcross import tracking
+
+    if product is not None:
+        tracking.remember_view(context.get("request"), product)
+    return _render(context, "upcross/tracking.html",
+                   {"config": tracking.script_config(product)}, None)
 
 
 @register.filter
