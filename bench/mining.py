@@ -40,6 +40,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--reuse", action="store_true",
                         help="keep the data of a previous run with the same size and seed")
     parser.add_argument("--compare-mlxtend", action="store_true")
+    parser.add_argument("--compare-floor", action="store_true",
+                        help="also time a plain COPY of the same (order, product) lines and "
+                             "an in-memory pair count, before and after the recompute")
     parser.add_argument("--prepare-only", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -176,6 +179,11 @@ def measure(args: argparse.Namespace) -> dict:
     if run.status != "succeeded":
         sys.exit(f"recompute {run.status}: {run.error}")
     timings = run.parameters["timings"]
+    # Per kind: the load (and counting) is shared, mining and writing are not; write_s
+    # also holds what no kind owns (rows prepared, fallback picks, the commit).
+    split = {name: {"mine_s": round(timings.get(f"mine_{name}_s", 0.0), 2),
+                    "write_s": round(timings.get(f"write_{name}_s", 0.0), 2)}
+             for name in ("complements", "upgrades") if f"mine_{name}_s" in timings}
     return {
         "orders": run.orders_scanned,
         "lines": run.lines_scanned,
@@ -186,9 +194,86 @@ def measure(args: argparse.Namespace) -> dict:
         "total_s": round(total, 2),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "relations": ProductRelation.objects.filter(origin="mined").count(),
+        "count_s": round(timings["count_s"], 2),
+        "per_kind": split,
         "kind": args.kind,
         "partitions": args.partitions,
         "database": connection.vendor,
+    }
+
+
+def floor_once() -> dict:
+    """A plain ``COPY`` of the (order, product) keys of the same lines, one message per
+    line as any client reads it, then every pair counted in memory (numpy)."""
+    import numpy as np
+    from django.db import connection
+
+    from upcross import loading
+    from upcross.counting import MiningParameters
+
+    parameters = MiningParameters.from_settings()
+    paths = loading.get_adapter().order_line_paths()
+    queryset = loading.order_lines(since=parameters.since).order_by()
+    sql, params = queryset.values_list(paths["order"], paths["product"]).query.sql_with_params()
+    started = time.perf_counter()
+    connection.ensure_connection()
+    chunks: list[bytes] = []
+    with connection.cursor() as cursor:
+        statement = connection.ops.compose_sql(
+            f"SELECT t.o::bigint, t.p::bigint FROM ({sql}) AS t(o, p)", params)
+        with cursor.cursor.copy(f"COPY ({statement}) TO STDOUT (FORMAT BINARY)") as copy:
+            for data in copy:
+                chunks.append(bytes(data))
+    raw = b"".join(chunks)
+    del chunks
+    row = np.dtype([("n", ">i2"), ("l0", ">i4"), ("o", ">i8"), ("l1", ">i4"), ("p", ">i8")])
+    rows = np.frombuffer(raw, row, count=(len(raw) - 19 - 2) // row.itemsize, offset=19)
+    order, product = rows["o"].astype(np.int64), rows["p"].astype(np.int64)
+    del raw, rows
+    extracted = time.perf_counter()
+    pairs = floor_pair_count(order, product)
+    counted = time.perf_counter()
+    return {"lines": len(order), "pairs": len(pairs[0]), "extract_s": extracted - started,
+            "count_s": counted - extracted}
+
+
+def floor_pair_count(order, product):  # type: ignore[no-untyped-def]
+    """Distinct (order, product), then every pair of each basket, then a count per pair."""
+    import numpy as np
+
+    ids, code = np.unique(product, return_inverse=True)
+    n = max(len(ids), 1)
+    lines = np.unique(order * n + code)  # sorted: baskets are contiguous
+    basket, item = lines // n, lines % n
+    starts = np.flatnonzero(np.r_[True, basket[1:] != basket[:-1]])
+    sizes = np.diff(np.r_[starts, len(basket)])
+    keys = []
+    for size in np.unique(sizes):
+        if size < 2:
+            continue
+        first, second = np.triu_indices(int(size), 1)
+        rows = starts[sizes == size]
+        step = max(1, 4_000_000 // len(first))
+        for lo in range(0, len(rows), step):
+            matrix = item[rows[lo : lo + step, None] + np.arange(size)]
+            keys.append((matrix[:, first] * n + matrix[:, second]).ravel())
+    return np.unique(np.concatenate(keys), return_counts=True)
+
+
+def compare_floor(result: dict, before: dict, after: dict) -> dict:
+    """The floor (mean of the runs before and after the recompute) and the ratio."""
+    def mean(key: str) -> float:
+        return (before[key] + after[key]) / 2
+
+    floor = mean("extract_s") + mean("count_s")
+    return {
+        "floor_lines": after["lines"],
+        "floor_pairs": after["pairs"],
+        "floor_extract_s": round(mean("extract_s"), 2),
+        "floor_count_s": round(mean("count_s"), 2),
+        "floor_s": round(floor, 2),
+        "floor_runs_s": [round(r["extract_s"] + r["count_s"], 2) for r in (before, after)],
+        "floor_ratio": round(result["total_s"] / floor, 2),
     }
 
 
@@ -260,7 +345,14 @@ def main(argv: list[str] | None = None) -> None:
     if args.reuse:
         child.append("--reuse")
     subprocess.run(child, check=True)
+    load_before = os.getloadavg()[0]
+    if args.compare_floor:
+        setup_django()
+        before = floor_once()
     result = measure(args)
+    if args.compare_floor:
+        result.update(compare_floor(result, before, floor_once()))
+    result["loadavg"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
     if args.compare_mlxtend:
         from upcross.conf import upcross_settings
 

@@ -208,11 +208,14 @@ def _catalog_of(counts: mining.CoCounts) -> mining.Catalog:
     return loading.product_catalog(product_pks(counts.product_ids.tolist()), texts=True)[0]
 
 
-def mine(counts: mining.CoCounts, kinds: Sequence[str],
-         parameters: MiningParameters) -> dict[str, mining.MinedRules]:
+def mine(counts: mining.CoCounts, kinds: Sequence[str], parameters: MiningParameters,
+         timings: dict[str, float] | None = None) -> dict[str, mining.MinedRules]:
+    """Mine ``kinds`` from one set of counts; adds ``mine_<kind>_s`` to ``timings``."""
     out: dict[str, mining.MinedRules] = {}
+    seconds = timings if timings is not None else {}
     exclude = None
     if "upgrades" in kinds:
+        started = time.perf_counter()
         out["upgrades"] = mining.upgrade_rules(counts, _catalog_of(counts), mining.UpgradeParams(
             min_price_increase=parameters.upgrade_min_price_increase,
             max_price_increase=parameters.upgrade_max_price_increase,
@@ -222,11 +225,14 @@ def mine(counts: mining.CoCounts, kinds: Sequence[str],
             max_per_product=parameters.max_per_product,
         ))
         exclude = mining.substitute_keys(out["upgrades"])
+        seconds["mine_upgrades_s"] = time.perf_counter() - started
     if "complements" in kinds:
+        started = time.perf_counter()
         if exclude is None:
             exclude = _existing_upgrade_keys(counts)
         out["complements"] = mining.complement_rules(counts, rule_params(parameters),
                                                      exclude_keys=exclude)
+        seconds["mine_complements_s"] = time.perf_counter() - started
     return out
 
 
@@ -305,8 +311,9 @@ def finish_run(run: MiningRun, counts: mining.CoCounts, kind: str,
     report("mining", 0.0)
     _set_progress(run, 0.55)
     started = time.perf_counter()
+    split: dict[str, float] = {}
     with loading.facts_shared():  # upgrades, rules and fallback read each product once
-        rules = mine(counts, kinds, parameters)
+        rules = mine(counts, kinds, parameters, split)
         mine_seconds = time.perf_counter() - started
         _set_progress(run, 0.7)
         report("writing", 0.0)
@@ -320,9 +327,12 @@ def finish_run(run: MiningRun, counts: mining.CoCounts, kind: str,
         for done, (relation_kind, replaces, rows) in enumerate(plan, start=1):
             before += ProductRelation.objects.filter(
                 kind=relation_kind, origin__in=replaces, status=RelationStatus.ACTIVE).count()
+            written = time.perf_counter()
             result = write_relations(relation_kind, rows, computed_at, replaces=replaces,
                                      on_progress=_share_of(report, "writing", done - 1,
                                                            len(plan)))
+            name = "upgrades" if relation_kind == RelationKind.UPGRADE else "complements"
+            split[f"write_{name}_s"] = time.perf_counter() - written
             for key in totals:
                 totals[key] += result[key]
         if not force:
@@ -345,7 +355,8 @@ def finish_run(run: MiningRun, counts: mining.CoCounts, kind: str,
     run.relations_created = totals["created"]
     run.relations_updated = totals["updated"]
     run.relations_removed = totals["removed"]
-    timings = {**(timings or {}), "mine_s": mine_seconds, "write_s": write_seconds}
+    # The rest of write_s: rows and fallback picks prepared, picks stored, the commit.
+    timings = {**(timings or {}), **split, "mine_s": mine_seconds, "write_s": write_seconds}
     run.parameters = {**run.parameters,
                       "timings": {key: round(value, 3) for key, value in timings.items()},
                       "relations": {name: len(rules[name]) for name in kinds}}
