@@ -45,11 +45,11 @@ class RecomputeTask(Task):
     max_retries = 5
 
     @property
-    def soft_time_limit(self) -> int:  # type: ignore[override]
+    def soft_time_limit(self) -> int:
         return upcross_settings.TASK_SOFT_TIME_LIMIT
 
     @property
-    def time_limit(self) -> int:  # type: ignore[override]
+    def time_limit(self) -> int:
         return upcross_settings.TASK_TIME_LIMIT
 
 

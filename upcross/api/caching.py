@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpResponse, HttpResponseBase
 from django.utils.translation import get_language
@@ -58,7 +58,13 @@ class _Answered(Exception):
         self.response = response
 
 
-class CachedAnswerMixin:
+if TYPE_CHECKING:
+    from rest_framework.views import APIView as _APIView
+else:
+    _APIView = object
+
+
+class CachedAnswerMixin(_APIView):
     """Serve a read endpoint's ``200`` and ``404`` answers from the cache, whole.
 
     Put it before :class:`upcross.api.views.ConditionalGetMixin` in the bases: it
@@ -74,9 +80,9 @@ class CachedAnswerMixin:
         return ()
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        super().initial(request, *args, **kwargs)
         self._answer_slot: tuple[str, tuple[str, str]] | None = None
-        if getattr(self, request.method.lower(), None) is None:
+        if getattr(self, (request.method or "").lower(), None) is None:
             return  # DRF answers 405 next
         key = answer_key((
             upcross.__version__, request.method, request.path, request.scheme,
@@ -92,10 +98,11 @@ class CachedAnswerMixin:
             raise _Answered(_response(stored))
         self._answer_slot = (key, (cache.tokens(found)[0], cache.html_token(found)))
 
-    def handle_exception(self, exc: Exception) -> HttpResponseBase:
+    # DRF's stubs say Response; a cached answer is a plain HttpResponse.
+    def handle_exception(self, exc: Exception) -> HttpResponseBase:  # type: ignore[override]
         if isinstance(exc, _Answered):
             return exc.response
-        return super().handle_exception(exc)  # type: ignore[misc]
+        return super().handle_exception(exc)
 
     def answer_ready(self, request: Request, response: HttpResponseBase) -> None:
         """Keep the finished answer (headers and ``ETag`` set) if it is worth keeping."""
@@ -104,7 +111,7 @@ class CachedAnswerMixin:
             return
         if isinstance(response, Response):
             response.render()
-        if response.streaming:
+        if not isinstance(response, HttpResponse):  # streaming: never kept
             return
         key, stamp = slot
         timeout = upcross_settings.CACHE_TIMEOUT

@@ -78,8 +78,8 @@ class RejectMalformedCredentialsExtension(OpenApiAuthenticationExtension):
     target_class = "upcross.api.authentication.RejectMalformedCredentials"
     name: list[str] = []
 
-    def get_security_requirement(self, auto_schema: AutoSchema) -> None:
-        return None
+    def get_security_requirement(self, auto_schema: AutoSchema) -> list[dict[str, list[Any]]]:
+        return []
 
     def get_security_definition(self, auto_schema: AutoSchema) -> list[Any]:
         return []

@@ -73,7 +73,9 @@ class ErrorSerializer(serializers.Serializer):
 
     message = serializers.CharField(help_text=_("What went wrong, in words."))
     code = serializers.CharField(help_text=_("A stable code, e.g. `not_found`, `invalid`."))
-    errors = serializers.DictField(
+    # Declared fields leave the class (DRF's metaclass), so the names of Serializer and
+    # Field attributes ("errors", "source") are free for fields; the stubs cannot know.
+    errors = serializers.DictField(  # type: ignore[assignment]
         required=False, help_text=_("Validation errors per field (400 only)."),
     )
 
@@ -187,7 +189,7 @@ class CartItemSerializer(serializers.Serializer):
 
 class CartSerializer(serializers.Serializer):
     items = CartItemSerializer(
-        many=True, max_length=MAX_CART_ITEMS,
+        many=True, max_length=MAX_CART_ITEMS,  # type: ignore[call-arg]  # ListSerializer's
         help_text=_("The cart's lines; a product named twice counts once."),
     )
     limit = serializers.IntegerField(
@@ -240,7 +242,7 @@ class ProductRelatedField(serializers.PrimaryKeyRelatedField):
 
 
 class ProductRelationSerializer(serializers.ModelSerializer):
-    source = ProductRelatedField()
+    source = ProductRelatedField()  # type: ignore[assignment]  # see ErrorSerializer
     target = ProductRelatedField()
 
     class Meta:
@@ -286,7 +288,7 @@ class ProductRelationSerializer(serializers.ModelSerializer):
 class RelationFilterSerializer(serializers.Serializer):
     """Query parameters of the relation list."""
 
-    source = ProductPkField(required=False, help_text=_("Only relations from this product."))
+    source = ProductPkField(required=False, help_text=_("Only relations from this product."))  # type: ignore[assignment]  # see ErrorSerializer
     target = ProductPkField(required=False, help_text=_("Only relations to this product."))
     kind = serializers.ChoiceField(choices=RelationKind.choices, required=False)
     origin = serializers.ChoiceField(choices=RelationOrigin.choices, required=False)
@@ -353,7 +355,7 @@ class EventSerializer(serializers.Serializer):
         help_text=_("Products shown (impression), the product clicked (click) or the product "
                     "whose page was viewed (view)."),
     )
-    source = ProductPkField(
+    source = ProductPkField(  # type: ignore[assignment]  # see ErrorSerializer
         required=False, allow_null=True,
         help_text=_("The product whose page shows the widget, if any."),
     )
@@ -368,7 +370,9 @@ class EventSerializer(serializers.Serializer):
         from upcross.showcases.registry import all_showcases
 
         fields = super().get_fields()
-        fields["widget"].choices = [*WIDGETS, *((showcase.name, showcase.title)
+        widget = fields["widget"]
+        assert isinstance(widget, serializers.ChoiceField)
+        widget.choices = [*WIDGETS, *((showcase.name, showcase.title)
                                                for showcase in all_showcases())]
         return fields
 

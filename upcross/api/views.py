@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, models, transaction
-from django.http import HttpResponseBase
+from django.http import HttpResponse, HttpResponseBase
 from django.urls import reverse
 from django.utils.cache import (
     get_conditional_response,
@@ -31,6 +31,8 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
+from rest_framework.views import APIView
 
 from upcross.adapters import get_adapter
 from upcross.api import serializers as s
@@ -57,10 +59,18 @@ IF_NONE_MATCH = OpenApiParameter(
 NOT_MODIFIED = OpenApiResponse(description=str(_("Not modified (the ETag matched).")))
 
 
-class UpcrossAPIMixin:
+if TYPE_CHECKING:
+    # The mixins below are only used with DRF's views: type-check them as such.
+    _APIView = APIView
+    _GenericAPIView = generics.GenericAPIView[Any]
+else:
+    _APIView = _GenericAPIView = object
+
+
+class UpcrossAPIMixin(_APIView):
     """What every upcross view shares: the OpenAPI inspector and JSON errors."""
 
-    schema = UpcrossAutoSchema()
+    schema: Any = UpcrossAutoSchema()
     # JSON in, whatever the host's DEFAULT_PARSER_CLASSES: nested bodies (cart items)
     # have no faithful form encoding, and the schema then documents one media type.
     parser_classes = (BoundedJSONParser,)
@@ -69,7 +79,7 @@ class UpcrossAPIMixin:
         return upcross_exception_handler
 
 
-class ConditionalGetMixin:
+class ConditionalGetMixin(_APIView):
     """``Cache-Control`` and a body ``ETag`` on successful reads; 304 on a match.
 
     Works like Django's ``ConditionalGetMiddleware`` but for these views only, so
@@ -78,11 +88,12 @@ class ConditionalGetMixin:
 
     cache_control: dict[str, Any] = {"public": True}
 
-    def finalize_response(self, request: Request, response: HttpResponseBase, *args: Any,
-                          **kwargs: Any) -> HttpResponseBase:
-        response = super().finalize_response(  # type: ignore[misc]
-            request, response, *args, **kwargs
-        )
+    # DRF's stubs say Response in and out; a cached answer or a 304 is a plain response.
+    def finalize_response(  # type: ignore[override]
+            self, request: Request, response: HttpResponseBase, *args: Any,
+            **kwargs: Any) -> HttpResponseBase:
+        response = super().finalize_response(
+            request, response, *args, **kwargs)  # type: ignore[arg-type]
         if getattr(response, "upcross_cached", False):
             # A cached answer (upcross.api.caching): headers and ETag were stored with it.
             return self._conditional(request, response)
@@ -104,9 +115,10 @@ class ConditionalGetMixin:
     @staticmethod
     def _conditional(request: Request, response: HttpResponseBase) -> HttpResponseBase:
         if request.method == "POST" or response.status_code != 200 or not response.has_header(
-                "ETag"):  # a 304 only makes sense for a safe method
+                "ETag") or not isinstance(response, HttpResponse):  # 304: safe methods only
             return response
-        return get_conditional_response(request, etag=response["ETag"], response=response)
+        return get_conditional_response(request, etag=response["ETag"], response=response) \
+            or response
 
 
 # --- product cards --------------------------------------------------------------------
@@ -183,11 +195,11 @@ class ProductRecommendationsView(UpcrossAPIMixin, CachedAnswerMixin, Conditional
         return {"product": product.pk, "results": present(suggestions, self.request)}
 
 
-_READ_DOC = dict(
-    parameters=[s.LimitQuerySerializer, IF_NONE_MATCH],
-    responses={200: s.ProductRecommendationsSerializer, 304: NOT_MODIFIED,
-               **error_responses(400, 404, 503)},
-)
+_READ_DOC: dict[str, Any] = {
+    "parameters": [s.LimitQuerySerializer, IF_NONE_MATCH],
+    "responses": {200: s.ProductRecommendationsSerializer, 304: NOT_MODIFIED,
+                  **error_responses(400, 404, 503)},
+}
 
 
 @extend_schema(
@@ -379,14 +391,14 @@ class StaffPagination(PageNumberPagination):
         return parameters
 
 
-class StaffAPIMixin(UpcrossAPIMixin):
+class StaffAPIMixin(UpcrossAPIMixin, _GenericAPIView):
     """The host's authentication classes, behind a guard; staff with model permissions."""
 
     permission_classes = (IsStaffWithModelPermission,)
     pagination_class = StaffPagination
 
     def get_authenticators(self) -> list[Any]:
-        authenticators = list(super().get_authenticators())  # type: ignore[misc]
+        authenticators = list(super().get_authenticators())
         guard = RejectMalformedCredentials(authenticators[0] if authenticators else None)
         return [guard, *authenticators]
 
@@ -398,7 +410,7 @@ class RelationMixin(StaffAPIMixin):
     queryset = ProductRelation.objects.all()
     serializer_class = s.ProductRelationSerializer
 
-    def save_checked(self, serializer: s.ProductRelationSerializer) -> None:
+    def save_checked(self, serializer: BaseSerializer[Any]) -> None:
         """Save; a unique-pair race lost to another writer becomes a 400, not a 500."""
         try:
             with transaction.atomic():
@@ -426,9 +438,9 @@ class RelationListView(RelationMixin, generics.ListCreateAPIView):
         filters = s.RelationFilterSerializer(data=self.request.query_params.dict())
         filters.is_valid(raise_exception=True)
         queryset = queryset.filter(**filters.validated_data)
-        return queryset.order_by(*ProductRelation._meta.ordering, "pk")
+        return queryset.order_by(*(ProductRelation._meta.ordering or ()), "pk")
 
-    def perform_create(self, serializer: s.ProductRelationSerializer) -> None:
+    def perform_create(self, serializer: BaseSerializer[Any]) -> None:
         self.save_checked(serializer)
 
 
@@ -446,7 +458,7 @@ class RelationListView(RelationMixin, generics.ListCreateAPIView):
     responses={204: None, **error_responses(404, *STAFF_ERRORS)},
 )
 class RelationDetailView(RelationMixin, generics.RetrieveUpdateDestroyAPIView):
-    def perform_update(self, serializer: s.ProductRelationSerializer) -> None:
+    def perform_update(self, serializer: BaseSerializer[Any]) -> None:
         self.save_checked(serializer)
 
 

@@ -46,7 +46,7 @@ class Pick:
     """A fallback suggestion for the products of ``category`` (codes throughout; stored
     picks read back carry the category value and product pk instead)."""
 
-    category: int | str
+    category: Any
     product: int
     origin: str
     rank: int
