@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -105,3 +106,15 @@ def _closed_breakers() -> Iterator[None]:
     yield
     cache.breaker.reset()
     counters.breaker.reset()
+
+
+@pytest.fixture
+def eager_celery() -> Iterator[Any]:
+    """Tasks run at once in this process (``task_always_eager``), as in the demo without
+    a broker; the previous setting is restored after the test."""
+    from celery import current_app
+
+    previous = current_app.conf.task_always_eager
+    current_app.conf.task_always_eager = True
+    yield current_app
+    current_app.conf.task_always_eager = previous

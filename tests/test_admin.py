@@ -513,16 +513,6 @@ def test_dashboard_without_data(merch_client: Client) -> None:
 
 # --- recompute ---------------------------------------------------------------------------------
 
-@pytest.fixture
-def eager_celery() -> Any:
-    from celery import current_app
-
-    previous = current_app.conf.task_always_eager
-    current_app.conf.task_always_eager = True
-    yield current_app
-    current_app.conf.task_always_eager = previous
-
-
 def test_mining_runs_are_read_only_history(merch_client: Client) -> None:
     from upcross.models import MiningRun
 

@@ -342,7 +342,7 @@ def test_trigger_enqueues_the_task_on_commit(django_capture_on_commit_callbacks:
     assert len(sent) == 1
     assert sent[0].headers["task"] == "upcross.recompute"
     args, kwargs, _embed = sent[0].decode()
-    assert (args, kwargs) == ([], {"kind": "upgrades", "partitions": 2})
+    assert (args, kwargs) == ([], {"kind": "upgrades", "partitions": 2, "force": False})
     # The task records its run under the task id; the list finds it by that id.
     run = MiningRun.objects.create(kind="upgrades", task_id=data["task_id"], status="running")
     MiningRun.objects.create(kind="upgrades", task_id="another")
@@ -351,19 +351,12 @@ def test_trigger_enqueues_the_task_on_commit(django_capture_on_commit_callbacks:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_eager_trigger_answers_with_the_recorded_run() -> None:
+def test_an_eager_trigger_answers_with_the_recorded_run(eager_celery: Any) -> None:
     """Without a worker (``task_always_eager``, the demo without Redis) the task runs
     at once after commit, and the answer already holds the run it recorded."""
-    from celery import current_app
-
     client = client_for(make_user("eager", perms=("add_miningrun",)))
-    previous = current_app.conf.task_always_eager
-    current_app.conf.task_always_eager = True
-    try:
-        response = client.post(reverse("upcross_api:run-list"), {"kind": "complements"},
-                               format="json")
-    finally:
-        current_app.conf.task_always_eager = previous
+    response = client.post(reverse("upcross_api:run-list"), {"kind": "complements"},
+                           format="json")
     assert response.status_code == 202, response.content
     data = response.json()
     assert data["run"] is not None, data

@@ -91,8 +91,7 @@ def test_guard_thresholds(orders: int, before: int, removed: int, share: float |
 
 
 def test_the_admin_shows_a_refused_run_and_accepts_it_with_force(
-        client: Any, django_capture_on_commit_callbacks: Any) -> None:
-    from celery import current_app
+        client: Any, django_capture_on_commit_callbacks: Any, eager_celery: Any) -> None:
     from django.urls import reverse
 
     from tests.admin_support import make_merchandiser
@@ -103,26 +102,20 @@ def test_the_admin_shows_a_refused_run_and_accepts_it_with_force(
     recomputing.recompute("all")
     before = mined_count()
     delete_orders()
-    previous = current_app.conf.task_always_eager
-    current_app.conf.task_always_eager = True
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            client.post(url, {"kind": "all"})
-        assert mined_count() == before  # refused
-        html = client.get(reverse("admin:upcross_miningrun_changelist")).content.decode()
-        assert "was refused and changed nothing" in html and 'name="force"' in html
-        with django_capture_on_commit_callbacks(execute=True):
-            client.post(url, {"kind": "all", "force": "on"})
-    finally:
-        current_app.conf.task_always_eager = previous
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"kind": "all"})
+    assert mined_count() == before  # refused
+    html = client.get(reverse("admin:upcross_miningrun_changelist")).content.decode()
+    assert "was refused and changed nothing" in html and 'name="force"' in html
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"kind": "all", "force": "on"})
     assert mined_count() == 0
     html = client.get(reverse("admin:upcross_miningrun_changelist")).content.decode()
     assert 'name="force"' not in html
 
 
 def test_the_staff_api_refuses_like_the_guard_and_force_accepts_the_run(
-        django_capture_on_commit_callbacks: Any) -> None:
-    from celery import current_app
+        django_capture_on_commit_callbacks: Any, eager_celery: Any) -> None:
     from django.urls import reverse
 
     from tests.test_api_support import client_for, make_user
@@ -133,16 +126,11 @@ def test_the_staff_api_refuses_like_the_guard_and_force_accepts_the_run(
     recomputing.recompute("all")
     before = mined_count()
     delete_orders()
-    previous = current_app.conf.task_always_eager
-    current_app.conf.task_always_eager = True
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            refused = client.post(url, {"kind": "all"}, format="json")
-        assert mined_count() == before
-        with django_capture_on_commit_callbacks(execute=True):
-            forced = client.post(url, {"kind": "all", "force": True}, format="json")
-    finally:
-        current_app.conf.task_always_eager = previous
+    with django_capture_on_commit_callbacks(execute=True):
+        refused = client.post(url, {"kind": "all"}, format="json")
+    assert mined_count() == before
+    with django_capture_on_commit_callbacks(execute=True):
+        forced = client.post(url, {"kind": "all", "force": True}, format="json")
     assert refused.status_code == 202 and refused.json()["force"] is False
     run = MiningRun.objects.get(task_id=refused.json()["task_id"])
     assert run.status == "failed" and "Kept the" in run.error
