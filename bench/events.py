@@ -1,15 +1,17 @@
 """Throughput of the widget-events endpoint, and how many database writes it makes (zero).
 
     .venv/bin/python bench/events.py [--duration 10] [--concurrency 8] [--workers 2]
-                                     [--redis redis://127.0.0.1:6379/9]
+                                     [--redis redis://127.0.0.1:6379/9] [--views 0.3]
 
 Builds a throwaway demo shop (SQLite in a temporary directory, ``DEBUG`` off, Redis
 as cache and counter store; **the Redis database given is flushed**, use a spare
 one), starts gunicorn on 127.0.0.1 (an ephemeral port) and runs a load generator in
 another process: ``--concurrency`` clients post beacons for ``--duration`` seconds
 (at most ``--max-requests``): impressions of 4 products on a product page, one in
-ten a click. The throttle is off for the run (it would refuse a single loopback
-client; with it on, each beacon also reads and writes one cache key).
+ten a click; with ``--views SHARE``, that share of the beacons are product views of the
+tracking script, each in one of 500 browsing sessions (so views also count co-views).
+The throttle is off for the run (it would refuse a single loopback client; with it on,
+each beacon also reads and writes one cache key).
 
 Database writes are counted inside the server: every gunicorn worker wraps its
 database connections (``connection.execute_wrappers``) and logs the first word of
@@ -78,9 +80,17 @@ def prepare(data_dir: str, redis_url: str) -> dict[str, str]:
 # --- the load generator (its own process) ------------------------------------------------
 
 
-def beacon(rng: random.Random, pks: list[int]) -> dict[str, Any]:
+#: Browsing sessions the views are spread over.
+SESSIONS = 500
+
+
+def beacon(rng: random.Random, pks: list[int], views: float = 0.0) -> dict[str, Any]:
     """A beacon of what the widget shows: suggestions of ``source`` (build_shop gives
-    product i the complements i+1 .. i+8); anything else the endpoint refuses."""
+    product i the complements i+1 .. i+8); anything else the endpoint refuses. A share
+    ``views`` of them are product views in one of :data:`SESSIONS` sessions."""
+    if views and rng.random() < views:
+        return {"event": "view", "products": [rng.choice(pks)],
+                "session": f"bench-session-{rng.randrange(SESSIONS):04d}"}
     index = rng.randrange(len(pks))
     shown = [pks[(index + step) % len(pks)] for step in rng.sample(range(1, 9), 4)]
     if rng.random() < 0.1:
@@ -110,7 +120,7 @@ def generator(port: int, pks: list[int], options: dict[str, Any],
     """Beacons from ``concurrency`` clients; tallies the accepted ones by event."""
     results.put(loopback.run_clients(
         port, options["concurrency"], options["duration"], options["max_requests"], seed=0,
-        make=lambda rng: beacon(rng, pks), send=post,
+        make=lambda rng: beacon(rng, pks, options["views"]), send=post,
         tally=lambda body, status: body["event"] if status == 202 else None))
 
 
@@ -127,6 +137,8 @@ def main() -> None:
                             max_requests_help="upper bound of beacons")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/9",
                         help="Redis URL (cache and counters; this database is flushed)")
+    parser.add_argument("--views", type=float, default=0.0,
+                        help="share of the beacons that are product views (0 to 1)")
     args = parser.parse_args()
     loopback.check_load_arguments(parser, args)
 
@@ -137,7 +149,12 @@ def main() -> None:
         pks = loopback.build_shop(env, args.products)  # migrates; clears the Redis db
         from upcross.analytics import counters
         from upcross.analytics.flush import flush_events
-        from upcross.models import RelationDailyStat, WidgetDailyStat
+        from upcross.models import (
+            CoViewDailyStat,
+            ProductViewDailyStat,
+            RelationDailyStat,
+            WidgetDailyStat,
+        )
 
         assert isinstance(counters.store(), counters.RedisCounters)
         config = ["--config", str(Path(data_dir, "gunicorn_events_conf.py"))]
@@ -145,7 +162,7 @@ def main() -> None:
             for log in Path(data_dir).glob("sql.log.*"):
                 log.unlink()  # count the beacons only, not the start-up
             options = {"concurrency": args.concurrency, "duration": args.duration,
-                       "max_requests": args.max_requests}
+                       "max_requests": args.max_requests, "views": args.views}
             report = loopback.in_another_process(generator, (port, pks, options),
                                                  timeout=args.duration + 600)
             loopback.stop(server)  # every worker's statements are logged once it has exited
@@ -155,6 +172,8 @@ def main() -> None:
         impressions = widget.impressions if widget else 0
         clicks = widget.clicks if widget else 0
         shown = sum(RelationDailyStat.objects.values_list("impressions", flat=True))
+        views = sum(ProductViewDailyStat.objects.values_list("views", flat=True))
+        coviews = sum(CoViewDailyStat.objects.values_list("sessions", flat=True)) // 2
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
 
@@ -172,9 +191,10 @@ def main() -> None:
           f"-> database writes: {sum(writes.values())}")
     print(f"  flushed {flushed.fields} counters; widget impressions {impressions} / accepted "
           f"{accepted.get('impression', 0)}, clicks {clicks} / {accepted.get('click', 0)}, "
-          f"suggestion impressions {shown} / {4 * accepted.get('impression', 0)}")
+          f"suggestion impressions {shown} / {4 * accepted.get('impression', 0)}, "
+          f"product views {views} / {accepted.get('view', 0)} (co-view pairs {coviews})")
     lost = (impressions != accepted.get("impression", 0) or clicks != accepted.get("click", 0)
-            or shown != 4 * accepted.get("impression", 0))
+            or shown != 4 * accepted.get("impression", 0) or views != accepted.get("view", 0))
     if writes or lost:
         sys.exit("FAILED: database writes on the events path, or counts lost")
 

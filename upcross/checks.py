@@ -107,6 +107,7 @@ VALUE_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "UPGRADE_MAX_TOGETHER_LIFT": (_NUMBER, "a lift, e.g. 0.5"),
     "UPGRADE_MIN_NEIGHBOURHOOD": (_NUMBER, "a similarity from 0 to 1"),
     "UPGRADE_MIN_NAME_SIMILARITY": (_NUMBER, "a similarity from 0 to 1"),
+    "UPGRADE_MIN_COVIEW": ((*_NUMBER, _NONE), "a similarity from 0 to 1, or None"),
     "RECOMPUTE_SCHEDULE": ((Mapping,), "a dict of crontab fields"),
     "TASK_SOFT_TIME_LIMIT": ((int,), "a number of seconds"),
     "TASK_TIME_LIMIT": ((int,), "a number of seconds"),

@@ -122,6 +122,10 @@ DEFAULTS: dict[str, Any] = {
     "UPGRADE_MAX_TOGETHER_LIFT": 0.5,
     "UPGRADE_MIN_NEIGHBOURHOOD": 0.5,
     "UPGRADE_MIN_NAME_SIMILARITY": 0.3,
+    # Viewed together (tracking script): a pair viewed in the same sessions this much
+    # (sessions / sqrt(views x views), at least 3 sessions) is substitute evidence in
+    # place of a shared co-purchase neighbourhood. None: co-views unused.
+    "UPGRADE_MIN_COVIEW": 0.2,
     # Celery / schedule.
     "RECOMPUTE_SCHEDULE": {"minute": "30", "hour": "3"},
     "TASK_SOFT_TIME_LIMIT": 60 * 60,
@@ -434,6 +438,11 @@ class UpcrossSettings:
     @property
     def UPGRADE_MIN_NAME_SIMILARITY(self) -> float:
         return float(self.get("UPGRADE_MIN_NAME_SIMILARITY"))
+
+    @property
+    def UPGRADE_MIN_COVIEW(self) -> float | None:
+        value = self.get("UPGRADE_MIN_COVIEW")
+        return None if value is None else float(value)
 
     @property
     def RECOMPUTE_SCHEDULE(self) -> dict[str, str]:

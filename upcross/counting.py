@@ -40,6 +40,7 @@ class MiningParameters:
     upgrade_max_together_lift: float = 0.5
     upgrade_min_neighbourhood: float = 0.5
     upgrade_min_name_similarity: float = 0.3
+    upgrade_min_coview: float | None = 0.2
     item_model_max_items: int = 0
     item_model_l2: float = 30.0
     item_model_dropout: float = 0.5
@@ -61,6 +62,7 @@ class MiningParameters:
             upgrade_max_together_lift=s.UPGRADE_MAX_TOGETHER_LIFT,
             upgrade_min_neighbourhood=s.UPGRADE_MIN_NEIGHBOURHOOD,
             upgrade_min_name_similarity=s.UPGRADE_MIN_NAME_SIMILARITY,
+            upgrade_min_coview=s.UPGRADE_MIN_COVIEW,
             item_model_max_items=s.ITEM_MODEL_MAX_ITEMS,
             item_model_l2=s.ITEM_MODEL_L2,
             item_model_dropout=s.ITEM_MODEL_DROPOUT,

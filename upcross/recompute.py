@@ -38,6 +38,7 @@ from django.utils import timezone
 from upcross import fallback, loading, mining, rule_evaluation
 from upcross.conf import upcross_settings
 from upcross.counting import MiningParameters, count_orders, moment, product_pks
+from upcross.coview_loading import load_coviews
 from upcross.models import (
     MiningRun,
     MiningRunKind,
@@ -216,6 +217,9 @@ def mine(counts: mining.CoCounts, kinds: Sequence[str], parameters: MiningParame
     exclude = None
     if "upgrades" in kinds:
         started = time.perf_counter()
+        coviews = None
+        if parameters.upgrade_min_coview is not None:
+            coviews = load_coviews(product_pks(counts.product_ids.tolist()), parameters.since)
         out["upgrades"] = mining.upgrade_rules(counts, _catalog_of(counts), mining.UpgradeParams(
             min_price_increase=parameters.upgrade_min_price_increase,
             max_price_increase=parameters.upgrade_max_price_increase,
@@ -223,7 +227,8 @@ def mine(counts: mining.CoCounts, kinds: Sequence[str], parameters: MiningParame
             min_neighbourhood=parameters.upgrade_min_neighbourhood,
             min_name=parameters.upgrade_min_name_similarity,
             max_per_product=parameters.max_per_product,
-        ))
+            min_coview=parameters.upgrade_min_coview,
+        ), coviews=coviews)
         exclude = mining.substitute_keys(out["upgrades"])
         seconds["mine_upgrades_s"] = time.perf_counter() - started
     if "complements" in kinds:

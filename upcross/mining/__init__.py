@@ -15,6 +15,7 @@ from upcross.mining.counting import (
     count_baskets,
     merge_counts,
 )
+from upcross.mining.coviews import CoViews
 from upcross.mining.item_model import ItemModelParams, item_weights
 from upcross.mining.rules import (
     ITEM_MODEL,
@@ -39,6 +40,7 @@ __all__ = [
     "Baskets",
     "Catalog",
     "CoCounts",
+    "CoViews",
     "ItemModelParams",
     "MinedRules",
     "RuleParams",

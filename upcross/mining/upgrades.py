@@ -24,9 +24,15 @@ B is an upgrade of A only with evidence that a shopper would buy B *instead of* 
    (``Catalog.text`` is ``None``, or an empty text) are judged on 1.-3. alone.
 
 "Bought A, later B" alone is not upgrade evidence: it is a repeat or a next
-purchase (a cap after socks). Co-views (issue 12) are a fifth kind of evidence to add.
+purchase (a cap after socks).
 
-``score = neighbourhood * name * apartness`` (``name`` = 1 when unknown; apartness 1
+5. **Viewed together** (:mod:`upcross.mining.coviews`, when the shop runs the tracking
+   script): a pair viewed in the same browsing sessions with a similarity of at least
+   ``min_coview`` passes 3. without a shared co-purchase neighbourhood (new products,
+   shops with few orders); the evidence is then the larger of the two.
+
+``score = evidence * name * apartness`` (``evidence``: the neighbourhood, or the
+co-view similarity when larger) (``name`` = 1 when unknown; apartness 1
 when never together, down to 0.5 when together as often as unrelated products), plus
 a tie-breaker ``TIE * popularity(B)``. The figures stored on an upgrade row are the
 co-purchase figures of the pair, as for complements: ``pair_count`` = orders with
@@ -50,6 +56,7 @@ except ImportError:  # pragma: no cover - a dependency; an environment installed
         return contextlib.nullcontext()
 
 from upcross.mining.counting import CoCounts, sorted_member, sorted_unique
+from upcross.mining.coviews import CoViews
 from upcross.mining.rules import MinedRules, cap_per_source
 from upcross.mining.text import TextVectors
 
@@ -69,6 +76,8 @@ class UpgradeParams:
     min_name: float = 0.3
     min_expected: float = 1.0
     max_per_product: int | None = None
+    #: Co-view similarity that stands in for the neighbourhood (``None``: co-views unused).
+    min_coview: float | None = 0.2
 
 
 @dataclass
@@ -183,8 +192,13 @@ def _pair_counts_of(counts: CoCounts, a: np.ndarray, b: np.ndarray) -> np.ndarra
     return np.where(counts.pair_key[pos] == keys, counts.pair_count[pos], 0)
 
 
-def upgrade_rules(counts: CoCounts, catalog: Catalog, params: UpgradeParams) -> MinedRules:
-    """Mined upgrade rules A → B with substitute evidence, best ``max_per_product`` per source."""
+def upgrade_rules(counts: CoCounts, catalog: Catalog, params: UpgradeParams,
+                  coviews: CoViews | None = None) -> MinedRules:
+    """Mined upgrade rules A → B with substitute evidence, best ``max_per_product`` per source.
+
+    ``coviews``: sessions in which pairs were viewed together, aligned with ``counts``'s
+    codes (evidence 5. of the module docstring).
+    """
     n_products = max(counts.n_products, 1)
     if not len(counts.pair_key):
         profile = np.zeros((counts.n_products, 1), np.float32)
@@ -214,11 +228,17 @@ def upgrade_rules(counts: CoCounts, catalog: Catalog, params: UpgradeParams) -> 
     apart = together <= np.minimum(substitute_count + 2.0 * np.sqrt(substitute_count),
                                    np.maximum(expected, params.min_expected))
     named = np.isnan(name) | (name >= params.min_name)
-    keep = apart & (neighbourhood >= params.min_neighbourhood) & named
+    evidence = neighbourhood
+    close = neighbourhood >= params.min_neighbourhood
+    if coviews is not None and params.min_coview is not None:
+        viewed = coviews.similarity(a, b)
+        close |= viewed >= params.min_coview
+        evidence = np.maximum(neighbourhood, viewed)
+    keep = apart & close & named
     popularity = counts.item_count[b] / max(int(counts.item_count.max(initial=0)), 1)
     # Apartness: 1 never together, 0.5 together as often as unrelated products would be.
     apartness = 1.0 - 0.5 * np.minimum(together / np.maximum(expected, params.min_expected), 1.0)
-    score = (neighbourhood * np.where(np.isnan(name), 1.0, name) * apartness
+    score = (evidence * np.where(np.isnan(name), 1.0, name) * apartness
              + TIE * popularity)
     index = np.flatnonzero(keep)
     rules = MinedRules(
