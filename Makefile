@@ -50,6 +50,7 @@ endif
 
 lint: venv
 	$(VENV)/bin/ruff check upcross demo_shop tests bench
+	$(VENV)/bin/mypy
 
 clean:
 	rm -rf $(VENV) .demo-data .pytest_cache

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
 from django.core.signals import setting_changed
 from django.db import models
 from django.dispatch import receiver
@@ -35,6 +35,11 @@ PRODUCT_FIELD_KEYS: tuple[str, ...] = ("price", "category", "parent", "cost")
 DEFAULT_TEXT_FIELDS: tuple[str, ...] = ("name", "title")
 #: Product fields the admin searches, when ``PRODUCT_SEARCH_FIELDS`` is not set.
 DEFAULT_SEARCH_FIELDS: tuple[str, ...] = ("name", "title", "sku", "slug")
+
+
+def configured_paths(paths: Mapping[str, str | None], keys: Iterable[str]) -> list[str]:
+    """The paths of ``keys`` in ``paths``, those left unset (``None``) skipped."""
+    return [path for key in keys if (path := paths[key])]
 
 
 def _is_collection(value: object) -> bool:
@@ -340,6 +345,13 @@ class ShopAdapter:
             return queryset.filter(**rule)
         return resolve_callable(rule)(queryset)
 
+    def order_line_path(self, key: str) -> str:
+        """The path of a required order-line field (``order``, ``product``, ``placed_at``)."""
+        path = self.order_line_paths()[key]
+        if not path:
+            raise ImproperlyConfigured(f"UPCROSS['ORDER_LINE_FIELDS'][{key!r}] is not set")
+        return path
+
     def order_email_path(self) -> str | None:
         """``ORDER_EMAIL_FIELD`` when it is a field path from an order line, else ``None``."""
         spec = upcross_settings.ORDER_EMAIL_FIELD
@@ -356,7 +368,7 @@ class ShopAdapter:
     def email_opted_out(self, email: str) -> bool:
         """Whether the shop's ``FOLLOW_UP_OPT_OUT`` hook says ``email`` wants no e-mail."""
         hook = upcross_settings.FOLLOW_UP_OPT_OUT
-        return bool(hook) and bool(resolve_callable(hook)(email))
+        return bool(hook and resolve_callable(hook)(email))
 
     def order_line_rows(self, queryset: models.QuerySet | None = None,
                         chunk_size: int = 20_000) -> Iterator[tuple[Any, ...]]:
@@ -368,7 +380,7 @@ class ShopAdapter:
             queryset = self.order_lines()
         paths = self.order_line_paths()
         present = [key for key in ORDER_LINE_KEYS if paths[key]]
-        rows = queryset.values_list(*(paths[key] for key in present)).iterator(
+        rows = queryset.values_list(*configured_paths(paths, present)).iterator(
             chunk_size=chunk_size
         )
         for row in rows:

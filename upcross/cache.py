@@ -117,7 +117,7 @@ def _get_many(backend: BaseCache, keys: list[str]) -> dict[str, Any]:
         return backend.get_many(keys)
     by_key = {backend.make_and_validate_key(key): key for key in keys}
     raw = redis_client(backend).mget(list(by_key))  # type: ignore[union-attr]
-    loads = backend._cache._serializer.loads
+    loads = backend._cache._serializer.loads  # type: ignore[attr-defined]  # private, unstubbed
     return {by_key[full]: loads(value)
             for full, value in zip(by_key, raw, strict=True) if value is not None}
 

@@ -585,7 +585,7 @@ def _sample_pk() -> Any:
     if model is None:
         return None
     pk = model._meta.pk
-    while pk.remote_field is not None:  # a one-to-one parent link: its target's pk type
+    while isinstance(pk, models.ForeignKey):  # a one-to-one parent link: its target's pk type
         pk = pk.target_field
     if isinstance(pk, models.UUIDField):
         return uuid.UUID("12345678-1234-5678-1234-567812345678")

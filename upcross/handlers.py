@@ -109,6 +109,7 @@ def connect() -> None:
     relations_recomputed.connect(relations_were_recomputed,
                                  dispatch_uid="upcross.relations_recomputed")
     setting_changed.connect(settings_changed, dispatch_uid="upcross.settings_changed")
+    product_model: type[models.Model] | None
     try:
         product_model = apps.get_model(upcross_settings.PRODUCT_MODEL)
     except (LookupError, ValueError):
@@ -120,7 +121,7 @@ def connect() -> None:
                           dispatch_uid="upcross.product_created")
         post_delete.connect(product_changed, sender=product_model,
                             dispatch_uid="upcross.product_deleted")
-    for model in _order_models():
-        uid = f"upcross.order_changed.{model._meta.label_lower}"
-        post_save.connect(order_changed, sender=model, dispatch_uid=f"{uid}.save")
-        post_delete.connect(order_changed, sender=model, dispatch_uid=f"{uid}.delete")
+    for order_model in _order_models():
+        uid = f"upcross.order_changed.{order_model._meta.label_lower}"
+        post_save.connect(order_changed, sender=order_model, dispatch_uid=f"{uid}.save")
+        post_delete.connect(order_changed, sender=order_model, dispatch_uid=f"{uid}.delete")

@@ -25,7 +25,7 @@ import numpy as np
 from django.db import connections, models
 from django.db.models.constants import LOOKUP_SEP
 
-from upcross.adapters import ShopAdapter, get_adapter
+from upcross.adapters import ShopAdapter, configured_paths, get_adapter
 from upcross.mining.counting import GUEST
 from upcross.mining.upgrades import Catalog
 
@@ -120,7 +120,7 @@ def partition_bounds(
     adapter = adapter or get_adapter()
     if partitions <= 1:
         return [(None, None)]
-    order_path = adapter.order_line_paths()["order"]
+    order_path = adapter.order_line_path("order")
     keys = (
         order_lines(adapter, since).order_by(order_path)
         .values_list(order_path, flat=True).distinct()
@@ -245,15 +245,16 @@ def _load_postgres_copy(
     since 2000, binary), not through ``EXTRACT``, which is slow (numeric).
     """
     present = [key for key in ("order", "product", "customer", "placed_at") if paths[key]]
-    inner = queryset.order_by().values_list(*(paths[key] for key in present))
+    inner = queryset.order_by().values_list(*configured_paths(paths, present))
     sql, params = inner.query.sql_with_params()
     aliases = {key: f"t.c{i}" for i, key in enumerate(present)}
     customer = f"COALESCE({aliases['customer']}::bigint, {GUEST})" if "customer" in aliases \
         else f"{GUEST}::bigint"
     micros = "placed_at" in aliases and _is_moment(queryset.model, paths["placed_at"])
     if micros:
-        cast = "::timestamp" if _resolve_field(queryset.model, str(paths["placed_at"])) \
-            .get_internal_type() == "DateField" else ""
+        placed_field = _resolve_field(queryset.model, str(paths["placed_at"]))
+        cast = "::timestamp" if placed_field is not None \
+            and placed_field.get_internal_type() == "DateField" else ""
         placed = f"COALESCE({aliases['placed_at']}{cast}, 'epoch')"
     elif "placed_at" in aliases:
         placed = f"COALESCE(FLOOR(EXTRACT(EPOCH FROM {aliases['placed_at']}))::bigint, 0)"

@@ -14,17 +14,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.db import connections, router
+from django.db import connections, models, router
 from django.utils import timezone
 
 from upcross.models import ProductRelation, RelationOrigin, RelationStatus
+
+if TYPE_CHECKING:
+    from django.db.models.options import Options
 
 #: ``(source_pk, target_pk, pair_count, support, confidence, lift, score, origin)``
 Row = tuple[Any, Any, int | None, float | None, float | None, float | None, float, str]
 _EVIDENCE = ("pair_count", "support", "confidence", "lift", "score")
 _BATCH = 2_000
+
+
+def _column(meta: Options[Any], name: str) -> str:
+    """The database column of the concrete field ``name``."""
+    field = meta.get_field(name)
+    assert isinstance(field, models.Field) and field.column is not None
+    return field.column
 
 
 def write_relations(
@@ -111,7 +121,7 @@ def _write_postgres(connection: Any, kind: str, rows: list[Row], computed_at: da
     table = qn(meta.db_table)
     source = meta.get_field("source")
     target = meta.get_field("target")
-    col = {name: qn(meta.get_field(name).column) for name in (
+    col = {name: qn(_column(meta, name)) for name in (
         "kind", "origin", "status", "position", "score", "pair_count", "support", "confidence",
         "lift", "computed_at", "created_at", "updated_at", "starts_at", "ends_at")}
     src, tgt = qn(source.column), qn(target.column)

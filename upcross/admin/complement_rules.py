@@ -16,7 +16,7 @@ from upcross.adapters import get_adapter
 from upcross.admin.rules import UpgradeRuleAdmin, UpgradeRuleForm, category_choices
 from upcross.admin.runs import recompute_failed
 from upcross.admin.utils import has_upcross_perm, require
-from upcross.models import ComplementRule, MiningRunKind
+from upcross.models import ComplementRule, MiningRunKind, UpgradeRule
 from upcross.rule_evaluation import evaluate_complement_rule
 
 
@@ -44,7 +44,8 @@ class ComplementRuleForm(UpgradeRuleForm):
                                                   help_text=help_text)
 
     def clean(self) -> dict[str, Any]:
-        cleaned = forms.ModelForm.clean(self)
+        forms.ModelForm.clean(self)
+        cleaned = self.cleaned_data
         low, high = cleaned.get("min_price_percent"), cleaned.get("max_price_percent")
         if low is not None and high is not None and low > high:
             self.add_error("max_price_percent", _("The maximum must not be below the minimum."))
@@ -67,7 +68,7 @@ class ComplementRuleAdmin(UpgradeRuleAdmin):
     ]
 
     @admin.display(description=_("products of category"), ordering="category")
-    def scope(self, obj: ComplementRule) -> str:
+    def scope(self, obj: UpgradeRule | ComplementRule) -> str:
         return get_adapter().category_labels([obj.category]).get(obj.category, obj.category)
 
     @admin.display(description=_("complements from category"), ordering="target_category")

@@ -19,7 +19,13 @@ from django import forms
 from django.contrib import messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -210,7 +216,7 @@ def export_response(queryset: QuerySet) -> StreamingHttpResponse:
     return response
 
 
-def export_view(model_admin: ModelAdmin, request: HttpRequest) -> HttpResponse:
+def export_view(model_admin: ModelAdmin, request: HttpRequest) -> HttpResponseBase:
     """The current set, narrowed by the changelist's filters and search (same query)."""
     require(model_admin.has_view_permission(request))
     try:

@@ -38,7 +38,8 @@ class RelationInlineForm(forms.ModelForm):
         fields = ("target", "position", "status")
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         target = cleaned.get("target")
         source_id = self.instance.source_id
         if target is None or source_id is None:
@@ -62,7 +63,7 @@ class RelationInlineFormSet(BaseInlineFormSet):
     kind: str = ""
 
     def _construct_form(self, i: int, **kwargs: Any) -> forms.Form:
-        form = super()._construct_form(i, **kwargs)
+        form = super()._construct_form(i, **kwargs)  # type: ignore[misc]  # private, unstubbed
         form.kind = self.kind
         form.instance.kind = self.kind
         return form
@@ -71,7 +72,8 @@ class RelationInlineFormSet(BaseInlineFormSet):
         super().clean()
         seen: set[Any] = set()
         for form in self.forms:
-            if not hasattr(form, "cleaned_data") or self._should_delete_form(form):
+            if not hasattr(form, "cleaned_data") or (
+                    self.can_delete and form.cleaned_data.get("DELETE")):
                 continue
             target = form.cleaned_data.get("target")
             if target is None:
@@ -119,7 +121,7 @@ class _RelationInline(ProductAutocompleteMixin, admin.TabularInline):
 
     def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
         formset = super().get_formset(request, obj, **kwargs)
-        formset.kind = self.kind
+        formset.kind = self.kind  # type: ignore[attr-defined]  # our RelationInlineFormSet
         return formset
 
     @admin.display(description=_("evidence"))

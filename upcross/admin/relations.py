@@ -9,9 +9,10 @@ from django.contrib import admin, messages
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.db import models, transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -24,7 +25,8 @@ from upcross.admin.utils import (
 )
 from upcross.models import ProductRelation, RelationKind, RelationOrigin, RelationStatus
 
-KIND_SHORT = {RelationKind.COMPLEMENT: _("Complement"), RelationKind.UPGRADE: _("Upgrade")}
+KIND_SHORT: dict[str, Any] = {
+    RelationKind.COMPLEMENT: _("Complement"), RelationKind.UPGRADE: _("Upgrade")}
 EVIDENCE_FIELDS = ("score", "pair_count", "support", "confidence", "lift", "computed_at")
 
 
@@ -60,8 +62,9 @@ class RelationFormMixin:
     """Clear messages for a self-relation (instead of a bare constraint name)."""
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()  # type: ignore[misc]
-        source = cleaned.get("source") or getattr(self.instance, "source", None)
+        super().clean()  # type: ignore[misc]  # a mixin for ModelForms
+        cleaned: dict[str, Any] = self.cleaned_data  # type: ignore[attr-defined]
+        source = cleaned.get("source") or getattr(self.instance, "source", None)  # type: ignore[attr-defined]
         target = cleaned.get("target")
         if source is not None and target is not None and source.pk == target.pk:
             raise forms.ValidationError(_("A product cannot be suggested for itself."),
@@ -200,7 +203,7 @@ class ProductRelationAdmin(ProductAutocompleteMixin, admin.ModelAdmin):
 
     # --- bulk actions ---------------------------------------------------------
 
-    def _bulk_update(self, request: HttpRequest, queryset: QuerySet, message: str,
+    def _bulk_update(self, request: HttpRequest, queryset: QuerySet, message: str | Promise,
                      **values: Any) -> int:
         with transaction.atomic():
             changed = list(queryset.values_list("source", "kind"))
@@ -235,7 +238,7 @@ class ProductRelationAdmin(ProductAutocompleteMixin, admin.ModelAdmin):
                           reviewed_at=timezone.now())
 
     @admin.action(permissions=["view"], description=_("Export selected as CSV"))
-    def export_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+    def export_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponseBase:
         return csv_views.export_response(queryset)
 
     # --- extra screens --------------------------------------------------------
@@ -252,7 +255,7 @@ class ProductRelationAdmin(ProductAutocompleteMixin, admin.ModelAdmin):
     def import_view(self, request: HttpRequest) -> HttpResponse:
         return csv_views.import_view(self, request)
 
-    def export_view(self, request: HttpRequest) -> HttpResponse:
+    def export_view(self, request: HttpRequest) -> HttpResponseBase:
         return csv_views.export_view(self, request)
 
     def dashboard_view(self, request: HttpRequest) -> HttpResponse:

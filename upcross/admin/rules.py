@@ -17,7 +17,7 @@ from upcross.adapters import get_adapter
 from upcross.admin.runs import recompute_failed
 from upcross.admin.utils import has_upcross_perm, require
 from upcross.csv_io import resolve_products
-from upcross.models import MiningRunKind, UpgradeRule, UpgradeRuleSort
+from upcross.models import ComplementRule, MiningRunKind, UpgradeRule, UpgradeRuleSort
 from upcross.rule_evaluation import evaluate_rule
 
 PREVIEW_BUTTON = "_preview"
@@ -28,7 +28,7 @@ def category_choices() -> list[tuple[str, str]]:
     labels = adapter.category_labels(adapter.category_values())
     choices = sorted(((str(value), label) for value, label in labels.items()),
                      key=lambda item: item[1].lower())
-    return [("", _("All categories")), *choices]
+    return [("", str(_("All categories"))), *choices]
 
 
 class UpgradeRuleForm(forms.ModelForm):
@@ -56,7 +56,8 @@ class UpgradeRuleForm(forms.ModelForm):
         )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         low, high = cleaned.get("min_price_increase"), cleaned.get("max_price_increase")
         if low is not None and high is not None and low > high:
             self.add_error("max_price_increase",
@@ -83,8 +84,8 @@ class UpgradeRuleAdmin(admin.ModelAdmin):
     form = UpgradeRuleForm
     change_form_template = "upcross/admin/rules/change_form.html"
     change_list_template = "upcross/admin/rules/change_list.html"
-    list_display = ("name", "is_active", "scope", "min_price_increase", "max_price_increase",
-                    "sort", "limit", "priority")
+    list_display: tuple[str, ...] = ("name", "is_active", "scope", "min_price_increase",
+                                     "max_price_increase", "sort", "limit", "priority")
     list_editable = ("is_active", "priority")
     list_filter = ("is_active", "sort")
     search_fields = ("name",)
@@ -97,7 +98,7 @@ class UpgradeRuleAdmin(admin.ModelAdmin):
     ]
 
     @admin.display(description=_("category scope"), ordering="category")
-    def scope(self, obj: UpgradeRule) -> str:
+    def scope(self, obj: UpgradeRule | ComplementRule) -> str:
         if not obj.category:
             return str(_("All categories"))
         return get_adapter().category_labels([obj.category])[obj.category]
@@ -155,9 +156,11 @@ class UpgradeRuleAdmin(admin.ModelAdmin):
                      form_url: str) -> HttpResponse:
         """Validate the posted form, evaluate it unsaved, and show the form again."""
         add = object_id is None
-        obj = None if add else self.get_object(request, unquote(object_id))
-        if not add and obj is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        obj = None if object_id is None else self.get_object(request, unquote(object_id))
+        if object_id is not None and obj is None:
+            # Django's own "does not exist" answer (a private ModelAdmin helper).
+            return self._get_obj_does_not_exist_redirect(  # type: ignore[attr-defined]
+                request, self.opts, object_id)
         require(self.has_add_permission(request) if add
                 else self.has_change_permission(request, obj))
         fieldsets = self.get_fieldsets(request, obj)
@@ -173,7 +176,8 @@ class UpgradeRuleAdmin(admin.ModelAdmin):
                 form.add_error("preview_product", _("Name a product to preview the rule."))
             else:
                 preview = self.evaluate(rule, product)
-        admin_form = helpers.AdminForm(form, list(fieldsets), {}, (), model_admin=self)
+        admin_form = helpers.AdminForm(form, list(fieldsets), {}, (),  # type: ignore[arg-type]
+                                       model_admin=self)  # (stubs: narrower fieldsets type)
         context = {
             **self.admin_site.each_context(request),
             "title": (_("Add %s") if add else _("Change %s")) % self.opts.verbose_name,

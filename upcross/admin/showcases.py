@@ -35,7 +35,9 @@ class ShowcaseDecisionForm(forms.ModelForm):
             label=_("category"), choices=category_choices(), required=False,
             help_text=_("Per-category showcases (best sellers): only in this category's. "
                         "All categories: everywhere."))
-        self.fields["status"].choices = [("active", _("Pin")), ("blocked", _("Block"))]
+        status = self.fields["status"]
+        assert isinstance(status, forms.ChoiceField)
+        status.choices = [("active", _("Pin")), ("blocked", _("Block"))]
 
 
 @admin.display(description=_("showcase"), ordering="showcase")

@@ -15,7 +15,8 @@ from upcross.models import ProductRelation, RelationKind
 from upcross.signals import relations_recomputed
 
 #: ``relations_recomputed`` speaks of run kinds, relations of relation kinds.
-RUN_KIND = {RelationKind.COMPLEMENT: "complements", RelationKind.UPGRADE: "upgrades"}
+RUN_KIND: dict[str, str] = {
+    RelationKind.COMPLEMENT: "complements", RelationKind.UPGRADE: "upgrades"}
 
 
 def require(allowed: bool) -> None:

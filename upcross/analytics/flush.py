@@ -15,8 +15,9 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F
 
 from upcross.adapters import get_adapter
@@ -74,6 +75,8 @@ def _write(values: dict[str, int]) -> tuple[int, int]:
             += amount
     widget_rows = relation_rows = 0
     for (day, widget, source, target), metrics in rows.items():
+        model: type[RelationDailyStat] | type[WidgetDailyStat]
+        keys: dict[str, Any]
         if target:
             model, keys = RelationDailyStat, {"day": day, "widget": widget[:32],
                                               "source": source[:64], "target": target[:64]}
@@ -139,6 +142,6 @@ def _existing_pks(texts: set[str]) -> dict[str, object]:
     return {str(pk): pk for pk in found.values_list("pk", flat=True)}
 
 
-def _add(model: type, keys: dict[str, object], column: str, amount: int) -> None:
+def _add(model: type[models.Model], keys: dict[str, Any], column: str, amount: int) -> None:
     model._default_manager.get_or_create(**keys)
     model._default_manager.filter(**keys).update(**{column: F(column) + amount})

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -67,10 +68,16 @@ class Row:
         return None if self.add_rate is None else self.add_rate * 100
 
 
+def _zero_for_none(row: Mapping[str, Any], keys: Iterable[str]) -> dict[str, Any]:
+    """``row`` with the sums of ``keys`` over no rows (``None``) as 0."""
+    wanted = set(keys)
+    return {key: (value or 0) if key in wanted else value for key, value in row.items()}
+
+
 def widget_rows(start: datetime.date, end: datetime.date) -> list[Row]:
     rows = (WidgetDailyStat.objects.filter(day__gte=start, day__lte=end).values("widget")
             .annotate(**{name: Sum(name) for name in (*COUNTERS, "orders")}).order_by("widget"))
-    return [Row(**{key: value or 0 for key, value in row.items()}) for row in rows]
+    return [Row(**_zero_for_none(row, row)) for row in rows]
 
 
 def relation_rows(start: datetime.date, end: datetime.date, limit: int | None = 50,
@@ -82,8 +89,7 @@ def relation_rows(start: datetime.date, end: datetime.date, limit: int | None = 
             .order_by("-revenue", "-adds", "-impressions", "widget", "source", "target"))
     if limit is not None:
         rows = rows[:limit]
-    result = [Row(**{key: value or 0 if key in COUNTERS else value
-                     for key, value in row.items()}) for row in rows]
+    result = [Row(**_zero_for_none(row, COUNTERS)) for row in rows]
     if names:
         _name_products(result)
     return result
@@ -110,8 +116,8 @@ def _name_products(rows: list[Row]) -> None:
     for row in rows:
         for attr in ("source", "target"):
             pk = getattr(row, attr)
-            product = found.get(pk)
-            label = adapter.product_display(product).name if product is not None else pk
+            shown = found.get(pk)
+            label = adapter.product_display(shown).name if shown is not None else pk
             setattr(row, f"{attr}_name", label)
 
 

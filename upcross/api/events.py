@@ -13,6 +13,7 @@ import datetime
 from collections.abc import Iterable
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from upcross.analytics import counters
@@ -63,6 +64,7 @@ def event_count(widget: str, event: str, product: Any = None,
                 and field.metric == metric and field.target == target
                 and (product is not None or field.source == "")):
             live += amount
+    rows: QuerySet[Any]
     if product is None:
         rows = WidgetDailyStat.objects.filter(day=day, widget=widget)
     else:

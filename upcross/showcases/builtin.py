@@ -24,6 +24,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import BaseExpression, Expression
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -73,6 +74,7 @@ class BestSellers(Showcase):
         lines = None if adapter.order_line_model() is None else recent_lines()
         if scope.category:
             products = adapter.products_in_category(scope.category, products)
+        score: BaseExpression
         if lines is None:
             candidates, score = Q(pk__in=[]), Value(None, output_field=FloatField())
         else:
@@ -82,7 +84,7 @@ class BestSellers(Showcase):
                            .values("upcross_sold")[:1])
             candidates = Q(pk__in=lines.values(product_path))
             score = Subquery(per_product, output_field=FloatField())
-        return [(p, Ranked(pk=p.pk, score=p.upcross_score or 0.0))
+        return [(p, Ranked(pk=p.pk, score=getattr(p, "upcross_score", None) or 0.0))
                 for p in self.top(products, candidates, score, pool)]
 
     def reason(self, item: Ranked, now: datetime.datetime) -> str:
@@ -146,7 +148,7 @@ class OnOffer(Showcase):
                       first_end(bundle_items, "product"), output_field=DateTimeField())
         found = []
         for product in self.top(products, candidates, score, pool, descending=False):
-            ends_at = product.upcross_score
+            ends_at = getattr(product, "upcross_score", None)
             if ends_at is not None and timezone.is_naive(ends_at):
                 ends_at = timezone.make_aware(ends_at, datetime.UTC)
             if ends_at is not None and ends_at.year >= NO_END.year:
@@ -202,8 +204,9 @@ class ForYou(Showcase):
                      .filter(kind=RelationKind.COMPLEMENT.value,
                              origin__in=(RelationOrigin.MANUAL.value, RelationOrigin.RULE.value,
                                          RelationOrigin.MINED.value)))
-        weight = Case(When(origin=RelationOrigin.MANUAL.value, then=Value(MANUAL_WEIGHT)),
-                      default=F("score"), output_field=FloatField())
+        weight: Expression = Case(
+            When(origin=RelationOrigin.MANUAL.value, then=Value(MANUAL_WEIGHT)),
+            default=F("score"), output_field=FloatField())
         if visitor.cart:
             weight = ExpressionWrapper(
                 weight * Case(When(source__in=visitor.cart, then=Value(CART_WEIGHT)),
@@ -226,8 +229,8 @@ class ForYou(Showcase):
             signal = ("cart" if getattr(product, "upcross_from_cart", False)
                       else "viewed" if getattr(product, "upcross_from_viewed", False)
                       else "bought")
-            found.append((product, Ranked(pk=product.pk, score=product.upcross_score or 0.0,
-                                          signal=signal)))
+            score = getattr(product, "upcross_score", None) or 0.0
+            found.append((product, Ranked(pk=product.pk, score=score, signal=signal)))
         return found
 
     def reason(self, item: Ranked, now: datetime.datetime) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import models
 from django.urls import reverse
 
 
@@ -17,7 +16,7 @@ def strategy(request: Any = None) -> Any:
     return selector.strategy(request=request, user=user)
 
 
-def buyable(product: models.Model, request: Any = None) -> models.Model | None:
+def buyable(product: Any, request: Any = None) -> Any:
     """``product`` itself, or for a parent its first public child (lowest pk) that can be
     bought, or ``None`` when nothing of it can be bought."""
     choose = strategy(request)
@@ -29,7 +28,7 @@ def buyable(product: models.Model, request: Any = None) -> models.Model | None:
     return None
 
 
-def add_to_cart(product: models.Model, quantity: int) -> tuple[str, dict[str, Any]]:
+def add_to_cart(product: Any, quantity: int) -> tuple[str, dict[str, Any]]:
     """``ADD_TO_CART_URL``: Oscar's ``basket:add`` with the quantity; a parent product is
     posted with ``child_id`` of its first child that can be bought (Oscar's own form)."""
     fields: dict[str, Any] = {"quantity": quantity}

@@ -45,7 +45,7 @@ def swap(request: HttpRequest) -> HttpResponse:
     if old_pk is None or new_pk is None:
         messages.error(request, _("Please choose a basket line and its upgrade."))
         return _back(request)
-    basket = request.basket
+    basket = request.basket  # type: ignore[attr-defined]  # Oscar's BasketMiddleware
     line = next((line for line in basket.all_lines() if line.product_id == old_pk), None)
     if line is None:
         messages.error(request, _("That product is no longer in your basket."))
