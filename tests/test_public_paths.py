@@ -43,7 +43,8 @@ def readme_paths() -> set[str]:
     paths: set[str] = set()
     for block in _python_blocks(text):
         paths |= _paths_in_code(block)
-    paths.update(re.findall(r"`(upcross(?:\.\w+)+)(?:\(|`)", text))
+    # ``upcross.consent(true)`` and the like are the tracking script's JavaScript API.
+    paths.update(re.findall(r"`(upcross(?:\.\w+)+)(?:\((?!true|false)|`)", text))
     return {path for path in paths if not NOT_IMPORTS.match(path)}
 
 
