@@ -62,3 +62,17 @@ def test_partition_bounds_cover_every_order_once() -> None:
     assert sorted(o for part in parts for o in part.order.tolist()) == \
         sorted(whole.order.tolist())
     assert all(len(part) for part in parts)
+
+
+def test_columns_left_out_are_none_and_the_rest_unchanged() -> None:
+    small_shop()
+    adapter = get_adapter()
+    whole = loading.load_lines(adapter)
+    keys_only = loading.load_lines(adapter, customers=False, times=False)
+    assert keys_only.customer is None and keys_only.time is None
+    with_times = loading.load_lines(adapter, customers=False)
+    assert with_times.customer is None
+    assert sorted(zip(keys_only.order.tolist(), keys_only.product.tolist(), strict=True)) == \
+        sorted(zip(whole.order.tolist(), whole.product.tolist(), strict=True))
+    assert sorted(zip(with_times.order.tolist(), with_times.time.tolist(), strict=True)) == \
+        sorted(zip(whole.order.tolist(), whole.time.tolist(), strict=True))

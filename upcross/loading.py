@@ -57,8 +57,9 @@ class LineArrays:
 
     order: np.ndarray
     product: np.ndarray
-    customer: np.ndarray  # GUEST (int arrays) or None (object arrays) for guest orders
-    time: np.ndarray  # int64 epoch seconds, 0 when unknown
+    #: GUEST (int arrays) or None (object arrays) for guest orders; ``None``: not loaded.
+    customer: np.ndarray | None
+    time: np.ndarray | None  # int64 epoch seconds, 0 when unknown; ``None``: not loaded
 
     def __len__(self) -> int:
         return len(self.order)
@@ -144,8 +145,14 @@ def load_lines(
     progress: ProgressCallback | None = None,
     chunk_size: int = 50_000,
     products: models.QuerySet | None = None,
+    customers: bool = True,
+    times: bool = True,
 ) -> LineArrays:
-    """Read the order lines that count for mining into :class:`LineArrays`."""
+    """Read the order lines that count for mining into :class:`LineArrays`.
+
+    ``customers=False`` / ``times=False`` leave those values out (``None``): the fewer
+    columns, the faster the load, and a run only needs times for recency weights.
+    """
     adapter = adapter or get_adapter()
     queryset = order_lines(adapter, since, order_range, products)
     connection = connections[queryset.db]
@@ -154,8 +161,11 @@ def load_lines(
     if connection.vendor == "postgresql" and all(
         _is_integer(model, paths[key]) for key in ("order", "product", "customer")
     ):
-        return _load_postgres_copy(queryset, paths, connection, progress)
-    return _load_generic(adapter, queryset, progress, chunk_size)
+        lines = _load_postgres_copy(queryset, paths, connection, progress, customers, times)
+    else:
+        lines = _load_generic(adapter, queryset, progress, chunk_size)
+    return LineArrays(lines.order, lines.product, lines.customer if customers else None,
+                      lines.time if times else None)
 
 
 def _load_generic(
@@ -195,8 +205,9 @@ def _load_generic(
     return LineArrays(
         order=_concatenate([b.order for b in blocks]),
         product=_concatenate([b.product for b in blocks]),
-        customer=_concatenate([b.customer for b in blocks], guest=GUEST),
-        time=np.concatenate([b.time for b in blocks]),
+        customer=_concatenate([b.customer for b in blocks if b.customer is not None],
+                              guest=GUEST),
+        time=np.concatenate([b.time for b in blocks if b.time is not None]),
     )
 
 
@@ -235,9 +246,9 @@ def _as_customer_array(values: list[Any]) -> np.ndarray:
 
 def _load_postgres_copy(
     queryset: models.QuerySet, paths: dict[str, str | None], connection: Any,
-    progress: ProgressCallback | None,
+    progress: ProgressCallback | None, customers: bool = True, times: bool = True,
 ) -> LineArrays:
-    """Lines as four ``int8``/timestamp arrays per group of ``2**_GROUP_BITS`` order keys.
+    """Lines as (up to) four ``int8``/timestamp arrays per group of ``2**_GROUP_BITS`` order keys.
 
     A row per line costs one protocol message and one Python iteration each (about
     a microsecond, millions of times); a few hundred rows of arrays cost neither,
@@ -250,59 +261,66 @@ def _load_postgres_copy(
     aliases = {key: f"t.c{i}" for i, key in enumerate(present)}
     customer = f"COALESCE({aliases['customer']}::bigint, {GUEST})" if "customer" in aliases \
         else f"{GUEST}::bigint"
-    micros = "placed_at" in aliases and _is_moment(queryset.model, paths["placed_at"])
+    moment = _moment_type(queryset.model, paths["placed_at"])
+    micros = "placed_at" in aliases and moment is not None
     if micros:
-        placed_field = _resolve_field(queryset.model, str(paths["placed_at"]))
-        cast = "::timestamp" if placed_field is not None \
-            and placed_field.get_internal_type() == "DateField" else ""
+        cast = "::timestamp" if moment == "DateField" else ""
         placed = f"COALESCE({aliases['placed_at']}{cast}, 'epoch')"
     elif "placed_at" in aliases:
         placed = f"COALESCE(FLOOR(EXTRACT(EPOCH FROM {aliases['placed_at']}))::bigint, 0)"
     else:
         placed = "0::bigint"
     order = f"{aliases['order']}::bigint"
+    values = [order, f"{aliases['product']}::bigint"]
+    values += [customer] if customers else []
+    values += [placed] if times else []
     select = (
-        f"SELECT array_agg({order}), array_agg({aliases['product']}::bigint), "
-        f"array_agg({customer}), array_agg({placed}) "
+        f"SELECT {', '.join(f'array_agg({value})' for value in values)} "
         f"FROM ({sql}) AS t({', '.join(f'c{i}' for i in range(len(present)))}) "
         f"GROUP BY {order} >> {_GROUP_BITS}"
     )
     connection.ensure_connection()
-    columns: list[list[np.ndarray]] = [[], [], [], []]
+    columns: list[list[np.ndarray]] = [[] for _ in values]
     with connection.cursor() as cursor, _session_setting(cursor, "work_mem", _WORK_MEM), \
             _session_setting(cursor, "jit", "off"):
         statement = connection.ops.compose_sql(select, params)
-        reader = _PackedRows()
+        reader = _PackedRows(len(values))
         with cursor.cursor.copy(f"COPY ({statement}) TO STDOUT (FORMAT BINARY)") as copy:
             for data in copy:
                 for row in reader.feed(data):
-                    for column, values in zip(columns, row, strict=True):
-                        column.append(values)
+                    for column, array in zip(columns, row, strict=True):
+                        column.append(array)
                     if progress is not None:
                         progress(reader.lines)
         reader.finish()
     if progress is not None:
         progress(reader.lines)
-    order_keys, products, customers, times = (
-        np.concatenate(column) if column else np.empty(0, np.int64) for column in columns)
-    if micros:  # microseconds since 2000-01-01 -> whole seconds since 1970-01-01
-        times = times // 1_000_000 + _EPOCH_2000
-    return LineArrays(order=order_keys, product=products, customer=customers, time=times)
+    arrays = [np.concatenate(column) if column else np.empty(0, np.int64)
+              for column in columns]
+    customer_keys = arrays[2] if customers else None
+    placed_at = arrays[-1] if times else None
+    if placed_at is not None and micros:  # microseconds since 2000 -> seconds since 1970
+        placed_at = placed_at // 1_000_000 + _EPOCH_2000
+    return LineArrays(order=arrays[0], product=arrays[1], customer=customer_keys,
+                      time=placed_at)
 
 
-def _is_moment(model: type[models.Model], path: str | None) -> bool:
+def _moment_type(model: type[models.Model], path: str | None) -> str | None:
+    """``DateTimeField`` or ``DateField`` when ``path`` ends on one (else ``None``)."""
     field = _resolve_field(model, path) if path else None
-    return field is not None and field.get_internal_type() in ("DateTimeField", "DateField")
+    kind = field.get_internal_type() if field is not None else None
+    return kind if kind in ("DateTimeField", "DateField") else None
 
 
 class _PackedRows:
-    """Parse binary COPY output whose rows are four one-dimensional 8-byte arrays.
+    """Parse binary COPY output whose rows are ``fields`` one-dimensional 8-byte arrays.
 
     Data may arrive in chunks of any size: complete rows are parsed as they become
     available, the rest is kept for the next chunk.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, fields: int) -> None:
+        self.fields = fields
         self.pending = bytearray()
         self.header = False
         self.ended = False
@@ -342,7 +360,7 @@ class _PackedRows:
         (fields,) = _INT16.unpack_from(buffer, position)
         if fields == -1:
             return None, position + 2
-        if fields != 4:
+        if fields != self.fields:
             raise ValueError(f"unexpected COPY row of {fields} fields")
         spans = []
         cursor = position + 2

@@ -214,19 +214,23 @@ def _sum_by_key(keys: np.ndarray, *values: np.ndarray) -> tuple[np.ndarray, ...]
 
 
 def _basket_pairs(
-    order: np.ndarray, product: np.ndarray, n_products: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """All unordered pair keys of every basket, and the order code of each pair.
+    order: np.ndarray, product: np.ndarray, n_products: int, owners: bool = True
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """All unordered pair keys of every basket, and (``owners``) the order code of each pair.
 
     Baskets are grouped by size ``s`` so each group is one ``(n, s)`` matrix and
-    its pairs are two fancy-indexing operations (upper triangle, ``i < j``).
+    its pairs are two fancy-indexing operations (upper triangle, ``i < j``). Keys are
+    ``uint32`` when every key fits (up to 65,535 products): half the memory, and
+    sorting them is about twice as fast.
     """
+    dtype = np.uint32 if n_products * n_products <= np.iinfo(np.uint32).max + 1 \
+        else np.int64
     if len(order) == 0:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
+        return np.empty(0, dtype), np.empty(0, np.int64) if owners else None
     starts = np.flatnonzero(np.r_[True, order[1:] != order[:-1]])
     sizes = np.diff(np.r_[starts, len(order)])
-    keys, owners = [], []
-    product64 = product.astype(np.int64)
+    keys, owner = [], []
+    product_keys = product.astype(dtype)
     for size in np.unique(sizes):
         if size < 2:
             continue
@@ -236,12 +240,13 @@ def _basket_pairs(
         step = max(1, 4_000_000 // len(first))
         for lo in range(0, len(group_starts), step):
             rows = group_starts[lo : lo + step]
-            matrix = product64[rows[:, None] + np.arange(size)]
-            keys.append((matrix[:, first] * n_products + matrix[:, second]).ravel())
-            owners.append(np.repeat(order[rows], len(first)))
+            matrix = product_keys[rows[:, None] + np.arange(size)]
+            keys.append((matrix[:, first] * dtype(n_products) + matrix[:, second]).ravel())
+            if owners:
+                owner.append(np.repeat(order[rows], len(first)))
     if not keys:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    return np.concatenate(keys), np.concatenate(owners)
+        return np.empty(0, dtype), np.empty(0, np.int64) if owners else None
+    return np.concatenate(keys), np.concatenate(owner) if owners else None
 
 
 def count_baskets(
@@ -275,10 +280,13 @@ def count_baskets(
     del pair_keys, pair_order
 
     # Customer histories: first and last purchase time per (customer, product).
-    line_customer = baskets.order_customer[baskets.order]
-    known = line_customer >= 0
-    hist_key = line_customer[known] * max(n_products, 1) + baskets.product[known]
-    hist_time = baskets.order_time[baskets.order[known]]
+    if len(baskets.customer_ids):
+        line_customer = baskets.order_customer[baskets.order]
+        known = line_customer >= 0
+        hist_key = line_customer[known] * max(n_products, 1) + baskets.product[known]
+        hist_time = baskets.order_time[baskets.order[known]]
+    else:  # no customers given: no histories
+        hist_key = hist_time = np.empty(0, np.int64)
     if len(hist_key):
         order = np.argsort(hist_key)
         sorted_key = hist_key[order]
