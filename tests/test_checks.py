@@ -23,6 +23,8 @@ from tests.upcross_overrides import with_upcross
 ALL_IDS = {
     "upcross.E001", "upcross.E002", "upcross.E003", "upcross.E004", "upcross.E005",
     "upcross.E006", "upcross.E007", "upcross.E008", "upcross.E009", "upcross.E010",
+    "upcross.E101", "upcross.E102", "upcross.E103", "upcross.E104", "upcross.E105",
+    "upcross.E106", "upcross.E107", "upcross.E108",
     "upcross.E011", "upcross.E012", "upcross.E013", "upcross.E014", "upcross.E015",
     "upcross.E016", "upcross.E017", "upcross.E018", "upcross.E019", "upcross.E020",
     "upcross.E021", "upcross.E022", "upcross.E023", "upcross.E024", "upcross.E025",
@@ -180,26 +182,69 @@ def test_e010_upcross_is_not_a_dict(overrides: dict[str, Any]) -> None:
     {"ADD_TO_CART_URL": 12},
     {"ADAPTER": 12},
     {"ORDER_LINE_MODEL": 12},
-    {"UPGRADE_MIN_PRICE_INCREASE": 80, "UPGRADE_MAX_PRICE_INCREASE": 20},
-    {"CACHE_ALIAS": "no-such-cache"},
     {"SUBSTITUTE_CATEGORIES": 3},
     {"CACHE_FRAGMENTS": "yes"},
-    {"EVENTS_THROTTLE_RATE": "often"},
     {"API_CACHE_MAX_AGE": "60"},
     {"PRODUCT_DISPLAY": "title"},
     {"FALLBACK": "on"},
-    {"FALLBACK": {"complements": "yes"}},
     {"ITEM_MODEL_MAX_ITEMS": "5000"},
-    {"ITEM_MODEL_MAX_ITEMS": -1},
-    {"ITEM_MODEL_DROPOUT": 1},
-    {"ITEM_MODEL_DROPOUT": -0.1},
-    {"ITEM_MODEL_L2": -1},
-    {"ITEM_MODEL_L2": 0, "ITEM_MODEL_DROPOUT": 0},
     {"MIN_LIFT": "1"},
 ], ids=lambda changes: "-".join(f"{k}={v}" for k, v in changes.items()))
 def test_e010_value_of_wrong_type(changes: dict[str, Any]) -> None:
     messages = assert_only("upcross.E010", UPCROSS=with_upcross(**changes))
     assert len(messages) == 1
+
+
+# --- E101 to E108: one id per family of range checks (each can be silenced alone) ------
+
+
+def test_e101_upgrade_band_reversed() -> None:
+    assert_only("upcross.E101", UPCROSS=with_upcross(UPGRADE_MIN_PRICE_INCREASE=80,
+                                                      UPGRADE_MAX_PRICE_INCREASE=20))
+
+
+@pytest.mark.parametrize("key", ["EVENTS_THROTTLE_RATE", "ATTRIBUTION_THROTTLE_RATE"])
+def test_e102_throttle_rate_is_not_a_rate(key: str) -> None:
+    assert_only("upcross.E102", UPCROSS=with_upcross(**{key: "10 per minute"}))
+
+
+@pytest.mark.parametrize("changes", [{"PRICE_QUANTUM": "0"}, {"BUNDLE_SIZE": 1},
+                                     {"BUNDLE_DISCOUNT_PERCENT": 150}])
+def test_e103_money_setting_out_of_range(changes: dict[str, Any]) -> None:
+    assert_only("upcross.E103", UPCROSS=with_upcross(**changes))
+
+
+def test_e104_fallback_value_is_not_a_bool() -> None:
+    assert_only("upcross.E104", UPCROSS=with_upcross(FALLBACK={"complements": "yes"}))
+
+
+def test_e105_max_per_category_below_one() -> None:
+    assert_only("upcross.E105", UPCROSS=with_upcross(MAX_PER_CATEGORY=0))
+
+
+@pytest.mark.parametrize("changes", [
+    {"ITEM_MODEL_MAX_ITEMS": -1}, {"ITEM_MODEL_DROPOUT": 1}, {"ITEM_MODEL_DROPOUT": -0.1},
+    {"ITEM_MODEL_L2": -1}, {"ITEM_MODEL_L2": 0, "ITEM_MODEL_DROPOUT": 0},
+], ids=lambda changes: "-".join(f"{k}={v}" for k, v in changes.items()))
+def test_e106_item_model_settings_out_of_range(changes: dict[str, Any]) -> None:
+    messages = assert_only("upcross.E106", UPCROSS=with_upcross(**changes))
+    assert len(messages) == 1
+
+
+def test_e107_holdout_share_out_of_range() -> None:
+    assert_only("upcross.E107", UPCROSS=with_upcross(HOLDOUT_SHARE=1.5))
+
+
+def test_e108_cache_alias_not_in_caches() -> None:
+    assert_only("upcross.E108", UPCROSS=with_upcross(CACHE_ALIAS="no-such-cache"))
+
+
+def test_one_family_of_settings_can_be_silenced_alone() -> None:
+    """Silencing the item model's id leaves the cache alias reported."""
+    changes = with_upcross(ITEM_MODEL_L2=-1, CACHE_ALIAS="no-such-cache")
+    with override_settings(UPCROSS=changes, SILENCED_SYSTEM_CHECKS=["upcross.E106"]):
+        shown = {m.id for m in upcross_messages() if not m.is_silenced()}
+    assert shown == {"upcross.E108"}
 
 
 @pytest.mark.shop("altshop")

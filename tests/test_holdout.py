@@ -135,13 +135,15 @@ def test_held_out_visitors_see_no_widgets_and_their_orders_count_as_holdout(
     assert seen[True] and seen[False]  # both groups were exercised
 
 
-@pytest.mark.parametrize("value", [1.5, -0.1, "10%", None])
-def test_a_wrong_share_is_an_e010(settings: Any, value: Any) -> None:
+@pytest.mark.parametrize(("value", "expected"), [
+    (1.5, "upcross.E107"), (-0.1, "upcross.E107"), ("10%", "upcross.E010"),
+    (None, "upcross.E010")])
+def test_a_wrong_share_is_a_check_error(settings: Any, value: Any, expected: str) -> None:
     from upcross.checks import check_settings_shape
 
     settings.UPCROSS = {**settings.UPCROSS, "HOLDOUT_SHARE": value}
     messages = check_settings_shape()
-    assert [m.id for m in messages] == ["upcross.E010"]
+    assert [m.id for m in messages] == [expected]
     assert "HOLDOUT_SHARE" in messages[0].msg
 
 

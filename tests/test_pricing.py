@@ -204,16 +204,18 @@ def test_pricing_queries_are_bounded(django_assert_max_num_queries: Any,
         price_cart(lines)
 
 
-@pytest.mark.parametrize(("key", "value"), [
-    ("PRICE_ROUNDING", "ROUND_SOMETIMES"), ("PRICE_QUANTUM", "0"), ("PRICE_QUANTUM", "cents"),
-    ("BUNDLE_DISCOUNT_PERCENT", 150), ("BUNDLE_SIZE", 1), ("FREE_SHIPPING_THRESHOLD", -5),
-    ("FREE_SHIPPING_THRESHOLD", [1]), ("BUNDLE_SIZE", True),
+@pytest.mark.parametrize(("key", "value", "expected"), [
+    ("PRICE_ROUNDING", "ROUND_SOMETIMES", "upcross.E103"), ("PRICE_QUANTUM", "0", "upcross.E103"),
+    ("PRICE_QUANTUM", "cents", "upcross.E103"), ("BUNDLE_DISCOUNT_PERCENT", 150, "upcross.E103"),
+    ("BUNDLE_SIZE", 1, "upcross.E103"), ("FREE_SHIPPING_THRESHOLD", -5, "upcross.E103"),
+    ("FREE_SHIPPING_THRESHOLD", [1], "upcross.E010"), ("BUNDLE_SIZE", True, "upcross.E010"),
 ])
-def test_bad_money_settings_are_check_errors(settings: Settings, key: str, value: Any) -> None:
+def test_bad_money_settings_are_check_errors(settings: Settings, key: str, value: Any,
+                                             expected: str) -> None:
     from django.core import checks
 
     settings.UPCROSS = {**settings.UPCROSS, key: value}
-    found = [m for m in checks.run_checks() if m.id == "upcross.E010"]
+    found = [m for m in checks.run_checks() if m.id == expected]
     assert len(found) == 1 and key in found[0].msg
 
 

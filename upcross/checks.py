@@ -12,7 +12,7 @@ Ids are stable public contract (README lists them):
 - E008 a dotted callable path (product field, add-to-cart, adapter) does not import,
   or ``ADAPTER`` is not a ``ShopAdapter`` subclass
 - E009 ``ADD_TO_CART_URL`` does not reverse
-- E010 ``UPCROSS`` is not a dict, or a value has the wrong type or is out of range
+- E010 ``UPCROSS`` is not a dict, or a value (or a field dict) has the wrong type
 - E011 ``SWAP_CART_LINE_URL`` does not reverse
 - E012 ``ADD_MANY_TO_CART_URL`` does not reverse
 - E013 follow-ups are on and ``ORDER_EMAIL_FIELD`` does not resolve (or does not import),
@@ -37,6 +37,20 @@ Ids are stable public contract (README lists them):
 - E028 an ``INSTALLMENTS`` plan is malformed (months below 2, a negative amount or
   interest, an unknown key)
 - E029 ``IMPRESSIONS`` is neither ``"render"`` nor ``"seen"``
+- E101 ``UPGRADE_MIN_PRICE_INCREASE`` is above ``UPGRADE_MAX_PRICE_INCREASE``
+- E102 ``EVENTS_THROTTLE_RATE`` or ``ATTRIBUTION_THROTTLE_RATE`` is not a rate
+- E103 a money setting is out of range or not a number (``BUNDLE_DISCOUNT_PERCENT``,
+  ``PRICE_QUANTUM``, ``FREE_SHIPPING_THRESHOLD``, ``PRICE_ROUNDING``, ``BUNDLE_SIZE``)
+- E104 a ``FALLBACK`` value is not ``True`` or ``False``
+- E105 ``MAX_PER_CATEGORY`` is below 1
+- E106 the item model's settings are out of range (``ITEM_MODEL_MAX_ITEMS`` negative,
+  ``ITEM_MODEL_DROPOUT`` not from 0 to below 1, no regularisation)
+- E107 ``HOLDOUT_SHARE`` is not from 0 to 1
+- E108 ``CACHE_ALIAS`` is not a key of ``CACHES``
+
+The range checks have one id per family of settings (E101 to E108), so
+``SILENCED_SYSTEM_CHECKS`` can silence one family and keep the others.
+
 - W001 unknown key in ``UPCROSS``
 - W002 unknown key in ``ORDER_LINE_FIELDS``, ``PRODUCT_FIELDS`` or ``PRODUCT_DISPLAY``
 - W003 ``ITEM_MODEL_MAX_ITEMS`` so high that a recompute may need gigabytes
@@ -235,14 +249,14 @@ def _value_type_errors(user: Mapping[str, Any]) -> list[checks.CheckMessage]:
     high = upcross_settings.get("UPGRADE_MAX_PRICE_INCREASE")
     if low > high:
         messages.append(_error(
-            "E010", f"UPCROSS['UPGRADE_MIN_PRICE_INCREASE'] ({low}) is above "
+            "E101", f"UPCROSS['UPGRADE_MIN_PRICE_INCREASE'] ({low}) is above "
                     f"UPCROSS['UPGRADE_MAX_PRICE_INCREASE'] ({high}).",
             "The upgrade price band runs from the minimum increase up to the maximum."))
     for key in ("EVENTS_THROTTLE_RATE", "ATTRIBUTION_THROTTLE_RATE"):
         rate = upcross_settings.get(key)
         if rate is not None and not _RATE.match(rate):
             messages.append(_error(
-                "E010", f"UPCROSS[{key!r}] = {rate!r} is not a rate.",
+                "E102", f"UPCROSS[{key!r}] = {rate!r} is not a rate.",
                 "Give requests per period, such as '120/min' or '10/s', or None for no "
                 "limit."))
     messages += _money_errors()
@@ -251,26 +265,26 @@ def _value_type_errors(user: Mapping[str, Any]) -> list[checks.CheckMessage]:
         for widget, value in sorted(fallback.items(), key=lambda item: str(item[0])):
             if not isinstance(value, bool):
                 messages.append(_error(
-                    "E010", f"UPCROSS['FALLBACK'][{widget!r}] = {value!r} is not True or "
+                    "E104", f"UPCROSS['FALLBACK'][{widget!r}] = {value!r} is not True or "
                             "False.",
                     "True fills a widget short of suggestions from the fallback chain "
                     "(category co-purchase, best sellers); False turns that off."))
     cap = upcross_settings.get("MAX_PER_CATEGORY")
     if cap is not None and cap < 1:
         messages.append(_error(
-            "E010", f"UPCROSS['MAX_PER_CATEGORY'] = {cap!r} would leave every widget empty.",
+            "E105", f"UPCROSS['MAX_PER_CATEGORY'] = {cap!r} would leave every widget empty.",
             "Give the most suggestions of one category a widget may show (1 or more), "
             "or None for no cap."))
     messages += _item_model_errors()
     share = upcross_settings.get("HOLDOUT_SHARE")
     if not 0 <= share <= 1:
         messages.append(_error(
-            "E010", f"UPCROSS['HOLDOUT_SHARE'] = {share!r} is not a share from 0 to 1.",
+            "E107", f"UPCROSS['HOLDOUT_SHARE'] = {share!r} is not a share from 0 to 1.",
             "Give the share of visitors who see no widgets, e.g. 0.1; 0 turns the holdout off."))
     alias = upcross_settings.get("CACHE_ALIAS")
     if alias not in caches.settings:
         messages.append(_error(
-            "E010", f"UPCROSS['CACHE_ALIAS'] = {alias!r} is not a key of the CACHES setting.",
+            "E108", f"UPCROSS['CACHE_ALIAS'] = {alias!r} is not a key of the CACHES setting.",
             f"Use one of: {', '.join(map(repr, caches.settings))}."))
     return messages
 
@@ -280,7 +294,7 @@ ITEM_MODEL_WARN_ITEMS = 15_000
 
 
 def _item_model_errors() -> list[checks.CheckMessage]:
-    """The item model's size limit and regularisation (E010), and a limit so high that one
+    """The item model's size limit and regularisation (E106), and a limit so high that one
     recompute would need gigabytes of memory (W003)."""
     messages: list[checks.CheckMessage] = []
     limit = upcross_settings.get("ITEM_MODEL_MAX_ITEMS")
@@ -288,7 +302,7 @@ def _item_model_errors() -> list[checks.CheckMessage]:
     dropout = upcross_settings.get("ITEM_MODEL_DROPOUT")
     if limit < 0:
         messages.append(_error(
-            "E010", f"UPCROSS['ITEM_MODEL_MAX_ITEMS'] = {limit!r} is negative.",
+            "E106", f"UPCROSS['ITEM_MODEL_MAX_ITEMS'] = {limit!r} is negative.",
             "Give the most products the item model is fitted for, or 0 for never."))
     elif limit > ITEM_MODEL_WARN_ITEMS:
         messages.append(checks.Warning(
@@ -300,12 +314,12 @@ def _item_model_errors() -> list[checks.CheckMessage]:
             id="upcross.W003"))
     if not 0 <= dropout < 1:
         messages.append(_error(
-            "E010", f"UPCROSS['ITEM_MODEL_DROPOUT'] = {dropout!r} is not a share from 0 to "
+            "E106", f"UPCROSS['ITEM_MODEL_DROPOUT'] = {dropout!r} is not a share from 0 to "
                     "below 1.",
             "Give e.g. 0.5 (the default); 0 leaves only ITEM_MODEL_L2."))
     if l2 < 0 or (l2 == 0 and dropout == 0):
         messages.append(_error(
-            "E010", f"UPCROSS['ITEM_MODEL_L2'] = {l2!r} with ITEM_MODEL_DROPOUT = {dropout!r} "
+            "E106", f"UPCROSS['ITEM_MODEL_L2'] = {l2!r} with ITEM_MODEL_DROPOUT = {dropout!r} "
                     "does not regularise the item model.",
             "Give ITEM_MODEL_L2 of 0 or more, and above 0 when ITEM_MODEL_DROPOUT is 0."))
     return messages
@@ -477,29 +491,29 @@ def _money_errors() -> list[checks.CheckMessage]:
         except decimal.InvalidOperation:
             number = Decimal("NaN")
         if not number.is_finite():
-            messages.append(_error("E010", f"UPCROSS[{key!r}] = {value!r} is not a number.",
+            messages.append(_error("E103", f"UPCROSS[{key!r}] = {value!r} is not a number.",
                                    f"Give a number such as {DEFAULTS[key]!r}."))
             return None
         return number
 
     percent = amount("BUNDLE_DISCOUNT_PERCENT")
     if percent is not None and not 0 <= percent <= 100:
-        messages.append(_error("E010", "UPCROSS['BUNDLE_DISCOUNT_PERCENT'] is not from 0 to 100.",
+        messages.append(_error("E103", "UPCROSS['BUNDLE_DISCOUNT_PERCENT'] is not from 0 to 100.",
                                "Give a percentage, e.g. 10, or None for curated bundles only."))
     quantum = amount("PRICE_QUANTUM")
     if quantum is not None and quantum <= 0:
-        messages.append(_error("E010", "UPCROSS['PRICE_QUANTUM'] must be above 0.",
+        messages.append(_error("E103", "UPCROSS['PRICE_QUANTUM'] must be above 0.",
                                "Give the currency's minor unit, e.g. '0.01' (cents) or '1'."))
     threshold = amount("FREE_SHIPPING_THRESHOLD")
     if threshold is not None and threshold < 0:
-        messages.append(_error("E010", "UPCROSS['FREE_SHIPPING_THRESHOLD'] is below 0.",
+        messages.append(_error("E103", "UPCROSS['FREE_SHIPPING_THRESHOLD'] is below 0.",
                                "Give the cart value from which shipping is free, or None."))
     rounding = upcross_settings.get("PRICE_ROUNDING")
     if rounding not in _ROUNDING_MODES:
-        messages.append(_error("E010", f"UPCROSS['PRICE_ROUNDING'] = {rounding!r} is not a "
+        messages.append(_error("E103", f"UPCROSS['PRICE_ROUNDING'] = {rounding!r} is not a "
                                        "rounding mode.", f"Give one of {_ROUNDING_MODES}."))
     if upcross_settings.get("BUNDLE_SIZE") < 2:
-        messages.append(_error("E010", "UPCROSS['BUNDLE_SIZE'] is below 2.",
+        messages.append(_error("E103", "UPCROSS['BUNDLE_SIZE'] is below 2.",
                                "A bundle is the product and at least one complement."))
     return messages
 
