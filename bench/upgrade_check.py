@@ -13,7 +13,7 @@ member of the same product line: more storage, a bigger jar, the Pro version).
 - ``recall``: true upgrades inside the configured price band that are stored / those;
 - ``shown_precision``: the same over what shoppers see (``recommend.upgrades`` of every
   product, ``DEFAULT_LIMIT`` each);
-- ``named_wrong``: pairs of issue 10's list of wrong upgrades that are stored
+- ``named_wrong``: pairs of the list of wrong upgrades that are stored
   (``demo_data.NOT_UPGRADES``), ``false_positives`` / ``false_negatives`` by SKU.
 
 ``evaluate_upgrades()`` returns the figures as a dict (``bench/quality.py`` imports

@@ -1,4 +1,4 @@
-"""Merchandisers edit upcross's own periodic tasks only, and curate bundles (issue 11.1)."""
+"""Merchandisers edit upcross's own periodic tasks only, and curate bundles."""
 
 from __future__ import annotations
 

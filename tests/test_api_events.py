@@ -187,7 +187,7 @@ def test_concurrent_counting_loses_nothing() -> None:
     assert event_count(widget, "impression", product) == threads * per_thread
 
 
-# --- only what a widget can show counts (issue 11.3) ------------------------------------
+# --- only what a widget can show counts ------------------------------------
 
 
 def test_pairs_without_a_relation_and_unavailable_products_are_refused(

@@ -1,4 +1,4 @@
-"""Attribution cannot be forged (issue 11.4): signed widget tokens, stat rows only for
+"""Attribution cannot be forged: signed widget tokens, stat rows only for
 what a widget showed, a throttle on counted adds, no attribution for held-out orders."""
 
 from __future__ import annotations

@@ -135,7 +135,7 @@ def test_import_keeps_what_the_file_does_not_say(items: dict[str, Any]) -> None:
     assert blocked.status == "active"
 
 
-# --- round trip, bounds, hostile cells (issue 11.6-11.8) -------------------------------------
+# --- round trip, bounds, hostile cells -------------------------------------
 
 def test_an_export_reads_back_with_status_origin_and_window(merch_client: Client,
                                                            items: dict[str, Any]) -> None:

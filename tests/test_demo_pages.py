@@ -1,5 +1,5 @@
 """The demo as a shopper sees it after ``make demo``: real upgrades, diverse widgets,
-no product twice on a page (issue 10's acceptance 2 and 3)."""
+no product twice on a page (acceptance 2 and 3)."""
 
 from __future__ import annotations
 

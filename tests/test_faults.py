@@ -1,4 +1,4 @@
-"""Faults of the real services (issue 11.5): a Redis the test starts itself on a spare
+"""Faults of the real services: a Redis the test starts itself on a spare
 port, paused (SIGSTOP: hung, not dead) or gone, under the real PostgreSQL.
 
 - paused: widgets answer from the database within 1 s (socket timeouts, and the

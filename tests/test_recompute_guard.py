@@ -1,5 +1,5 @@
 """The recompute guard: a run that loads no orders, or would remove most mined rows,
-keeps the old rows and fails saying why (issue 11.2)."""
+keeps the old rows and fails saying why."""
 
 from __future__ import annotations
 

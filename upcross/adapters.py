@@ -392,7 +392,13 @@ class ShopAdapter:
     # --- cart ---------------------------------------------------------------------
 
     def add_to_cart(self, product: models.Model, quantity: int = 1) -> AddToCart:
-        """Resolve ``ADD_TO_CART_URL`` for one product (all forms in DESIGN.md)."""
+        """Resolve ``ADD_TO_CART_URL`` for one product.
+
+        The setting is a callable (or its dotted path) returning ``(url, fields)``; a
+        literal path, posted with the product pk as ``ADD_TO_CART_PRODUCT_PARAM``; or a
+        URL name, reversed without arguments (the pk posted as that field) or, failing
+        that, with the pk in the path.
+        """
         target = upcross_settings.ADD_TO_CART_URL
         param = upcross_settings.ADD_TO_CART_PRODUCT_PARAM
         if callable(target) or is_dotted_path(target):

@@ -354,7 +354,7 @@ class OrderExposure(models.Model):
         return f"{self.order_id} ({self.get_group_display()})"
 
 
-# --- bundles and follow-up e-mails (issue 7) ------------------------------------------
+# --- bundles and follow-up e-mails ----------------------------------------------------
 
 
 class Bundle(models.Model):
@@ -463,7 +463,7 @@ class FollowUpOptOut(models.Model):
         return self.email
 
 
-# --- complement rules and the cold-start fallback (issue 10) --------------------------
+# --- complement rules and the cold-start fallback -------------------------------------
 
 
 class ComplementRuleSort(models.TextChoices):

@@ -169,7 +169,7 @@ PRODUCT_LINES: dict[str, tuple[str, ...]] = {
     "Pulse Buds": ("BUDS", "BUDS-PRO"),
 }
 
-#: Pairs a shopper must never be offered as an upgrade (issue 10's wrong upgrades):
+#: Pairs a shopper must never be offered as an upgrade (wrong upgrades):
 #: different kinds of product of one category.
 NOT_UPGRADES: tuple[tuple[str, str], ...] = (
     ("SOCKS-RUN", "CAP-RUN"),

@@ -29,7 +29,7 @@ urlpatterns = [
     path("", views.item_list, name="item_list"),
 ]
 
-# upcross's API is mounted the way DESIGN.md tells hosts to, once the package ships it.
+# upcross's API is mounted the way the README tells hosts to, once the package ships it.
 try:
     _has_api = find_spec("upcross.api.urls") is not None
 except ModuleNotFoundError:

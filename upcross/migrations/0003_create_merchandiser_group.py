@@ -4,8 +4,8 @@ Touches only auth/contenttypes rows (never a shop table). Permissions are create
 first, because on a fresh database ``post_migrate`` has not made them yet. The
 group also gets *view* permission on ``UPCROSS_PRODUCT_MODEL`` (the product
 autocomplete in the relation forms asks for it) and, when django-celery-beat is
-installed, permission to edit the recompute schedule (DESIGN.md: "editable by
-merchandisers in admin") without a migration dependency on it. Existing groups of
+installed, permission to edit the recompute schedule (merchandisers edit it in the
+admin) without a migration dependency on it. Existing groups of
 that name are extended, never replaced; reversing removes only what this added.
 """
 

@@ -1,6 +1,6 @@
 """Complements: directional association rules A → B from :class:`CoCounts`.
 
-Definitions (DESIGN.md), with ``n(X)`` the orders containing X and ``N`` all orders:
+Definitions, with ``n(X)`` the orders containing X and ``N`` all orders:
 
 - ``support    = n(A∧B) / N``
 - ``confidence = n(A∧B) / n(A)``

@@ -427,7 +427,7 @@ def upcross_cart_upgrades(context: template.Context, cart_items: Any, line: Any 
     )
 
 
-# --- bundles, the free-shipping nudge, after the order (issue 7) ----------------------
+# --- bundles, the free-shipping nudge, after the order ---------------------------------
 #
 # The bundle box is fragment-cached like the other product widgets (curated bundles
 # invalidate the relations token when saved). The nudge is not: it depends on
