@@ -156,7 +156,7 @@ def _pick(found_showcase: Showcase, items: tuple[Item, ...], limit: int, visitor
           bought: frozenset[Any], exclude: Iterable[Any]) -> Recommendations:
     now = timezone.now()
     left_out = {str(pk) for pk in (*product_pks(exclude), *visitor.cart)}
-    if found_showcase.personal:
+    if found_showcase.personal and found_showcase.leaves_out_viewed:
         left_out |= {str(pk) for pk in visitor.viewed}
     bought_text = {str(pk) for pk in bought}
     repeat = {str(c) for c in upcross_settings.REPEAT_PURCHASE_CATEGORIES}

@@ -57,6 +57,8 @@ class Showcase:
     title: Any = ""
     personal: bool = False
     scoped: bool = False
+    #: A personal showcase leaves out what the visitor viewed (not "recently viewed").
+    leaves_out_viewed: bool = True
     #: The widget's template (a ``showcase_<name>.html`` next to it is tried first).
     template_name: str = "upcross/widgets/showcase.html"
 

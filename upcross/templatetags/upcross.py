@@ -557,8 +557,9 @@ def upcross_order_complements(context: template.Context, order_items: Any,
 # ``{% upcross_showcase "best_sellers" limit=8 category=... %}`` renders any registered
 # showcase; ``{% get_upcross_showcase "for_you" limit=8 as items %}`` returns the data.
 # The widget name (request.upcross_disabled, analytics) is the showcase's name. The
-# shortcuts ``upcross_best_sellers``, ``upcross_on_offer`` and ``upcross_for_you`` (and
-# their ``get_`` forms) name the built-in ones.
+# shortcuts ``upcross_best_sellers``, ``upcross_on_offer``, ``upcross_for_you``,
+# ``upcross_most_viewed`` and ``upcross_recently_viewed`` (and their ``get_`` forms) name
+# the built-in ones.
 
 
 def _visitor(request: Any, cart: Any) -> Any:
@@ -663,6 +664,34 @@ def get_upcross_on_offer(context: template.Context, limit: Any = None,
 def get_upcross_for_you(context: template.Context, limit: Any = None,
                         cart: Any = None) -> list[Recommendation]:
     return get_upcross_showcase(context, "for_you", limit, "", cart)
+
+
+@register.simple_tag(takes_context=True)
+def upcross_most_viewed(context: template.Context, limit: Any = None, category: Any = "",
+                        cart: Any = None) -> str:
+    return upcross_showcase(context, "most_viewed", limit, category, cart)
+
+
+@register.simple_tag(takes_context=True)
+def get_upcross_most_viewed(context: template.Context, limit: Any = None, category: Any = "",
+                            cart: Any = None) -> list[Recommendation]:
+    return get_upcross_showcase(context, "most_viewed", limit, category, cart)
+
+
+@register.simple_tag(takes_context=True)
+def upcross_recently_viewed(context: template.Context, limit: Any = None,
+                            cart: Any = None, product: Any = None) -> str:
+    """The visitor's recently viewed products (kept by ``{% upcross_tracking product %}``);
+    ``product=``: the page's own product, left out (and out of later widgets)."""
+    if product is not None:
+        _note_shown(context.get("request"), [("", analytics_pk(product))])
+    return upcross_showcase(context, "recently_viewed", limit, "", cart)
+
+
+@register.simple_tag(takes_context=True)
+def get_upcross_recently_viewed(context: template.Context, limit: Any = None,
+                                cart: Any = None) -> list[Recommendation]:
+    return get_upcross_showcase(context, "recently_viewed", limit, "", cart)
 
 
 # --- installments (upcross.installments) ------------------------------------------------
