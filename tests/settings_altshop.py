@@ -11,14 +11,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.settings_base import FALLBACK_OFF, cache_settings, database_settings
+from tests.settings_base import (
+    CONTEXT_PROCESSORS,
+    FALLBACK_OFF,
+    STANDALONE_SETTINGS,
+    service_settings,
+)
 
 UPCROSS_TEST_SHOP = "altshop"
 
 BASE_DIR = Path(__file__).resolve().parent / "altshop"
 SECRET_KEY = "altshop-tests-only"
-DEBUG = False
-ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+globals().update(STANDALONE_SETTINGS)
+globals().update(service_settings("upcross_alt"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -51,37 +56,14 @@ TEMPLATES = [
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
-        "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-                "django.template.context_processors.i18n",
-            ],
-        },
+        "OPTIONS": {"context_processors": CONTEXT_PROCESSORS},
     }
 ]
 
-DATABASES = {"default": database_settings("upcross_alt")[0]}
-USES_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-_cache, REDIS_URL = cache_settings()
-CACHES = {"default": _cache}
-USES_REDIS = REDIS_URL is not None
-
-CELERY_BROKER_URL = REDIS_URL or "memory://"
-CELERY_RESULT_BACKEND = None
-CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
-
-LANGUAGE_CODE = "en"
-USE_I18N = True
-USE_TZ = True
-TIME_ZONE = "UTC"
-STATIC_URL = "static/"
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 UPCROSS_PRODUCT_MODEL = "altcatalog.Item"
 UPCROSS = {

@@ -9,6 +9,7 @@ or ``sqlite`` (in memory). ``DATABASE_URL`` overrides the server of any of them,
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from tests.environment import database_url, redis_url, require_in_ci
 
@@ -51,3 +52,41 @@ def cache_settings() -> tuple[dict, str | None]:
             "KEY_PREFIX": f"upcross-test-{os.getpid()}",
             # short enough that an outage test never waits long; loose for a loaded CI box
             "OPTIONS": {"socket_connect_timeout": 1.0, "socket_timeout": 1.0}}, url
+
+
+def service_settings(db_name: str) -> dict[str, Any]:
+    """What every shape takes from the services: the database, the cache, the Celery
+    broker, and the flags the suite reads to skip a service's tests."""
+    database = database_settings(db_name)[0]
+    cache, redis = cache_settings()
+    return {
+        "DATABASES": {"default": database},
+        "USES_POSTGRES": database["ENGINE"].endswith("postgresql"),
+        "CACHES": {"default": cache},
+        "REDIS_URL": redis,
+        "USES_REDIS": redis is not None,
+        "CELERY_BROKER_URL": redis or "memory://",
+        "CELERY_RESULT_BACKEND": None,
+        "CELERY_TASK_ALWAYS_EAGER": False,
+        "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+    }
+
+
+#: What the standalone test shops (every shape but the demo's) set alike.
+STANDALONE_SETTINGS: dict[str, Any] = {
+    "DEBUG": False,
+    "ALLOWED_HOSTS": ["testserver", "127.0.0.1", "localhost"],
+    "LANGUAGE_CODE": "en",
+    "USE_I18N": True,
+    "USE_TZ": True,
+    "TIME_ZONE": "UTC",
+    "STATIC_URL": "static/",
+}
+
+#: Template context processors of the standalone shops (a shape adds its own after them).
+CONTEXT_PROCESSORS = [
+    "django.template.context_processors.request",
+    "django.contrib.auth.context_processors.auth",
+    "django.contrib.messages.context_processors.messages",
+    "django.template.context_processors.i18n",
+]

@@ -12,7 +12,7 @@ from pathlib import Path
 from oscar import INSTALLED_APPS as OSCAR_APPS
 from oscar.defaults import *  # noqa: F403
 
-from tests.settings_base import cache_settings, database_settings
+from tests.settings_base import CONTEXT_PROCESSORS, STANDALONE_SETTINGS, service_settings
 from upcross.contrib.oscar.settings import (
     UPCROSS_OSCAR,
     UPCROSS_OSCAR_APPS,
@@ -23,8 +23,8 @@ UPCROSS_TEST_SHOP = "oscar"
 
 BASE_DIR = Path(__file__).resolve().parent / "oscarshop"
 SECRET_KEY = "oscarshop-tests-only"
-DEBUG = False
-ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+globals().update(STANDALONE_SETTINGS)
+globals().update(service_settings("upcross_oscar"))
 SITE_ID = 1
 
 INSTALLED_APPS = [*OSCAR_APPS, *UPCROSS_OSCAR_APPS]
@@ -47,10 +47,7 @@ TEMPLATES = [{
     "DIRS": [BASE_DIR / "templates"],
     "APP_DIRS": True,
     "OPTIONS": {"context_processors": [
-        "django.template.context_processors.request",
-        "django.contrib.auth.context_processors.auth",
-        "django.contrib.messages.context_processors.messages",
-        "django.template.context_processors.i18n",
+        *CONTEXT_PROCESSORS,
         "oscar.apps.search.context_processors.search_form",
         "oscar.apps.checkout.context_processors.checkout",
         "oscar.core.context_processors.metadata",
@@ -63,21 +60,6 @@ HAYSTACK_CONNECTIONS = {"default": {"ENGINE": "haystack.backends.simple_backend.
 OSCAR_ALLOW_ANON_CHECKOUT = True
 OSCAR_DEFAULT_CURRENCY = "EUR"
 
-DATABASES = {"default": database_settings("upcross_oscar")[0]}
-USES_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
-_cache, REDIS_URL = cache_settings()
-CACHES = {"default": _cache}
-USES_REDIS = REDIS_URL is not None
-CELERY_BROKER_URL = REDIS_URL or "memory://"
-CELERY_RESULT_BACKEND = None
-CELERY_TASK_ALWAYS_EAGER = False
-
-LANGUAGE_CODE = "en"
-USE_I18N = True
-USE_TZ = True
-TIME_ZONE = "UTC"
-STATIC_URL = "static/"
 MEDIA_ROOT = "/tmp/upcross-test-media"
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
