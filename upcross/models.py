@@ -151,7 +151,21 @@ class UpgradeRuleSort(models.TextChoices):
     HIGHEST_MARGIN = "highest_margin", _("Highest margin")
 
 
-class UpgradeRule(models.Model):
+class MerchandiserRule(models.Model):
+    """What upgrade and complement rules share: a name, a switch and a priority."""
+
+    name = models.CharField(_("name"), max_length=200)
+    is_active = models.BooleanField(_("active"), default=True)
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), default=0, help_text=_("Lower runs first.")
+    )
+
+    class Meta:
+        abstract = True
+        ordering = ("priority", "pk")
+
+
+class UpgradeRule(MerchandiserRule):
     """A merchandiser's upgrade rule (Magento "target rule" style).
 
     ``category`` holds the category value as ``PRODUCT_FIELDS["category"]`` yields
@@ -165,8 +179,6 @@ class UpgradeRule(models.Model):
     implementation, which the admin preview runs too.
     """
 
-    name = models.CharField(_("name"), max_length=200)
-    is_active = models.BooleanField(_("active"), default=True)
     category = models.CharField(
         _("category scope"), max_length=255, blank=True,
         help_text=_("Leave blank for every category."),
@@ -182,14 +194,10 @@ class UpgradeRule(models.Model):
         default=UpgradeRuleSort.BEST_SELLING,
     )
     limit = models.PositiveSmallIntegerField(_("limit"), default=3)
-    priority = models.PositiveSmallIntegerField(
-        _("priority"), default=0, help_text=_("Lower runs first.")
-    )
 
-    class Meta:
+    class Meta(MerchandiserRule.Meta):
         verbose_name = _("upgrade rule")
         verbose_name_plural = _("upgrade rules")
-        ordering = ("priority", "pk")
         constraints = [
             models.CheckConstraint(
                 condition=Q(min_price_increase__lte=models.F("max_price_increase")),
@@ -471,7 +479,7 @@ class ComplementRuleSort(models.TextChoices):
     LOWEST_PRICE = "lowest_price", _("Lowest price")
 
 
-class ComplementRule(models.Model):
+class ComplementRule(MerchandiserRule):
     """A merchandiser's complement rule (Magento "related products" rule style):
     products of ``category`` get complements from ``target_category``.
 
@@ -484,8 +492,6 @@ class ComplementRule(models.Model):
     which the admin preview and the new-product fallback run too.
     """
 
-    name = models.CharField(_("name"), max_length=200)
-    is_active = models.BooleanField(_("active"), default=True)
     category = models.CharField(
         _("products of category"), max_length=255,
         help_text=_("The rule applies to the products of this category."),
@@ -507,14 +513,10 @@ class ComplementRule(models.Model):
         default=ComplementRuleSort.BEST_SELLING,
     )
     limit = models.PositiveSmallIntegerField(_("limit"), default=4)
-    priority = models.PositiveSmallIntegerField(
-        _("priority"), default=0, help_text=_("Lower runs first.")
-    )
 
-    class Meta:
+    class Meta(MerchandiserRule.Meta):
         verbose_name = _("complement rule")
         verbose_name_plural = _("complement rules")
-        ordering = ("priority", "pk")
         constraints = [
             models.CheckConstraint(
                 condition=Q(min_price_percent__isnull=True) | Q(max_price_percent__isnull=True)

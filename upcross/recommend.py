@@ -261,7 +261,7 @@ def complements(product: Any, limit: int | None = None, customer: Any = None,
         return Recommendations()
     if fallback is None:
         fallback = fallback_module.enabled("complements")
-    return _for_product(product, COMPLEMENT, _limit(limit), customer, exclude, fallback)
+    return _for_product(product, COMPLEMENT, checked_limit(limit), customer, exclude, fallback)
 
 
 def complements_of_each(products: Iterable[Any], limit: int | None = None,
@@ -272,7 +272,7 @@ def complements_of_each(products: Iterable[Any], limit: int | None = None,
     products = list(products)
     if not upcross_settings.COMPLEMENTS_ENABLED:
         return {getattr(p, "pk", p): Recommendations() for p in products}
-    return _for_products(products, COMPLEMENT, _limit(limit), customer, fallback=fallback)
+    return _for_products(products, COMPLEMENT, checked_limit(limit), customer, fallback=fallback)
 
 
 def upgrades(product: Any, limit: int | None = None, customer: Any = None,
@@ -280,7 +280,7 @@ def upgrades(product: Any, limit: int | None = None, customer: Any = None,
     """"Upgrade to" for a product page, best first, with the price difference."""
     if product is None or not upcross_settings.UPGRADES_ENABLED:
         return Recommendations()
-    return _for_product(product, UPGRADE, _limit(limit), customer, exclude)
+    return _for_product(product, UPGRADE, checked_limit(limit), customer, exclude)
 
 
 def cart_complements(items: Iterable[Any], limit: int | None = None,
@@ -297,7 +297,7 @@ def cart_complements(items: Iterable[Any], limit: int | None = None,
     if not upcross_settings.COMPLEMENTS_ENABLED:
         return Recommendations()
     lines = _cart_products(items)
-    limit = _limit(limit)
+    limit = checked_limit(limit)
     filling = fallback_module.enabled("cart_complements")
     if not lines and limit and filling:
         return best_sellers(limit, customer)
@@ -480,7 +480,9 @@ def _reason(kind: str, candidate: Candidate) -> str:
     return str(REASONS.get((kind, candidate.origin), _("Recommended")))
 
 
-def _limit(limit: Any) -> int:
+def checked_limit(limit: Any) -> int:
+    """A widget's ``limit``: ``DEFAULT_LIMIT`` when ``None``, else a whole number of 0 or
+    more (``ValueError`` otherwise)."""
     if limit is None:
         return upcross_settings.DEFAULT_LIMIT
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
@@ -790,7 +792,7 @@ def best_sellers(limit: int | None = None, customer: Any = None) -> Recommendati
     """The catalogue's best sellers (an empty cart), as the last complements recompute
     ranked them: cold two queries (the picks with their products, their facts), warm none.
     """
-    limit = _limit(limit)
+    limit = checked_limit(limit)
     if limit == 0 or not upcross_settings.COMPLEMENTS_ENABLED:
         return Recommendations()
     snapshot = _Snapshot.load({}, customer)

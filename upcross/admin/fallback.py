@@ -3,17 +3,15 @@ short of suggestions of its own gets, per category, and why (the evidence)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from upcross.adapters import get_adapter
+from upcross.admin.utils import ReadOnlyAdminMixin
 from upcross.models import FallbackPick
 
 
-class FallbackPickAdmin(admin.ModelAdmin):
+class FallbackPickAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("category_label", "rank", "product", "origin", "via_label", "pair_count",
                     "confidence", "lift", "orders", "computed_at")
     list_filter = ("origin",)
@@ -32,12 +30,3 @@ class FallbackPickAdmin(admin.ModelAdmin):
             return "—"
         return get_adapter().category_labels([obj.via_category]).get(obj.via_category,
                                                                      obj.via_category)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -32,7 +32,7 @@ from upcross import cache
 from upcross.adapters import get_adapter
 from upcross.conf import upcross_settings
 from upcross.models import RelationStatus, ShowcaseDecision
-from upcross.recommend import Recommendation, Recommendations, product_pks
+from upcross.recommend import Recommendation, Recommendations, checked_limit, product_pks
 from upcross.showcases import registry
 from upcross.showcases.registry import Ranked, Scope, Showcase
 from upcross.showcases.visitor import Visitor
@@ -72,7 +72,7 @@ def showcase(name: str, limit: int | None = None, *, category: Any = "",
     found_showcase = registry.get(name)
     if found_showcase is None:
         raise UnknownShowcase(name)
-    limit = _limit(limit)
+    limit = checked_limit(limit)
     visitor = visitor or Visitor()
     scope = Scope(category=str(category or "") if found_showcase.scoped else "",
                   visitor=visitor if found_showcase.personal else None)
@@ -183,12 +183,6 @@ def _earliest(*moments: datetime | None) -> datetime | None:
     return min((m for m in moments if m is not None), default=None)
 
 
-def _limit(limit: Any) -> int:
-    if limit is None:
-        return upcross_settings.DEFAULT_LIMIT
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
-        raise ValueError(f"limit must be a whole number of 0 or more, not {limit!r}")
-    return limit
 
 
 def invalidate() -> None:

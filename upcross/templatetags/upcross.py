@@ -353,27 +353,28 @@ def _product_subject(product: Any, cart: Any, shown: tuple[str, ...] = ()) -> tu
 @_no_html
 def upcross_complements(context: template.Context, product: Any, limit: Any = None,
                         cart: Any = None) -> str:
-    cart = list(cart or ())
-    shown = page_shown(context.get("request"))
-    return _widget(
-        context, "complements", "upcross/widgets/complements.html",
-        _product_subject(product, cart, shown), limit,
-        lambda: get_upcross_complements(context, product, limit, [*cart, *shown]),
-        lambda items: {"items": items, "product": product, "widget": "complements",
-                       "request": context.get("request")})
+    return _product_widget(context, "complements", get_upcross_complements, product, limit,
+                           cart)
 
 
 @register.simple_tag(takes_context=True)
 @_no_html
 def upcross_upgrades(context: template.Context, product: Any, limit: Any = None,
                      cart: Any = None) -> str:
+    return _product_widget(context, "upgrades", get_upcross_upgrades, product, limit, cart)
+
+
+def _product_widget(context: template.Context, widget: str, get: Callable[..., Any],
+                    product: Any, limit: Any, cart: Any) -> str:
+    """A product page's widget: its suggestions leave out the cart and what the page
+    already shows (and are cached per that)."""
     cart = list(cart or ())
     shown = page_shown(context.get("request"))
     return _widget(
-        context, "upgrades", "upcross/widgets/upgrades.html",
+        context, widget, f"upcross/widgets/{widget}.html",
         _product_subject(product, cart, shown), limit,
-        lambda: get_upcross_upgrades(context, product, limit, [*cart, *shown]),
-        lambda items: {"items": items, "product": product, "widget": "upgrades",
+        lambda: get(context, product, limit, [*cart, *shown]),
+        lambda items: {"items": items, "product": product, "widget": widget,
                        "request": context.get("request")})
 
 
