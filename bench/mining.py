@@ -43,6 +43,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--compare-floor", action="store_true",
                         help="also time a plain COPY of the same (order, product) lines and "
                              "an in-memory pair count, before and after the recompute")
+    parser.add_argument("--celery", type=int, default=0, metavar="N",
+                        help="run the recompute task on a real Celery worker of N processes "
+                             "(prefork; Redis broker and result backend from REDIS_URL)")
+    parser.add_argument("--check-sample", type=int, default=0, metavar="K",
+                        help="with --celery: then recompute in this process (one range) and "
+                             "compare the rows of K random source products")
     parser.add_argument("--prepare-only", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -202,6 +208,122 @@ def measure(args: argparse.Namespace) -> dict:
     }
 
 
+def measure_celery(args: argparse.Namespace) -> dict:
+    """Send the ``upcross.recompute`` task to a real worker pool started here; time it and
+    sample the resident memory of every worker process until the run is finished."""
+    import threading
+
+    import psutil
+
+    setup_django()
+    from django.db import connection
+
+    from demo_shop.celery import app
+    from upcross.models import MiningRun, ProductRelation
+    from upcross.tasks import recompute
+
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        sys.exit("--celery needs REDIS_URL (the broker and the result backend)")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "demo_shop.settings",
+           "CELERY_RESULT_BACKEND": redis_url}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "demo_shop", "worker", "--pool", "prefork",
+         "--concurrency", str(args.celery), "--loglevel", "warning", "--without-heartbeat",
+         "--without-gossip", "--without-mingle", "--hostname", f"bench-{os.getpid()}@%h"],
+        cwd=REPO, env=env)
+    peak: dict[int, float] = {}
+    done = threading.Event()
+
+    def sample() -> None:
+        root = psutil.Process(worker.pid)
+        while not done.is_set():
+            try:
+                for proc in [root, *root.children(recursive=True)]:
+                    rss = proc.memory_info().rss / 2**20
+                    peak[proc.pid] = max(peak.get(proc.pid, 0.0), rss)
+            except psutil.Error:
+                pass
+            done.wait(0.1)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        for _ in range(120):
+            if app.control.ping(timeout=1.0):
+                break
+        else:
+            sys.exit("the Celery worker did not answer")
+        before = MiningRun.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        started = time.perf_counter()
+        recompute.delay(kind=args.kind, partitions=args.partitions)
+        while True:
+            run = MiningRun.objects.filter(pk__gt=before).order_by("pk").first()
+            if run is not None and run.status not in ("running",):
+                break
+            time.sleep(0.2)
+        total = time.perf_counter() - started
+    finally:
+        done.set()
+        worker.terminate()
+        worker.wait(timeout=60)
+    if run.status != "succeeded":
+        sys.exit(f"recompute {run.status}: {run.error}")
+    timings = run.parameters.get("timings", {})
+    return {
+        "orders": run.orders_scanned,
+        "lines": run.lines_scanned,
+        "mine_s": round(timings.get("mine_s", 0.0), 2),
+        "write_s": round(timings.get("write_s", 0.0), 2),
+        "total_s": round(total, 2),
+        "worker_peak_rss_mb": round(max(peak.values(), default=0.0), 1),
+        "worker_processes": len(peak),
+        "relations": ProductRelation.objects.filter(origin="mined").count(),
+        "kind": args.kind,
+        "partitions": args.partitions,
+        "celery_workers": args.celery,
+        "database": connection.vendor,
+        "run_now": run.parameters["now"],
+    }
+
+
+def sample_rows(sources: list) -> list[tuple]:  # type: ignore[type-arg]
+    from upcross.models import ProductRelation
+
+    return sorted(ProductRelation.objects.filter(source__in=sources).values_list(
+        "source_id", "target_id", "kind", "origin", "status", "pair_count", "support",
+        "confidence", "lift", "score"))
+
+
+def check_sample(args: argparse.Namespace, now: float) -> dict:
+    """Rows of ``K`` random sources after the partitioned run, then after one process
+    recomputing at the same ``now`` (the same look-back window)."""
+    import random
+    from datetime import UTC, datetime
+
+    from upcross import recompute as recomputing
+    from upcross.models import ProductRelation
+
+    sources = sorted(set(ProductRelation.objects.filter(origin="mined")
+                         .values_list("source_id", flat=True)))
+    sources = random.Random(args.seed).sample(sources, min(args.check_sample, len(sources)))
+    partitioned = sample_rows(sources)
+    started = time.perf_counter()
+    run = recomputing.recompute(args.kind, 1, now=datetime.fromtimestamp(now, tz=UTC))
+    one_process_s = time.perf_counter() - started
+    if run.status != "succeeded":
+        sys.exit(f"one-process recompute {run.status}: {run.error}")
+    single = sample_rows(sources)
+    return {
+        "sample_sources": len(sources),
+        "sample_rows": len(single),
+        "sample_identical": partitioned == single,
+        "one_process_total_s": round(one_process_s, 2),
+        "one_process_peak_rss_mb": round(
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
 def floor_once() -> dict:
     """A plain ``COPY`` of the (order, product) keys of the same lines, one message per
     line as any client reads it, then every pair counted in memory (numpy)."""
@@ -349,7 +471,12 @@ def main(argv: list[str] | None = None) -> None:
     if args.compare_floor:
         setup_django()
         before = floor_once()
-    result = measure(args)
+    if args.celery:
+        result = measure_celery(args)
+        if args.check_sample:
+            result.update(check_sample(args, result["run_now"]))
+    else:
+        result = measure(args)
     if args.compare_floor:
         result.update(compare_floor(result, before, floor_once()))
     result["loadavg"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]

@@ -89,6 +89,8 @@ if REDIS_URL:
                           "LOCATION": REDIS_URL, "KEY_PREFIX": "demo",
                           "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25}}}
     CELERY_BROKER_URL = REDIS_URL
+    # A result backend lets a partitioned recompute fan out over the workers (a chord).
+    CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
     CELERY_TASK_ALWAYS_EAGER = False
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

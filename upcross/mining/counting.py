@@ -187,7 +187,7 @@ class CoCounts:
                 continue
             if isinstance(value, np.ndarray) and value.dtype == object:
                 value = value.astype(str)
-            arrays[item.name] = np.asarray(value)
+            arrays[item.name] = _narrow(np.asarray(value))
         buffer = io.BytesIO()
         np.savez(buffer, **arrays)  # type: ignore[arg-type]  # stubs: names as **kwargs
         return buffer.getvalue()
@@ -195,11 +195,26 @@ class CoCounts:
     @classmethod
     def from_bytes(cls, data: bytes) -> CoCounts:
         with np.load(io.BytesIO(data), allow_pickle=False) as loaded:
-            values = {name: loaded[name] for name in loaded.files}
+            # Integers travel narrowed (:func:`_narrow`); they are int64 again here.
+            values = {name: loaded[name].astype(np.int64) if loaded[name].dtype.kind in "iu"
+                      else loaded[name] for name in loaded.files}
         for name in ("n_orders", "lines", "total_weight"):
             if name in values:
                 values[name] = int(values[name])
         return cls(**values)
+
+
+def _narrow(values: np.ndarray) -> np.ndarray:
+    """An int64 array as 32 bits when its values fit: partition counts cross the result
+    backend at about half the size (pair keys and counts are mostly small)."""
+    if values.dtype != np.int64 or values.ndim != 1 or not len(values):
+        return values
+    low, high = int(values.min()), int(values.max())
+    for dtype in (np.int32, np.uint32):
+        limits = np.iinfo(dtype)
+        if limits.min <= low and high <= limits.max:
+            return values.astype(dtype)
+    return values
 
 
 def _sum_by_key(keys: np.ndarray, *values: np.ndarray) -> tuple[np.ndarray, ...]:
