@@ -36,6 +36,10 @@ def demo(django_db_setup: None, django_db_blocker) -> Iterator[dict[str, Product
         yield {p.sku: p for p in Product.objects.all()}
         ProductRelation.objects.all().delete()
         MiningRun.objects.all().delete()
+        from upcross.models import OrderExposure, RelationDailyStat, WidgetDailyStat
+
+        for model in (WidgetDailyStat, RelationDailyStat, OrderExposure):  # seed_demo's visits
+            model.objects.all().delete()
         OrderLine.objects.all().delete()
         Order.objects.all().delete()
         Product.objects.all().delete()

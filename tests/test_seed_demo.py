@@ -48,6 +48,10 @@ def seeded(django_db_setup: None, django_db_blocker) -> Iterator[float]:  # type
         call_command("seed_demo", stdout=StringIO())
         elapsed = time.monotonic() - started
         yield elapsed
+        from upcross.models import OrderExposure, RelationDailyStat, WidgetDailyStat
+
+        for model in (WidgetDailyStat, RelationDailyStat, OrderExposure):
+            model.objects.all().delete()
         OrderLine.objects.all().delete()
         Order.objects.all().delete()
         Product.objects.all().delete()
@@ -192,3 +196,29 @@ def test_the_history_is_deterministic_for_a_seed() -> None:
 
     assert baskets(7) == baskets(7)
     assert baskets(7) != baskets(8)
+
+
+def test_thirty_days_of_visits_give_the_report_a_funnel_and_a_holdout_interval(
+        seeded: float) -> None:
+    from upcross.analytics.report import holdout_comparison, widget_rows
+    from upcross.models import CoViewDailyStat, ProductViewDailyStat
+
+    end = timezone.now().date()
+    start = end - timedelta(days=29)
+    rows = {row.widget: row for row in widget_rows(start, end)}
+    assert set(rows) == {"complements", "upgrades", "cart_complements", "cart_upgrades"}
+    for row in rows.values():
+        assert row.impressions > row.clicks > 0
+        assert row.clicks >= row.adds >= row.purchases
+    assert rows["complements"].purchases > 0 and rows["complements"].revenue > 0
+    comparison = holdout_comparison(start, end)
+    assert comparison.holdout.orders > 5 and comparison.exposed.orders > 8 * 5
+    assert comparison.aov.low is not None and comparison.aov.high is not None
+    paid = Order.objects.filter(status="paid",
+                                created_at__gte=timezone.now() - timedelta(days=30)).count()
+    from upcross.models import OrderExposure
+
+    assert OrderExposure.objects.count() == paid  # each paid order of the window, once
+    assert ProductViewDailyStat.objects.filter(day__gte=start).count() > 30
+    small, big = (Product.objects.get(sku=sku) for sku in ("NOVAX-64", "NOVAX-128"))
+    assert CoViewDailyStat.objects.filter(product=small, other=big).exists()

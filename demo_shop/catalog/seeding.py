@@ -32,6 +32,7 @@ from django.utils.text import slugify
 
 from demo_shop.catalog.demo_data import CATEGORIES, PRODUCTS, UPGRADE_PATHS
 from demo_shop.catalog.models import Category, Product
+from demo_shop.catalog.visits import VisitReport, simulate_visits
 from demo_shop.orders.models import Order, OrderLine
 
 DEFAULT_ORDERS = 4000
@@ -69,6 +70,7 @@ class SeedReport:
     orders_created: int = 0
     lines_created: int = 0
     orders_skipped: bool = False
+    visits: VisitReport | None = None
 
 
 def seed_catalog(report: SeedReport) -> dict[str, Product]:
@@ -288,10 +290,13 @@ def seed_orders(products: dict[str, Product], customers: list, *, count: int, se
 
 def seed_demo(*, orders: int = DEFAULT_ORDERS, customers: int = DEFAULT_CUSTOMERS,
               seed: int = DEFAULT_SEED) -> SeedReport:
-    """Catalog, customers and (into an empty order table) the order history, atomically."""
+    """Catalog, customers and (into an empty order table) the order history, then 30 days
+    of simulated visits (into empty statistics), atomically."""
     report = SeedReport()
     with transaction.atomic():
         products = seed_catalog(report)
         people = seed_customers(customers, report)
         seed_orders(products, people, count=orders, seed=seed, report=report)
+        if not report.orders_skipped:
+            report.visits = simulate_visits(seed)
     return report

@@ -1,4 +1,5 @@
-"""``manage.py seed_demo``: the demo catalog and a year of orders that tell its stories."""
+"""``manage.py seed_demo``: the demo catalog, a year of orders that tell its stories, and
+30 days of simulated visits (views, widget funnel, holdout) for the report."""
 
 from __future__ import annotations
 
@@ -54,4 +55,11 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Orders: {report.orders_created} created with {report.lines_created} lines."
             )
+        visits = report.visits
+        if visits is not None and not visits.skipped:
+            self.stdout.write(
+                f"Visits: {visits.days} days simulated, {visits.views} product views, "
+                f"{visits.impressions} widget impressions, {visits.clicks} clicks, "
+                f"{visits.adds} adds, {visits.purchases} items bought from widgets; "
+                f"{visits.exposed_orders} exposed and {visits.holdout_orders} held-out orders.")
         self.stdout.write(self.style.SUCCESS(f"Demo data ready in {elapsed:.1f} s."))
