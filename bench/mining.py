@@ -179,9 +179,14 @@ def measure(args: argparse.Namespace) -> dict:
     from upcross.adapters import get_adapter
     from upcross.models import ProductRelation
 
+    connection.ensure_connection()
+    backend = connection.connection.info.backend_pid
+    server_cpu, client_cpu = backend_cpu(backend), time.process_time()
     started = time.perf_counter()
     run = recomputing.recompute(args.kind, args.partitions)
     total = time.perf_counter() - started
+    client_cpu = time.process_time() - client_cpu
+    server_cpu = backend_cpu(backend) - server_cpu if server_cpu is not None else None
     if run.status != "succeeded":
         sys.exit(f"recompute {run.status}: {run.error}")
     timings = run.parameters["timings"]
@@ -201,11 +206,25 @@ def measure(args: argparse.Namespace) -> dict:
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "relations": ProductRelation.objects.filter(origin="mined").count(),
         "count_s": round(timings["count_s"], 2),
+        # CPU seconds of this process and of its database backend (when the database runs
+        # on this machine): what the run costs, whatever else shares the cores.
+        "client_cpu_s": round(client_cpu, 2),
+        "server_cpu_s": round(server_cpu, 2) if server_cpu is not None else None,
         "per_kind": split,
         "kind": args.kind,
         "partitions": args.partitions,
         "database": connection.vendor,
     }
+
+
+def backend_cpu(pid: int) -> float | None:
+    """CPU seconds used so far by the PostgreSQL backend ``pid`` (``None``: not on this host)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def measure_celery(args: argparse.Namespace) -> dict:
