@@ -6,16 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import path, reverse
+from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
 
 from upcross.adapters import get_adapter
 from upcross.admin.rules import UpgradeRuleAdmin, UpgradeRuleForm, category_choices
-from upcross.admin.runs import recompute_failed
-from upcross.admin.utils import has_upcross_perm, require
 from upcross.models import ComplementRule, MiningRunKind, UpgradeRule
 from upcross.rule_evaluation import evaluate_complement_rule
 
@@ -67,6 +62,15 @@ class ComplementRuleAdmin(UpgradeRuleAdmin):
         (_("Preview"), {"fields": ["preview_product"]}),
     ]
 
+    recompute_kind = MiningRunKind.COMPLEMENTS
+    rule_relations_query = "?origin=rule&kind=complement"
+    apply_failed_message = _("The rules could not be applied (the task queue is "
+                             "unreachable). Try again, or run “manage.py "
+                             "upcross_recompute --kind complements”.")
+    apply_started_message = _(
+        "Applying the rules: a recompute of complements started. Its rule suggestions "
+        "replace the previous ones when it is done.")
+
     @admin.display(description=_("products of category"), ordering="category")
     def scope(self, obj: UpgradeRule | ComplementRule) -> str:
         return get_adapter().category_labels([obj.category]).get(obj.category, obj.category)
@@ -76,41 +80,7 @@ class ComplementRuleAdmin(UpgradeRuleAdmin):
         return get_adapter().category_labels([obj.target_category]).get(
             obj.target_category, obj.target_category)
 
-    def get_urls(self) -> list[Any]:
-        return [
-            path("apply/", self.admin_site.admin_view(require_POST(self.apply_view)),
-                 name="upcross_complementrule_apply"),
-            *super(UpgradeRuleAdmin, self).get_urls(),
-        ]
-
     def evaluate(self, rule: Any, product: Any) -> Any:
         return evaluate_complement_rule(rule, product)
 
-    def apply_view(self, request: HttpRequest) -> HttpResponse:
-        """Apply the active rules: start the complements recompute, the one writer of rule
-        complements (queued on commit exactly like “Recompute now”)."""
-        require(self.can_apply(request))
-        changelist = reverse("admin:upcross_complementrule_changelist")
-        if recompute_failed(MiningRunKind.COMPLEMENTS):
-            messages.error(request, _("The rules could not be applied (the task queue is "
-                                      "unreachable). Try again, or run “manage.py "
-                                      "upcross_recompute --kind complements”."))
-            return HttpResponseRedirect(changelist)
-        messages.success(request, _(
-            "Applying the rules: a recompute of complements started. Its rule suggestions "
-            "replace the previous ones when it is done."))
-        if has_upcross_perm(request, "view_miningrun"):
-            return HttpResponseRedirect(reverse("admin:upcross_miningrun_changelist"))
-        return HttpResponseRedirect(changelist)
-
-    def changelist_view(self, request: HttpRequest,
-                        extra_context: dict[str, Any] | None = None) -> HttpResponse:
-        extra_context = {
-            **(extra_context or {}),
-            "apply_url": reverse("admin:upcross_complementrule_apply")
-            if self.can_apply(request) else None,
-            "rule_relations_url": reverse("admin:upcross_productrelation_changelist")
-            + "?origin=rule&kind=complement",
-        }
-        return super(UpgradeRuleAdmin, self).changelist_view(request, extra_context)
 

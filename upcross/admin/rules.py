@@ -103,10 +103,24 @@ class UpgradeRuleAdmin(admin.ModelAdmin):
             return str(_("All categories"))
         return get_adapter().category_labels([obj.category])[obj.category]
 
+    #: What "Apply rules now" recomputes, and what it says (a subclass for another kind
+    #: of rule sets its own).
+    recompute_kind: str = MiningRunKind.UPGRADES
+    rule_relations_query = "?origin=rule"
+    apply_failed_message = _("The rules could not be applied (the task queue is "
+                             "unreachable). Try again, or run “manage.py "
+                             "upcross_recompute --kind upgrades”.")
+    apply_started_message = _(
+        "Applying the rules: a recompute of upgrades started. Its rule suggestions "
+        "replace the previous ones when it is done.")
+
+    def _url_name(self, view: str) -> str:
+        return f"upcross_{self.opts.model_name}_{view}"
+
     def get_urls(self) -> list[Any]:
         return [
             path("apply/", self.admin_site.admin_view(require_POST(self.apply_view)),
-                 name="upcross_upgraderule_apply"),
+                 name=self._url_name("apply")),
             *super().get_urls(),
         ]
 
@@ -115,29 +129,26 @@ class UpgradeRuleAdmin(admin.ModelAdmin):
                 and has_upcross_perm(request, "change_productrelation"))
 
     def apply_view(self, request: HttpRequest) -> HttpResponse:
-        """Apply the active rules: start the upgrades recompute, the one writer of rule
-        rows (queued on commit exactly like “Recompute now”)."""
+        """Apply the active rules: start the recompute of their kind, the one writer of
+        rule rows (queued on commit exactly like “Recompute now”)."""
         require(self.can_apply(request))
-        if recompute_failed(MiningRunKind.UPGRADES):
-            messages.error(request, _("The rules could not be applied (the task queue is "
-                                      "unreachable). Try again, or run “manage.py "
-                                      "upcross_recompute --kind upgrades”."))
-            return HttpResponseRedirect(reverse("admin:upcross_upgraderule_changelist"))
-        messages.success(request, _(
-            "Applying the rules: a recompute of upgrades started. Its rule suggestions "
-            "replace the previous ones when it is done."))
+        changelist = reverse(f"admin:{self._url_name('changelist')}")
+        if recompute_failed(self.recompute_kind):
+            messages.error(request, self.apply_failed_message)
+            return HttpResponseRedirect(changelist)
+        messages.success(request, self.apply_started_message)
         if has_upcross_perm(request, "view_miningrun"):
             return HttpResponseRedirect(reverse("admin:upcross_miningrun_changelist"))
-        return HttpResponseRedirect(reverse("admin:upcross_upgraderule_changelist"))
+        return HttpResponseRedirect(changelist)
 
     def changelist_view(self, request: HttpRequest,
                         extra_context: dict[str, Any] | None = None) -> HttpResponse:
         extra_context = {
             **(extra_context or {}),
-            "apply_url": reverse("admin:upcross_upgraderule_apply")
+            "apply_url": reverse(f"admin:{self._url_name('apply')}")
             if self.can_apply(request) else None,
             "rule_relations_url": reverse("admin:upcross_productrelation_changelist")
-            + "?origin=rule",
+            + self.rule_relations_query,
         }
         return super().changelist_view(request, extra_context)
 
