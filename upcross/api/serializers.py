@@ -68,6 +68,15 @@ class ProductPkField(serializers.Field):
         return value if isinstance(value, int) else str(value)
 
 
+def bound_list(data: Any, field: str, limit: int) -> None:
+    """Refuse a list ``field`` longer than ``limit`` before its items are validated (a
+    50-item limit checked after converting 800k items is seconds of work)."""
+    items = data.get(field) if isinstance(data, Mapping) else None
+    if isinstance(items, list) and len(items) > limit:
+        raise serializers.ValidationError({field: [
+            _("Ensure this field has no more than %(n)s elements.") % {"n": limit}]})
+
+
 class ErrorSerializer(serializers.Serializer):
     """Every error the API answers with."""
 
@@ -377,13 +386,7 @@ class EventSerializer(serializers.Serializer):
         return fields
 
     def to_internal_value(self, data: Any) -> Any:
-        # Bound the list before a field validates its items (a 50-id limit checked after
-        # converting 800k ids is seconds of work).
-        items = data.get("products") if isinstance(data, Mapping) else None
-        if isinstance(items, list) and len(items) > MAX_EVENT_PRODUCTS:
-            raise serializers.ValidationError({"products": [
-                _("Ensure this field has no more than %(n)s elements.")
-                % {"n": MAX_EVENT_PRODUCTS}]})
+        bound_list(data, "products", MAX_EVENT_PRODUCTS)
         return super().to_internal_value(data)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -441,11 +444,7 @@ class EventBatchSerializer(serializers.Serializer):
     )
 
     def to_internal_value(self, data: Any) -> Any:
-        items = data.get("events") if isinstance(data, Mapping) else None
-        if isinstance(items, list) and len(items) > MAX_BATCH_EVENTS:
-            raise serializers.ValidationError({"events": [
-                _("Ensure this field has no more than %(n)s elements.")
-                % {"n": MAX_BATCH_EVENTS}]})
+        bound_list(data, "events", MAX_BATCH_EVENTS)
         return super().to_internal_value(data)
 
 
