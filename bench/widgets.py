@@ -8,7 +8,9 @@ page ``n`` times through Django's test client in one run, alternating request by
 request: without the widgets (switched off per request with ``request.upcross_disabled``,
 so the tags return at once), with the widgets and a warm cache, and every fifth time
 with a cold cache (cleared just before). Prints
-milliseconds per page, the overhead ratio, and the warm overhead per widget.
+milliseconds per page, the overhead ratio, the warm overhead per widget, and the
+Redis round trips of one warm page (every command a Redis client sends alone and
+every pipeline it executes, counted in this process).
 """
 
 from __future__ import annotations
@@ -86,17 +88,46 @@ class WidgetsOffMiddleware:
         return self.get_response(request)
 
 
-def ms(get: Callable[[], Any]) -> float:
-    start = time.perf_counter()
+def ms(get: Callable[[], Any]) -> tuple[float, float]:
+    """Wall and CPU milliseconds of one request (CPU: this process, kernel included; it
+    leaves out the time spent waiting for Redis or for a core on a busy machine)."""
+    start, start_cpu = time.perf_counter(), time.process_time()
     response = get()
     elapsed = (time.perf_counter() - start) * 1000
+    cpu = (time.process_time() - start_cpu) * 1000
     if response.status_code != 200:
         raise SystemExit(f"unexpected status {response.status_code}")
-    return elapsed
+    return elapsed, cpu
+
+
+class RoundTrips:
+    """Counts what this process sends to Redis: lone commands and pipelines."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        import redis
+
+        send, execute = redis.Redis.execute_command, redis.client.Pipeline.execute
+
+        def counted_send(client: Any, *args: Any, **options: Any) -> Any:
+            self.count += 1
+            return send(client, *args, **options)
+
+        def counted_execute(pipeline: Any, *args: Any, **kwargs: Any) -> Any:
+            self.count += 1
+            return execute(pipeline, *args, **kwargs)
+
+        redis.Redis.execute_command = counted_send  # type: ignore[method-assign]
+        redis.client.Pipeline.execute = counted_execute  # type: ignore[method-assign]
+
+    def of(self, get: Callable[[], Any]) -> int:
+        before = self.count
+        get()
+        return self.count - before
 
 
 def measure(without: Callable[[], Any], with_widgets: Callable[[], Any],
-            n: int) -> tuple[float, float, float]:
+            n: int) -> tuple[float, float, float, float, float]:
     """Median ms per request: without widgets, warm, cold (cache cleared before each).
 
     Requests alternate between the modes, so load from other processes on a busy
@@ -104,15 +135,19 @@ def measure(without: Callable[[], Any], with_widgets: Callable[[], Any],
     """
     from upcross import cache as upcross_cache
 
-    samples: dict[str, list[float]] = {"without": [], "warm": [], "cold": []}
+    samples: dict[str, list[tuple[float, float]]] = {"without": [], "warm": [], "cold": []}
     for i in range(n):
         samples["without"].append(ms(without))
         samples["warm"].append(ms(with_widgets))
         if i % 5 == 0:
             upcross_cache.clear()
             samples["cold"].append(ms(with_widgets))
-    return (statistics.median(samples["without"]), statistics.median(samples["warm"]),
-            statistics.median(samples["cold"]))
+
+    def median(mode: str, column: int) -> float:
+        return statistics.median(sample[column] for sample in samples[mode])
+
+    return (median("without", 0), median("warm", 0), median("cold", 0),
+            median("without", 1), median("warm", 1))
 
 
 def main() -> None:
@@ -142,19 +177,26 @@ def main() -> None:
     }
     print(f"cache: {settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]}, "
           f"database: SQLite, n={args.n}, medians")
+    trips = RoundTrips() if args.redis else None
     print(f"{'page':<24}{'without':>10}{'warm':>10}{'cold':>10}{'ratio':>8}"
-          f"{'per widget':>13}")
+          f"{'per widget':>13}{'(CPU)':>9}{'Redis trips':>13}")
     for name, (url, widgets) in pages.items():
         for _ in range(20):  # warm-up: imports, template compilation, connections
             client.get(url)
             off.get(url)
-        without, warm, cold = measure(lambda u=url: off.get(u), lambda u=url: client.get(u),
-                                      args.n)
+        without, warm, cold, without_cpu, warm_cpu = measure(
+            lambda u=url: off.get(u), lambda u=url: client.get(u), args.n)
         per_widget = (warm - without) / widgets
+        client.get(url)  # warm again after the last cold round
+        round_trips = trips.of(lambda u=url: client.get(u)) if trips else "-"
         print(f"{name:<24}{without:>8.2f}ms{warm:>8.2f}ms{cold:>8.2f}ms"
-              f"{warm / without:>7.2f}x{per_widget:>10.3f}ms")
+              f"{warm / without:>7.2f}x{per_widget:>10.3f}ms"
+              f"{(warm_cpu - without_cpu) / widgets:>7.3f}ms{round_trips:>13}")
     print("warm = widgets on, cache warm; cold = cache cleared before every request; "
-          "per widget = (warm - without) / widgets on the page (aim: < 1 ms)")
+          "per widget = (warm - without) / widgets on the page (aim: <= 0.5 ms), wall "
+          "and (CPU) of this process; "
+          "Redis trips = round trips of one warm page (aim: <= 2)")
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

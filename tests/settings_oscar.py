@@ -40,6 +40,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "oscar.apps.basket.middleware.BasketMiddleware",
     "upcross.analytics.middleware.HoldoutMiddleware",
+    "upcross.middleware.PageMiddleware",
 ]
 ROOT_URLCONF = "tests.oscarshop.urls"
 TEMPLATES = [{

@@ -29,7 +29,7 @@ ALL_IDS = {
     "upcross.E016", "upcross.E017", "upcross.E018", "upcross.E019", "upcross.E020",
     "upcross.E021", "upcross.E022", "upcross.E023", "upcross.E024", "upcross.E025",
     "upcross.E026", "upcross.E027", "upcross.E028", "upcross.E029",
-    "upcross.W001", "upcross.W002", "upcross.W003",
+    "upcross.W001", "upcross.W002", "upcross.W003", "upcross.W004",
 }
 
 
@@ -425,3 +425,11 @@ def test_w003_item_model_limit_that_needs_gigabytes() -> None:
     with override_settings(UPCROSS=with_upcross(ITEM_MODEL_MAX_ITEMS=0, MIN_PAIR_COUNT=None,
                                                  MIN_LIFT=None, ITEM_MODEL_L2=0)):
         assert upcross_messages() == []
+
+
+def test_w004_page_middleware_missing(settings: Any) -> None:
+    without = [path for path in settings.MIDDLEWARE
+               if path != "upcross.middleware.PageMiddleware"]
+    assert len(without) == len(settings.MIDDLEWARE) - 1  # every test shape installs it
+    messages = assert_only("upcross.W004", MIDDLEWARE=without)
+    assert "PageMiddleware" in messages[0].hint

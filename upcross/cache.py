@@ -44,6 +44,7 @@ from typing import Any, TypeVar
 from django.core.cache import BaseCache, caches
 from django.core.signals import setting_changed
 
+from upcross import page as pages
 from upcross.conf import upcross_settings
 
 logger = logging.getLogger("upcross.cache")
@@ -215,16 +216,30 @@ def new_token() -> str:
 
 
 def get_many(keys: Iterable[str]) -> dict[str, Any]:
-    """Values found for ``keys``; ``{}`` when the cache is unreachable."""
+    """Values found for ``keys``; ``{}`` when the cache is unreachable.
+
+    While a page is current (:mod:`upcross.page`), what the page already fetched is not
+    fetched again, and its first read also fetches what it will likely read next.
+    """
     keys = list(keys)
     if not keys:
         return {}
-    return call("read", lambda: _get_many(_backend(), keys), {})
+    page = pages.current()
+    if page is None:
+        return call("read", lambda: _get_many(_backend(), keys), {})
+    fetch = page.read_ahead(keys)
+    if fetch:
+        found = call("read", lambda: _get_many(_backend(), fetch), None)
+        if found is None:  # unreachable: nothing is known about these keys
+            return {}
+        page.remember(fetch, found)
+    return page.answer(keys)
 
 
 def set_many(values: Mapping[str, Any], timeout: int | None = None) -> None:
     if not values:
         return
+    _page_wrote(values)
     lifetime = upcross_settings.CACHE_TIMEOUT if timeout is None else timeout
     call("write", lambda: _backend().set_many(dict(values), timeout=lifetime), None)
 
@@ -233,6 +248,9 @@ def delete_many(keys: Iterable[str]) -> None:
     keys = list(keys)
     if not keys:
         return
+    page = pages.current()
+    if page is not None:
+        page.forget(keys)
     call("delete", lambda: _backend().delete_many(keys), None)
 
 
@@ -266,12 +284,22 @@ def _create_token(key: str) -> str:
             return token
         return backend.get(key) or token
 
-    return call("token", create, token)
+    created = call("token", create, token)
+    _page_wrote({key: created})
+    return created
+
+
+def _page_wrote(values: Mapping[str, Any]) -> None:
+    """Later reads of the current page see what this request stored."""
+    page = pages.current()
+    if page is not None:
+        page.wrote(values)
 
 
 def bump(*keys: str) -> None:
     """Make everything stamped with these tokens stale (default: all)."""
     values = {key: new_token() for key in (keys or TOKEN_KEYS)}
+    _page_wrote(values)
     # While the cache is down this writes nothing; the first successful probe after the
     # outage bumps every token (Breaker.on_recovery), so the change is not lost.
     call("invalidate", lambda: _backend().set_many(values, timeout=None), None)

@@ -54,6 +54,8 @@ The range checks have one id per family of settings (E101 to E108), so
 - W001 unknown key in ``UPCROSS``
 - W002 unknown key in ``ORDER_LINE_FIELDS``, ``PRODUCT_FIELDS`` or ``PRODUCT_DISPLAY``
 - W003 ``ITEM_MODEL_MAX_ITEMS`` so high that a recompute may need gigabytes
+- W004 ``upcross.middleware.PageMiddleware`` is not in ``MIDDLEWARE`` (each widget then
+  makes its own Redis round trips)
 """
 
 from __future__ import annotations
@@ -655,6 +657,27 @@ _RANGES: dict[str, tuple[str, Callable[[Any], bool], str, str]] = {
 }
 _SCHEDULES = ("RECOMPUTE_SCHEDULE", "ANALYTICS_FLUSH_SCHEDULE", "FOLLOW_UP_SCHEDULE")
 _REDIS_SCHEMES = ("redis", "rediss", "unix")
+
+
+PAGE_MIDDLEWARE = "upcross.middleware.PageMiddleware"
+
+
+@checks.register()
+def check_page_middleware(app_configs: Any = None,
+                          **kwargs: Any) -> list[checks.CheckMessage]:
+    """Without the page middleware every widget reads and counts on its own (W004)."""
+    from django.conf import settings
+
+    middleware = getattr(settings, "MIDDLEWARE", None) or ()
+    if PAGE_MIDDLEWARE in middleware:
+        return []
+    return [checks.Warning(
+        f"{PAGE_MIDDLEWARE} is not in MIDDLEWARE: each upcross widget on a page reads the "
+        "cache and counts its impressions in Redis round trips of its own.",
+        hint=f"Add {PAGE_MIDDLEWARE!r} to MIDDLEWARE (anywhere): a page then reads the "
+             "cache once and sends its impressions in one pipeline. Silence upcross.W004 if "
+             "you only use the REST API.",
+        id="upcross.W004")]
 
 
 @checks.register()

@@ -42,6 +42,7 @@ from typing import Any, Protocol
 from django.core.cache import BaseCache, caches
 from django.utils import timezone
 
+from upcross import page as pages
 from upcross.cache import Breaker, redis_client
 from upcross.conf import upcross_settings
 
@@ -302,6 +303,16 @@ def record_view(pk: str, session: str | None = None,
         return True
 
     return breaker.call("count", count, False)
+
+
+def increment_with_page(counts: Mapping[Field, int]) -> None:
+    """Count now, or (while a page is current, :mod:`upcross.page`) with the page's
+    other counts in one pipeline when its response is ready."""
+    page = pages.current()
+    if page is None:
+        increment(counts)
+    else:
+        page.count(counts)
 
 
 def event_counts(widget: str, metric: str, pairs: Iterable[tuple[str, str]],

@@ -296,7 +296,7 @@ def _count_impressions(widget: str, html: str, shown: tuple[tuple[str, str], ...
     Not with ``IMPRESSIONS = "seen"``: the tracking script counts what was on screen.
     """
     if shown and html.strip() and upcross_settings.IMPRESSIONS == "render":
-        counters.increment(counters.event_counts(widget, "impressions", shown))
+        counters.increment_with_page(counters.event_counts(widget, "impressions", shown))
 
 
 @register.filter

@@ -25,6 +25,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "upcross.analytics.middleware.HoldoutMiddleware",
+    "upcross.middleware.PageMiddleware",
 ]
 ROOT_URLCONF = "hostproject.urls"
 TEMPLATES = [{
