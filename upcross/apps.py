@@ -14,7 +14,7 @@ class UpcrossConfig(AppConfig):
 
     def ready(self) -> None:
         from upcross import checks, handlers, schedule  # noqa: F401  (registration side effects)
-        from upcross.showcases import builtin, viewing  # noqa: F401  (register the built-ins)
+        from upcross.showcases import builtin, similar, viewing  # noqa: F401  (built-ins)
 
         handlers.connect()
         schedule.connect(self)  # the nightly recompute PeriodicTask, on post_migrate

@@ -160,6 +160,10 @@ class ProductIdListField(serializers.CharField):
 
 
 class ShowcaseQuerySerializer(LimitQuerySerializer):
+    product = ProductPkField(
+        required=False,
+        help_text=_("Showcases about one product (similar): that product's id."),
+    )
     category = serializers.CharField(
         required=False, allow_blank=True, max_length=255,
         help_text=_("A category value (per-category showcases such as best sellers)."),

@@ -338,7 +338,7 @@ class ShowcaseView(UpcrossAPIMixin, CachedAnswerMixin, ConditionalGetMixin,
 
     def answer_key_parts(self, request: Request) -> tuple[Any, ...]:
         return tuple(request.query_params.get(name)
-                     for name in ("limit", "category", "viewed", "cart"))
+                     for name in ("limit", "category", "viewed", "cart", "product"))
 
     def get_object(self) -> dict[str, Any]:
         from upcross import showcases
@@ -352,7 +352,8 @@ class ShowcaseView(UpcrossAPIMixin, CachedAnswerMixin, ConditionalGetMixin,
         data = query.validated_data
         visitor = showcases.make_visitor(viewed=data.get("viewed"), cart=data.get("cart"))
         results = showcase(found.name, data.get("limit", upcross_settings.DEFAULT_LIMIT),
-                           category=data.get("category", ""), visitor=visitor)
+                           category=data.get("category", ""), visitor=visitor,
+                           product=data.get("product"))
         self.answer_expires_at = results.expires_at
         rows = present(results, self.request)
         for row, item in zip(rows, results, strict=True):

@@ -62,21 +62,26 @@ class UnknownShowcase(LookupError):
 
 
 def showcase(name: str, limit: int | None = None, *, category: Any = "",
-             visitor: Visitor | None = None, exclude: Iterable[Any] = ()) -> Recommendations:
+             visitor: Visitor | None = None, exclude: Iterable[Any] = (),
+             product: Any = None) -> Recommendations:
     """The showcase ``name`` for a shopper, best first.
 
     ``category``: a category value (per-category showcases). ``visitor``: who is
     looking (personal showcases; the signed-in customer's purchases are left out of
     every showcase). ``exclude``: products or pks to leave out (the page shows them).
+    ``product``: the product a showcase about one product (similar products) is for.
     """
     found_showcase = registry.get(name)
     if found_showcase is None:
         raise UnknownShowcase(name)
     limit = checked_limit(limit)
     visitor = visitor or Visitor()
+    product_pk = getattr(product, "pk", product)
     scope = Scope(category=str(category or "") if found_showcase.scoped else "",
-                  visitor=visitor if found_showcase.personal else None)
-    if limit == 0:
+                  visitor=visitor if found_showcase.personal else None,
+                  product=str(product_pk) if found_showcase.about_product
+                  and product_pk is not None else "")
+    if limit == 0 or (found_showcase.about_product and not scope.product):
         return Recommendations()
     results = _read(found_showcase, scope, visitor, limit, exclude)
     fallback = found_showcase.fallback(scope) if len(results) < limit else None
@@ -111,7 +116,8 @@ def _read(found_showcase: Showcase, scope: Scope, visitor: Visitor, limit: int,
 
 
 def list_key(found_showcase: Showcase, scope: Scope) -> str:
-    digest = hashlib.sha1(repr((scope.category, found_showcase.visitor_key(scope))).encode(),
+    digest = hashlib.sha1(repr((scope.category, found_showcase.visitor_key(scope),
+                                scope.product)).encode(),
                           usedforsecurity=False).hexdigest()[:20]
     return f"{cache.PREFIX}s:{found_showcase.name}:{digest}"
 

@@ -26,10 +26,12 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Scope:
-    """What a showcase is asked for: a category (text, blank for all), the visitor."""
+    """What a showcase is asked for: a category (text, blank for all), the visitor, and
+    for a showcase about one product (similar products) that product's pk as text."""
 
     category: str = ""
     visitor: Visitor | None = None
+    product: str = ""
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,8 @@ class Showcase:
     scoped: bool = False
     #: A personal showcase leaves out what the visitor viewed (not "recently viewed").
     leaves_out_viewed: bool = True
+    #: Ranks for one product (``product=``), like "similar products".
+    about_product: bool = False
     #: The widget's template (a ``showcase_<name>.html`` next to it is tried first).
     template_name: str = "upcross/widgets/showcase.html"
 

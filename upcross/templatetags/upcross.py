@@ -572,11 +572,12 @@ def _visitor(request: Any, cart: Any) -> Any:
 @register.simple_tag(takes_context=True)
 def get_upcross_showcase(context: template.Context, name: str, limit: Any = None,
                          category: Any = "", cart: Any = None,
-                         exclude: Any = None) -> list[Recommendation]:
+                         exclude: Any = None, product: Any = None) -> list[Recommendation]:
     """A showcase's suggestions; an unknown name or a disabled widget gives ``[]``.
 
     ``cart=``: the visitor's cart (left out; "for you" ranks from it too).
-    ``exclude=``: products or pks to leave out.
+    ``exclude=``: products or pks to leave out. ``product=``: the product a showcase
+    about one product (``similar``) is for.
     """
     from upcross import showcases
     from upcross.showcases.reading import showcase
@@ -586,15 +587,17 @@ def get_upcross_showcase(context: template.Context, name: str, limit: Any = None
         return []
     visitor = _visitor(request, cart)
     left_out = tuple(sorted(map(str, recommend.product_pks(exclude))))
+    product_pk = _pk(product)
     return _memo(request, ("showcase", name, _limit(limit), str(category or ""), visitor,
-                           left_out),
+                           left_out, product_pk),
                  lambda: showcase(name, _limit(limit), category=category or "",
-                                  visitor=visitor, exclude=left_out))
+                                  visitor=visitor, exclude=left_out, product=product_pk))
 
 
 @register.simple_tag(takes_context=True)
 def upcross_showcase(context: template.Context, name: str, limit: Any = None,
-                     category: Any = "", cart: Any = None, title: Any = None) -> str:
+                     category: Any = "", cart: Any = None, title: Any = None,
+                     product: Any = None) -> str:
     """A showcase's box (``title=`` overrides its heading)."""
     from upcross import showcases
     from upcross.showcases.reading import list_key
@@ -606,13 +609,16 @@ def upcross_showcase(context: template.Context, name: str, limit: Any = None,
     request = context.get("request")
     visitor = _visitor(request, cart)
     shown = page_shown(request)
+    product_pk = _pk(product)
     scope = Scope(category=str(category or "") if found.scoped else "",
-                  visitor=visitor if found.personal else None)
+                  visitor=visitor if found.personal else None,
+                  product=str(product_pk) if found.about_product and product_pk is not None
+                  else "")
     template_name = _showcase_template(context, name, found.template_name)
     return _widget(
         context, name, template_name,
         (list_key(found, scope), visitor.cart, shown, str(title or "")), limit,
-        lambda: get_upcross_showcase(context, name, limit, category, cart, shown),
+        lambda: get_upcross_showcase(context, name, limit, category, cart, shown, product),
         lambda items: {"items": items, "widget": name, "showcase": name,
                        "box_title": title or found.title,
                        "box_name": "showcase upcross-showcase-" + name.replace("_", "-"),
@@ -665,6 +671,19 @@ def get_upcross_on_offer(context: template.Context, limit: Any = None,
 def get_upcross_for_you(context: template.Context, limit: Any = None,
                         cart: Any = None) -> list[Recommendation]:
     return get_upcross_showcase(context, "for_you", limit, "", cart)
+
+
+@register.simple_tag(takes_context=True)
+def upcross_similar(context: template.Context, product: Any, limit: Any = None,
+                    cart: Any = None) -> str:
+    """Products like ``product`` (viewed together, substitutes, then by name)."""
+    return upcross_showcase(context, "similar", limit, "", cart, product=product)
+
+
+@register.simple_tag(takes_context=True)
+def get_upcross_similar(context: template.Context, product: Any, limit: Any = None,
+                        cart: Any = None) -> list[Recommendation]:
+    return get_upcross_showcase(context, "similar", limit, "", cart, product=product)
 
 
 @register.simple_tag(takes_context=True)
