@@ -42,6 +42,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from django.core.cache import BaseCache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.core.signals import setting_changed
 
 from upcross import page as pages
@@ -97,8 +98,6 @@ def redis_client(backend: BaseCache, write: bool = False) -> Any | None:
     client = backend.__dict__.get(attribute)
     if client is not None:
         return client
-    from django.core.cache.backends.redis import RedisCache
-
     if isinstance(backend, RedisCache):
         client = backend._cache.get_client(write=write)
     else:
@@ -112,8 +111,6 @@ def redis_client(backend: BaseCache, write: bool = False) -> Any | None:
 
 def _get_many(backend: BaseCache, keys: list[str]) -> dict[str, Any]:
     """``backend.get_many(keys)``; one ``MGET`` on a kept client for Django's ``RedisCache``."""
-    from django.core.cache.backends.redis import RedisCache
-
     if type(backend) is not RedisCache:
         return backend.get_many(keys)
     by_key = {backend.make_and_validate_key(key): key for key in keys}

@@ -60,12 +60,15 @@ The range checks have one id per family of settings (E101 to E108), so
 
 from __future__ import annotations
 
+import decimal
 import re
 import uuid
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
+from celery.schedules import crontab
 from django.apps import apps
 from django.core import checks
 from django.core.cache import caches
@@ -480,8 +483,6 @@ def check_swap_cart_line(app_configs: Any = None, **kwargs: Any) -> list[checks.
 
 def _money_errors() -> list[checks.CheckMessage]:
     """Bundles, pricing and the nudge: values that have the right type but make no sense."""
-    import decimal
-
     messages: list[checks.CheckMessage] = []
 
     def amount(key: str) -> Decimal | None:
@@ -723,8 +724,6 @@ IMPRESSION_MODES = ("render", "seen")
 
 
 def _crontab_problem(spec: Mapping[str, Any]) -> str | None:
-    from celery.schedules import crontab
-
     fields = {key: str(value) for key, value in spec.items()
               if key in ("minute", "hour", "day_of_week", "day_of_month", "month_of_year")}
     try:
@@ -735,8 +734,6 @@ def _crontab_problem(spec: Mapping[str, Any]) -> str | None:
 
 
 def _is_redis_url(url: str) -> bool:
-    from urllib.parse import urlsplit
-
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018  (raises on a port that is not a number)

@@ -27,6 +27,7 @@ from django.db.models.signals import post_delete, post_save
 
 from upcross import cache, cold_start
 from upcross.conf import upcross_settings
+from upcross.models import Bundle, BundleItem, ProductRelation, ShowcaseDecision
 from upcross.signals import relations_recomputed
 
 logger = logging.getLogger("upcross.handlers")
@@ -97,8 +98,6 @@ def _order_models() -> list[type[models.Model]]:
 def connect() -> None:
     """Connect the receivers. Models named by settings that don't resolve are skipped
     (the system checks report them), so a misconfigured project still starts."""
-    from upcross.models import Bundle, BundleItem, ProductRelation, ShowcaseDecision
-
     # A curated bundle is shown like a relation: the same token makes its box stale; so
     # is a showcase's pin or block (the showcases are stamped with it too).
     for model in (ProductRelation, Bundle, BundleItem, ShowcaseDecision):

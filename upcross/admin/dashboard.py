@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from upcross import fallback
 from upcross.adapters import get_adapter
+from upcross.admin.utils import require
 from upcross.models import (
     MiningRun,
     ProductRelation,
@@ -150,8 +151,6 @@ def chart(rows: list[CoverageRow]) -> dict[str, Any]:
 
 
 def dashboard_view(model_admin: ModelAdmin, request: HttpRequest) -> HttpResponse:
-    from upcross.admin.utils import require
-
     require(model_admin.has_view_permission(request))
     overall, rows = coverage()
     last_run = MiningRun.objects.order_by("-created_at", "-pk").first()

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from upcross import showcases
+from upcross.adapters import get_adapter
 from upcross.admin.relations import ProductAutocompleteMixin
 from upcross.admin.rules import category_choices
 from upcross.models import ShowcaseDecision
@@ -54,6 +55,4 @@ class ShowcaseDecisionAdmin(ProductAutocompleteMixin, admin.ModelAdmin):
     list_filter = ("showcase", "status")
 
     def get_search_fields(self, request: HttpRequest) -> tuple[str, ...]:
-        from upcross.adapters import get_adapter
-
         return tuple(f"product__{name}" for name in get_adapter().product_search_fields())

@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import Avg, Count, Sum
 from django.db.models.functions import TruncDate
 
+from upcross.adapters import get_adapter
 from upcross.analytics.stats import Difference, welch
 from upcross.models import ExposureGroup, OrderExposure, RelationDailyStat, WidgetDailyStat
 
@@ -96,8 +97,6 @@ def relation_rows(start: datetime.date, end: datetime.date, limit: int | None = 
 
 
 def _name_products(rows: list[Row]) -> None:
-    from upcross.adapters import get_adapter
-
     adapter = get_adapter()
     model = adapter.product_model()
     wanted: set[Any] = set()
@@ -165,8 +164,6 @@ def holdout_comparison(start: datetime.date, end: datetime.date) -> HoldoutCompa
 
 def aov_series(orders: Any) -> list[dict[str, Any]]:
     """Average order value per day and group: ``[{"day", "exposed", "holdout"}]``."""
-    from django.db.models import Avg, Count
-
     rows = (orders.annotate(day=TruncDate("placed_at")).values("day", "group")
             .annotate(aov=Avg("total"), n=Count("pk")).order_by("day"))
     by_day: dict[datetime.date, dict[str, Any]] = {}

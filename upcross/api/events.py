@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from upcross.analytics import counters
+from upcross.models import RelationDailyStat, WidgetDailyStat
 
 
 def record_event(widget: str, event: str, products: Iterable[Any],
@@ -52,8 +53,6 @@ def event_count(widget: str, event: str, product: Any = None,
     Counters not flushed yet plus the day's flushed rows; a flush running at that
     moment may hide its batch for an instant. Meant for tests and shell checks.
     """
-    from upcross.models import RelationDailyStat, WidgetDailyStat
-
     day = day or timezone.now().date()
     metric = counters.EVENT_METRICS[event]
     target = "" if product is None else counters.pk_text(product)

@@ -21,6 +21,7 @@ from django.core.cache import BaseCache, caches
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
+from upcross import cache
 from upcross.conf import upcross_settings
 
 logger = logging.getLogger("upcross.api")
@@ -94,8 +95,6 @@ class AtomicRateThrottle(BaseThrottle):
         rate = parse_rate(self.get_rate())
         if rate is None:
             return True
-        from upcross import cache
-
         key = self.key_for(client_address(request))
         allowed, wait = cache.call("throttle", lambda: hit(self.cache, key, *rate), (True, 0.0))
         if not allowed:

@@ -29,6 +29,7 @@ import contextvars
 import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from django import template
@@ -37,7 +38,8 @@ from django.urls import get_script_prefix
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
-from upcross import cache, recommend
+from upcross import bundles, cache, nudges, recommend, tracking
+from upcross.adapters import get_adapter
 from upcross.analytics import counters
 from upcross.analytics.attribution import relation_value, sign_touch
 from upcross.analytics.counters import pk_text as analytics_pk
@@ -322,8 +324,6 @@ def upcross_source_pk(item: Any) -> str:
 def upcross_tracking(context: template.Context, product: Any = None) -> str:
     """The tracking script with its config; with ``product``, the page's product view
     (counted by the script, and kept in the visitor's session for "recently viewed")."""
-    from upcross import tracking
-
     if product is not None:
         tracking.remember_view(context.get("request"), product)
     return _render(context, "upcross/tracking.html",
@@ -439,8 +439,6 @@ def upcross_cart_upgrades(context: template.Context, cart_items: Any, line: Any 
 @_no_offer
 def get_upcross_bundle(context: template.Context, product: Any) -> Any:
     """``{% get_upcross_bundle product as bundle %}``: a ``BundleOffer`` or ``None``."""
-    from upcross import bundles
-
     if widget_disabled(context.get("request"), "bundle") or not _enabled("complements"):
         return None
     return bundles.bundle_for(product)
@@ -450,8 +448,6 @@ def get_upcross_bundle(context: template.Context, product: Any) -> Any:
 @_no_html
 def upcross_bundle(context: template.Context, product: Any) -> str:
     """"Frequently bought together: A + B + C — buy all and save 10 %", one "Add all" button."""
-    from upcross import bundles
-
     def compute() -> _BundleBox:
         bundle = bundles.bundle_for(product)
         return _BundleBox(bundle if bundle is not None and bundle.price is not None else None)
@@ -490,8 +486,6 @@ def get_upcross_free_shipping(context: template.Context, cart_items: Any,
     ``total=``: the cart's total after discounts when the page already has it (e.g.
     ``cart.pricing.total``), so the cart is not priced twice.
     """
-    from upcross import nudges
-
     request = context.get("request")
     if widget_disabled(request, "free_shipping_nudge"):
         return None
@@ -721,8 +715,6 @@ def get_upcross_recently_viewed(context: template.Context, limit: Any = None,
 def get_upcross_installment(price: Any, product: Any = None) -> Any:
     """``{% get_upcross_installment price product as plan %}``: an ``Installment``
     (``months``, ``amount``) or ``None`` (installments off, or the price too low)."""
-    from upcross.adapters import get_adapter
-
     return get_adapter().installment(_decimal(price), product)
 
 
@@ -740,8 +732,6 @@ def upcross_installment(context: template.Context, price: Any, product: Any = No
 
 
 def _decimal(value: Any) -> Any:
-    from decimal import Decimal, InvalidOperation
-
     if value is None or value == "":
         return None
     try:
