@@ -89,8 +89,11 @@ def main() -> None:
     setup()
     from django.core.management import call_command
 
+    from django.conf import settings
+    from django.test import override_settings
+
     from demo_shop.catalog.models import Category, Product
-    from upcross.models import ProductRelation
+    from upcross import recommend
 
     call_command("upcross_recompute", kind="all", verbosity=0)
     category = Category.objects.order_by("pk").first()
@@ -100,8 +103,10 @@ def main() -> None:
                                          price=Decimal(150_000), stock=5)
     before = measure(False, new_product, args.limit)
     after = measure(True, new_product, args.limit)
-    origins = Counter(ProductRelation.objects.filter(source=new_product)
-                      .values_list("origin", flat=True))
+    widgets = {"complements": True, "cart_complements": True}
+    with override_settings(UPCROSS={**settings.UPCROSS, "FALLBACK": widgets}):
+        origins = Counter(item.origin for item in recommend.complements(new_product,
+                                                                        limit=args.limit))
     print(f"demo catalogue: {after['pages']} active product pages, widget limit {args.limit}")
     print(f"{'':28}{'fallback off':>14}{'fallback on':>14}")
     for key, label in (("pages_below_limit", f"pages with < {args.limit} shown"),
@@ -109,7 +114,7 @@ def main() -> None:
                        ("new_product", "new product: shown"),
                        ("empty_cart", "empty cart: shown")):
         print(f"{label:28}{before[key]:>14}{after[key]:>14}")
-    print(f"new product's rows by origin: {dict(origins)}")
+    print(f"new product's suggestions by origin: {dict(origins)}")
     print(json.dumps({"limit": args.limit, "fallback_off": before, "fallback_on": after,
                       "new_product_origins": dict(origins)}, default=str))
 

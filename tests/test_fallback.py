@@ -69,29 +69,35 @@ def relations(source: Any, origin: str) -> list[ProductRelation]:
                 .order_by("-score"))
 
 
-def test_recompute_writes_category_and_best_seller_rows_with_their_evidence() -> None:
+def test_recompute_stores_category_picks_not_per_product_rows() -> None:
+    """The fallback is kept per category (FallbackPick) and served at read time: the
+    recompute writes no fallback relation to any product."""
     shop = Shop()
     with fallback():
         run = recomputing.recompute("complements")
+        cache.clear()
+        found = recommend.complements(shop.lonely, limit=8)
     assert run.status == "succeeded", run.error
-    category = relations(shop.lonely, "category")
+    assert not ProductRelation.objects.filter(origin__in=["category", "best_seller"]).exists()
+    phones = FallbackPick.objects.filter(category=str(f.category_value(shop.phones)))
+    category = list(phones.filter(origin="category").order_by("rank"))
     # Products bought with phones (not phones themselves), the most bought-with first;
     # the charger sells mostly alone (lift below 1 with phones): not a category pick.
-    assert [r.target_id for r in category] == [shop.case.pk, shop.charger2.pk]
+    assert [p.product_id for p in category] == [shop.case.pk, shop.charger2.pk]
     first = category[0]
     assert first.pair_count == 3 and first.lift is not None and first.lift >= 1
     assert first.confidence is not None and 0 < first.confidence <= 1
-    best = relations(shop.lonely, "best_seller")
-    # Best sellers of the categories bought with phones (the charger is the chargers'),
-    # then of the catalogue.
-    assert shop.charger.pk in {r.target_id for r in best}
-    assert not {r.target_id for r in category + best} & {shop.phone.pk, shop.phone2.pk,
-                                                          shop.lonely.pk}
-    assert len(category) + len(best) >= 4
-    picks = FallbackPick.objects.filter(category=str(f.category_value(shop.phones)))
-    assert picks.filter(origin="category").count() == len(category)
+    best = {p.product_id for p in phones.filter(origin="best_seller")}
+    # Best sellers of the categories bought with phones (the charger is the chargers').
+    assert shop.charger.pk in best
+    assert not ({p.product_id for p in category} | best) & {shop.phone.pk, shop.phone2.pk,
+                                                           shop.lonely.pk}
     catalogue = list(FallbackPick.objects.filter(category="").order_by("rank"))
     assert catalogue[0].product_id == shop.charger.pk and catalogue[0].orders == 9
+    # What the lonely phone shows is its category's picks, in their order, with evidence.
+    assert pks(found)[:2] == [shop.case.pk, shop.charger2.pk]
+    assert found[0].origin == "category" and found[0].pair_count == 3
+    assert shop.charger.pk in pks(found) and len(found) >= 4
 
 
 def test_product_page_chain_runs_manual_rule_mined_category_best_seller() -> None:
@@ -148,8 +154,7 @@ def test_new_product_gets_nothing_written_without_fallback_or_rules(
         with django_capture_on_commit_callbacks(execute=True):
             new = f.product("Brand-new phone", 310, in_category=shop.phones)
     assert not ProductRelation.objects.filter(source=new).exists()
-    # No fallback anywhere: the recompute writes no fallback rows either.
-    assert not ProductRelation.objects.filter(origin__in=["category", "best_seller"]).exists()
+    assert recommend.complements(new, limit=4) == []
 
 
 def test_empty_cart_shows_the_best_sellers() -> None:
@@ -218,21 +223,31 @@ def test_cart_fills_up_after_every_line_evidence() -> None:
     assert found[1].reason == "Often bought with products like this"
 
 
-def test_variant_keeps_its_parents_evidence_over_its_own_fallback() -> None:
-    from upcross.recommend import Candidate, Entry
+def test_substitutes_among_the_picks_fill_one_place() -> None:
+    """Two picks linked by an upgrade relation at the recompute replace one another: a
+    widget filled from the fallback shows one of them."""
+    shop = Shop()
+    f.relation(shop.case, shop.case2, kind="upgrade")
+    with fallback():
+        recomputing.recompute("complements")
+        cache.clear()
+        found = pks(recommend.complements(shop.lonely, limit=8))
+    groups = dict(FallbackPick.objects.filter(product__in=[shop.case, shop.case2])
+                  .values_list("product", "substitute_group").distinct())
+    assert groups[shop.case.pk] and groups[shop.case.pk] == groups[shop.case2.pk]
+    assert shop.case.pk in found and shop.case2.pk not in found
 
-    def candidate(target: int, origin: str) -> Candidate:
-        return Candidate(target=target, origin=origin, position=0, score=1.0, pair_count=None,
-                         starts_at=None, ends_at=None)
 
-    entry = Entry(token="t", price=None, categories=frozenset(), parent=1,
-                  own={"complement": (candidate(10, "best_seller"),)},
-                  inherited={"complement": (candidate(20, "mined"),)},
-                  blocked=frozenset(), neighbours=frozenset())
-    now = timezone.now()
-    assert [c.target for c in entry.candidates("complement", now)] == [20, 10]
-    assert [c.target for c in entry.candidates("complement", now, fallback=False)] == [20]
-    assert [c.target for c in entry.fallbacks("complement", now)] == [10]
+def test_a_blocked_pick_is_not_shown_to_that_product() -> None:
+    shop = Shop()
+    f.relation(shop.lonely, shop.case, status="blocked")
+    with fallback():
+        recomputing.recompute("complements")
+        cache.clear()
+        found = pks(recommend.complements(shop.lonely, limit=8))
+        other = pks(recommend.complements(shop.phone2, limit=8))
+    assert found and shop.case.pk not in found
+    assert shop.case.pk in other
 
 
 PRODUCT_PAGE = ("{% upcross_complements product limit=4 %}"
@@ -242,14 +257,19 @@ PRODUCT_PAGE = ("{% upcross_complements product limit=4 %}"
 @pytest.mark.parametrize("cart", [False, True])
 def test_fallback_widgets_keep_the_query_budget(cart: bool, django_assert_max_num_queries: Any,
                                                 django_assert_num_queries: Any) -> None:
-    """A product page served by fallbacks, and the empty cart's best sellers: at most
-    two queries cold, none warm."""
+    """The empty cart's best sellers: at most two queries cold, none warm. A product page
+    served by the fallback: two cold, none warm; the first one after the cache lost the
+    fallback table (a recompute, an edit) reads the table too: one query more."""
     shop = Shop()
     with fallback():
         recomputing.recompute("complements")
         source = "{% upcross_cart_complements cart limit=4 %}" if cart else PRODUCT_PAGE
         context = {"cart": []} if cart else {"product": shop.lonely}
         cache.clear()
+        if not cart:
+            with django_assert_max_num_queries(3):
+                f.render_tags(PRODUCT_PAGE, product=shop.phone)
+            context = {"product": shop.lonely}
         with django_assert_max_num_queries(2):
             cold = f.render_tags(source, **context)
         with django_assert_num_queries(0):

@@ -67,9 +67,10 @@ def card_key(pk: Any) -> str:
     return f"{PREFIX}c:{pk}"
 
 
-def best_sellers_key() -> str:
-    """The catalogue's best sellers in rank order (the empty cart)."""
-    return f"{PREFIX}bs"
+def fallback_key() -> str:
+    """The fallback chain's per-category picks (:mod:`upcross.fallback_table`), whose
+    catalogue part is the empty cart's best sellers."""
+    return f"{PREFIX}fb"
 
 
 def bought_key(customer_pk: Any) -> str:

@@ -1,11 +1,11 @@
-"""A product created since the last recompute: its complements, written at once.
+"""A product created since the last recompute: its complement-rule rows, written at once.
 
-The complements recompute writes rule and fallback rows for every available product
-it knows. A product created after it would show an empty widget until the next run;
-instead, when it is created (on commit, see :mod:`upcross.handlers`), this writes
-its complement rules' picks and its fallback from the stored per-category picks
-(:class:`~upcross.models.FallbackPick`): the same functions the recompute runs, so
-the next recompute keeps or replaces them like its own rows.
+The complements recompute writes complement rules' rows for every available product
+it knows. A product created after it would miss them until the next run; instead,
+when it is created (on commit, see :mod:`upcross.handlers`), this writes its rules'
+picks: the same functions the recompute runs, so the next recompute keeps or replaces
+them like its own rows. Its fallback needs nothing written: the read path serves it
+from its categories' stored picks (:mod:`upcross.fallback_table`).
 """
 
 from __future__ import annotations
@@ -15,11 +15,9 @@ from typing import Any
 
 from django.db import DatabaseError, models, transaction
 
-from upcross import cache, fallback, rule_evaluation
+from upcross import cache, rule_evaluation
 from upcross.adapters import get_adapter
-from upcross.conf import upcross_settings
-from upcross.mining import fallback as picking
-from upcross.models import FallbackPick, ProductRelation, RelationKind
+from upcross.models import ProductRelation, RelationKind
 
 logger = logging.getLogger("upcross.cold_start")
 
@@ -34,8 +32,6 @@ def fill_new_product(pk: Any) -> int:
         return 0
     fact = adapter.product_facts([pk])[pk]
     rows = rule_evaluation.new_product_rule_rows(pk, fact)
-    if any(upcross_settings.FALLBACK.values()):
-        rows += _fallback_rows(pk, fact, {row[1] for row in rows})
     ProductRelation.objects.bulk_create([
         ProductRelation(source_id=source, target_id=target, kind=RelationKind.COMPLEMENT,
                         origin=origin, pair_count=pair_count, support=support,
@@ -45,27 +41,6 @@ def fill_new_product(pk: Any) -> int:
     if rows:
         cache.invalidate_products([pk])
     return len(rows)
-
-
-def _fallback_rows(pk: Any, fact: Any, taken: set[Any]) -> list[tuple]:
-    want = fallback.PICKS_PER_PRODUCT - len(taken)
-    if want <= 0:
-        return []
-    mine = [str(value) for value in fact.categories]
-    stored = list(FallbackPick.objects.filter(category__in=[*mine, ""]))
-    if not stored:
-        return []
-    facts = get_adapter().product_facts([row.product_id for row in stored])
-    categories_of = {row.product_id: frozenset(str(c) for c in facts[row.product_id].categories)
-                     for row in stored}
-    picks = [picking.Pick(row.category or picking.CATALOGUE, row.product_id, row.origin,
-                          row.rank, -1, row.pair_count, row.confidence, row.lift, row.orders)
-             for row in stored]
-    excluded = {pk, *taken} | ({fact.parent} if fact.parent is not None else set())
-    chosen = picking.product_fallback(mine, fallback.grouped(picks), excluded, want,
-                                      categories_of)
-    return [fallback.as_row(pk, pick.product, pick, position, 0)
-            for position, pick in enumerate(chosen)]
 
 
 def product_created(sender: Any, instance: models.Model, created: bool = False,

@@ -533,11 +533,11 @@ class FallbackPick(models.Model):
     """A precomputed fallback suggestion for the products of one category.
 
     Written by the complements recompute (:mod:`upcross.fallback`), read when a
-    product has too few suggestions of its own (and by a product created since the
-    last recompute). ``category`` is blank for the whole catalogue's best sellers
-    (the empty cart). ``origin`` is ``category`` (bought with products of this
-    category) or ``best_seller`` (a best seller of ``via_category``, a category
-    bought with this one, or of the whole catalogue).
+    product has too few suggestions of its own (:mod:`upcross.fallback_table`), a
+    product created since the last recompute included. ``category`` is blank for the
+    whole catalogue's best sellers (the empty cart). ``origin`` is ``category``
+    (bought with products of this category) or ``best_seller`` (a best seller of
+    ``via_category``, a category bought with this one, or of the whole catalogue).
     """
 
     category = models.CharField(_("for products of category"), max_length=255, blank=True)
@@ -553,6 +553,10 @@ class FallbackPick(models.Model):
     lift = models.FloatField(_("lift"), null=True, blank=True)
     orders = models.PositiveIntegerField(_("orders"), default=0)
     score = models.FloatField(_("score"), default=0.0)
+    #: Picks sharing a non-blank group replace one another (linked by upgrade relations):
+    #: a widget filled from the picks shows one of them.
+    substitute_group = models.CharField(_("substitute group"), max_length=255, blank=True,
+                                        default="")
     computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
 
     class Meta:

@@ -38,6 +38,7 @@ from upcross.adapters import AddToCart, get_adapter
 from upcross.conf import upcross_settings
 from upcross.display import ProductDisplayMixin
 from upcross.diversity import Diversity
+from upcross.fallback_table import FallbackTable
 from upcross.models import (
     FallbackPick,
     ProductRelation,
@@ -122,36 +123,45 @@ class Entry:
     #: product and ``other``, in either direction. The pair is then shown as that kind only.
     manual: frozenset[tuple[str, Any]] = frozenset()
 
-    def candidates(self, kind: str, now: datetime, fallback: bool = True) -> list[Candidate]:
-        """Live candidates, ranked; a variant without live ones of its own gets its parent's.
+    def candidates(self, kind: str, now: datetime) -> list[Candidate]:
+        """Live candidates (manual, rule, mined), ranked; a variant without live ones of
+        its own gets its parent's.
 
-        Evidence (manual, rule, mined) and fallbacks are inherited separately, so a
-        variant's own fallback rows never hide its parent's evidence. ``fallback=False``
-        leaves the fallbacks out. A computed candidate of a pair the merchandiser made a
-        manual relation of the other kind is left out: a manual complement cleanser ↔
-        toner is never also shown as an upgrade.
+        The fallback chain is not stored per product: see :meth:`fallbacks`. A computed
+        candidate of a pair the merchandiser made a manual relation of the other kind is
+        left out: a manual complement cleanser ↔ toner is never also shown as an upgrade.
         """
-        chosen = self._live(kind, now, evidence=True)
-        if fallback:
-            chosen += self._live(kind, now, evidence=False)
-        return sorted(chosen, key=Candidate.rank)
-
-    def fallbacks(self, kind: str, now: datetime) -> list[Candidate]:
-        """Live fallback candidates only, ranked."""
-        return sorted(self._live(kind, now, evidence=False), key=Candidate.rank)
-
-    def _live(self, kind: str, now: datetime, evidence: bool) -> list[Candidate]:
-        def wanted(c: Candidate) -> bool:
-            return c.live(now) and fallback_module.is_fallback(c.origin) is not evidence
-
-        own = [c for c in self.own.get(kind, ()) if wanted(c)]
+        own = [c for c in self.own.get(kind, ()) if c.live(now)]
         chosen = own or [c for c in self.inherited.get(kind, ())
-                         if wanted(c) and (kind, c.target) not in self.blocked]
+                         if c.live(now) and (kind, c.target) not in self.blocked]
         if self.manual:  # a manual relation of the other kind wins (cleanser ↔ toner)
             others = {other for manual_kind, other in self.manual if manual_kind != kind}
             chosen = [c for c in chosen if c.origin == RelationOrigin.MANUAL.value
                       or c.target not in others]
-        return chosen
+        return sorted(chosen, key=Candidate.rank)
+
+    def fallbacks(self, pk: Any, table: FallbackTable | None, want: int,
+                  skip: Iterable[Any] = ()) -> list[Candidate]:
+        """Up to ``want`` complements of the fallback chain for product ``pk``, from its
+        categories' picks (:mod:`upcross.fallback_table`), ranked after every candidate
+        of :meth:`candidates`: never the product, its parent, its substitutes, a product
+        of ``skip`` or a pair the merchandiser blocked."""
+        if table is None or want <= 0:
+            return []
+        excluded = {pk, *skip, *self.substitutes()}
+        if self.parent is not None:
+            excluded.add(self.parent)
+        excluded |= {target for kind, target in self.blocked if kind == COMPLEMENT}
+        return [Candidate(target=pick.product, origin=pick.origin, position=0,
+                          score=1.0 / (1 + position), pair_count=pick.pair_count,
+                          starts_at=None, ends_at=None)
+                for position, pick in enumerate(table.for_product(self.categories, excluded,
+                                                                  want))]
+
+    def short(self, below: int) -> bool:
+        """Fewer than ``below`` complement rows (own, or the parent's): the fallback may
+        have to fill its widget."""
+        return len(self.own.get(COMPLEMENT) or self.inherited.get(COMPLEMENT) or ()) < below
 
     def substitutes(self) -> frozenset[Any]:
         """``neighbours`` less those a merchandiser made a manual complement of this one."""
@@ -304,7 +314,7 @@ def cart_complements(items: Iterable[Any], limit: int | None = None,
     if not lines or limit == 0:
         return Recommendations()
     now = timezone.now()
-    snapshot = _Snapshot.load(lines, customer)
+    snapshot = _Snapshot.load(lines, customer, fallback_below=limit + 2 if filling else 0)
     in_cart = set(lines) | {e.parent for e in snapshot.entries.values() if e.parent is not None}
     neighbours = set().union(*(e.substitutes() for e in snapshot.entries.values()))
     substitute = {str(c) for c in upcross_settings.SUBSTITUTE_CATEGORIES}
@@ -315,7 +325,7 @@ def cart_complements(items: Iterable[Any], limit: int | None = None,
     best: dict[Any, Candidate] = {}
     score: dict[Any, float] = defaultdict(float)
     for pk in lines:
-        for candidate in snapshot.entries[pk].candidates(COMPLEMENT, now, fallback=False):
+        for candidate in snapshot.entries[pk].candidates(COMPLEMENT, now):
             target = candidate.target
             if target in in_cart or target in neighbours or pk in supporters[target]:
                 continue
@@ -335,7 +345,8 @@ def cart_complements(items: Iterable[Any], limit: int | None = None,
         return not (cart_substitutes and {str(c) for c in card.categories} & cart_substitutes)
 
     accept = Diversity.for_widget(
-        (pair for e in snapshot.entries.values() for pair in e.substitute_pairs),
+        [*(pair for e in snapshot.entries.values() for pair in e.substitute_pairs),
+         *(snapshot.table.substitute_pairs if snapshot.table is not None else ())],
         also=cart_rules, seen=left_out)
 
     results = Recommendations.of((), _earliest(
@@ -404,14 +415,18 @@ def _for_products(products: Iterable[Any], kind: str, limit: int, customer: Any,
                  for p in products}
     if limit == 0:
         return {pk: Recommendations() for pk in instances}
-    snapshot = _Snapshot.load(instances, customer)
+    fallback = fallback and kind == COMPLEMENT
+    snapshot = _Snapshot.load(instances, customer, fallback_below=limit + 2 if fallback else 0)
     now = timezone.now()
     # Compared as text: a cart may hold pks as strings (session keys).
     left_out = {str(x) for x in product_pks(exclude)}
     plans = {}
     for pk in instances:
         entry = snapshot.entries[pk]
-        candidates = {c.target: c for c in entry.candidates(kind, now, fallback)}
+        candidates = {c.target: c for c in entry.candidates(kind, now)}
+        if fallback:  # ranked after every candidate of the product's own
+            for candidate in entry.fallbacks(pk, snapshot.table, 3 * limit + 2, candidates):
+                candidates.setdefault(candidate.target, candidate)
         excluded = left_out | {str(x) for x in (pk, entry.parent) if x is not None}
         if kind == COMPLEMENT:  # a substitute of the product is not a complement of it
             excluded |= {str(x) for x in entry.substitutes()}
@@ -421,8 +436,11 @@ def _for_products(products: Iterable[Any], kind: str, limit: int, customer: Any,
     found = {}
     for pk, (entry, candidates, ranked) in plans.items():
         instance = instances[pk]
+        pairs = entry.substitute_pairs
+        if fallback and snapshot.table is not None:
+            pairs = pairs | snapshot.table.substitute_pairs
         accept = (_pricier_than(entry, candidates) if kind == UPGRADE
-                  else Diversity.for_widget(entry.substitute_pairs, seen=left_out))
+                  else Diversity.for_widget(pairs, seen=left_out))
         results = Recommendations.of((), entry.next_change(kind, now))
         for target, card in snapshot.pick(ranked, limit, accept):
             candidate = candidates[target]
@@ -521,18 +539,27 @@ class _Snapshot:
     """Entries of some products, plus the cards and the customer's purchases around them."""
 
     def __init__(self, token: str, entries: dict[Any, Entry], cards: dict[Any, Card],
-                 bought: frozenset[Any]) -> None:
+                 bought: frozenset[Any], table: FallbackTable | None = None) -> None:
         self.token = token
         self.entries = entries
         self.cards = cards
         self.bought = bought
+        #: The fallback chain's per-category picks, when the widget may show them.
+        self.table = table
         self._repeat = {str(c) for c in upcross_settings.REPEAT_PURCHASE_CATEGORIES}
 
     @classmethod
-    def load(cls, products: Mapping[Any, models.Model | None], customer: Any) -> _Snapshot:
+    def load(cls, products: Mapping[Any, models.Model | None], customer: Any,
+             fallback_below: int = 0) -> _Snapshot:
+        """``fallback_below``: also the fallback table when a product has fewer complement
+        candidates of its own (0: never). Cold, it costs one query more, built with the
+        entries (two alone), once per generation."""
+        fallback = fallback_below > 0
         customer_pk = _customer_pk(customer)
         keys = [cache.GENERATION_KEY, cache.BOUGHT_GENERATION_KEY]
         keys += [cache.entry_key(pk) for pk in products]
+        if fallback:
+            keys.append(cache.fallback_key())
         if customer_pk is not None:
             keys.append(cache.bought_key(customer_pk))
         found = cache.get_many(keys)
@@ -542,13 +569,28 @@ class _Snapshot:
             entry = found.get(cache.entry_key(pk))
             if isinstance(entry, Entry) and entry.token == token:
                 entries[pk] = entry
+        table = found.get(cache.fallback_key()) if fallback else None
+        if not (isinstance(table, FallbackTable) and table.token == token):
+            table = None
+        below = fallback_below if fallback and table is None else 0
         cards: dict[Any, Card] = {}
         missing = {pk: products[pk] for pk in products if pk not in entries}
+        if below and (not products or any(entry.short(below) for entry in entries.values())):
+            table_cards, table = _read_table(token)
+            cards.update(table_cards)
+            cache.set_many({cache.fallback_key(): table}
+                           | {cache.card_key(pk): card for pk, card in table_cards.items()})
+            below = 0
         if missing:
-            built, cards = _build_entries(missing, token)
+            built, built_cards, built_table = _build_entries(missing, token, below)
+            cards.update(built_cards)
             entries.update(built)
-            cache.set_many({cache.entry_key(pk): entry for pk, entry in built.items()}
-                           | {cache.card_key(pk): card for pk, card in cards.items()})
+            fresh: dict[str, Any] = {cache.entry_key(pk): entry for pk, entry in built.items()}
+            if built_table is not None:
+                table = built_table
+                fresh[cache.fallback_key()] = table
+            cache.set_many(fresh | {cache.card_key(pk): card
+                                    for pk, card in built_cards.items()})
         bought: frozenset[Any] = frozenset()
         if customer_pk is not None:
             stamped = found.get(cache.bought_key(customer_pk))
@@ -557,7 +599,7 @@ class _Snapshot:
             else:
                 bought = frozenset(get_adapter().customer_product_pks(customer_pk))
                 cache.set_many({cache.bought_key(customer_pk): (bought_token, bought)})
-        return cls(token, entries, cards, bought)
+        return cls(token, entries, cards, bought, table)
 
     def prefetch_cards(self, batches: Iterable[list[Any]]) -> None:
         """Fetch the cards of several products' first picks in one round trip."""
@@ -636,9 +678,12 @@ def _build_cards(pks: list[Any], token: str) -> dict[Any, Card]:
 
 
 @bounded_read(ProductRelation)
-def _build_entries(products: Mapping[Any, models.Model | None],
-                   token: str) -> tuple[dict[Any, Entry], dict[Any, Card]]:
-    """Entries of ``products`` and cards of every product they suggest, in two queries.
+def _build_entries(products: Mapping[Any, models.Model | None], token: str,
+                   table_below: int = 0
+                   ) -> tuple[dict[Any, Entry], dict[Any, Card], FallbackTable | None]:
+    """Entries of ``products`` and cards of every product they suggest, in two queries;
+    ``table_below``: when a product has fewer complement rows than that, also the
+    fallback table and its products' cards, in one more (their facts come with query 2).
 
     Query 1: relation rows (own active rows of both kinds, the parent's active rows
     for variants, own blocked rows, upgrades and manual rows pointing at the products,
@@ -704,7 +749,12 @@ def _build_entries(products: Mapping[Any, models.Model | None],
             starts_at=row.starts_at, ends_at=row.ends_at,
         ))
         targets[row.target_id] = row.target
-    facts = adapter.product_facts([*pks, *targets])
+    with_table = table_below > 0 and any(
+        len(by_source.get(pk, {}).get(COMPLEMENT, ())
+            or by_source.get(parents.get(pk), {}).get(COMPLEMENT, ())) < table_below
+        for pk in pks)
+    table_rows = _table_rows() if with_table else []
+    facts = adapter.product_facts([*pks, *targets, *(row.product_id for row in table_rows)])
     entries = {}
     for pk in pks:
         fact = facts[pk]
@@ -728,7 +778,8 @@ def _build_entries(products: Mapping[Any, models.Model | None],
                  categories=facts[pk].categories)
         for pk, product in targets.items()
     }
-    return entries, cards
+    table_cards, table = _table_cards(table_rows, token, facts)
+    return entries, cards | table_cards, table if with_table else None
 
 
 def _parent_sources(products: Mapping[Any, models.Model | None],
@@ -757,14 +808,41 @@ def _parent_sources(products: Mapping[Any, models.Model | None],
     return parents, [parent for parent in parents.values() if parent is not None] or None
 
 
-# --- the fallback chain: cart fill-up and best sellers (upcross.fallback) -------------
+# --- the fallback chain: cart fill-up and best sellers (upcross.fallback_table) -------
+
+
+def _table_rows() -> list[FallbackPick]:
+    """The stored fallback picks of available products, with the products (one query)."""
+    adapter = get_adapter()
+    available = adapter.available_products(adapter.product_model()._default_manager.all())
+    return list(FallbackPick._default_manager
+                .filter(Exists(available.filter(pk=OuterRef("product"))))
+                .select_related("product").order_by("category", "rank", "pk"))
+
+
+def _table_cards(rows: list[FallbackPick], token: str, facts: Mapping[Any, Any] | None
+                 ) -> tuple[dict[Any, Card], FallbackTable]:
+    """Cards of the picked products and the table; ``facts``: theirs, or ``None`` to read
+    them (one query)."""
+    products = {row.product_id: row.product for row in rows}
+    if facts is None or any(pk not in facts for pk in products):
+        facts = get_adapter().product_facts(list(products)) if products else {}
+    cards = {pk: Card(token=token, product=product, price=facts[pk].price,
+                      categories=facts[pk].categories) for pk, product in products.items()}
+    return cards, FallbackTable.of(token, rows, {pk: facts[pk].categories for pk in products})
+
+
+@bounded_read(ProductRelation)
+def _read_table(token: str) -> tuple[dict[Any, Card], FallbackTable]:
+    """The fallback table alone, with its products' cards (two queries)."""
+    return _table_cards(_table_rows(), token, None)
 
 
 def _fill_cart(lines: Mapping[Any, Any], snapshot: _Snapshot, now: datetime, skip: set[Any],
                wanted: int, accept: Callable[[Any, Card], bool],
                best: dict[Any, Candidate], supporters: dict[Any, list[Any]],
                score: dict[Any, float]) -> list[tuple[Any, Card]]:
-    """Fallback picks for a cart short of evidence: the lines' category co-purchase rows
+    """Fallback picks for a cart short of evidence: the lines' category co-purchase picks
     before their best sellers, each ranked as its line ranks it, lines in turn.
 
     Records what the results are built from in ``best``/``supporters``/``score``.
@@ -772,10 +850,9 @@ def _fill_cart(lines: Mapping[Any, Any], snapshot: _Snapshot, now: datetime, ski
     found: dict[Any, Candidate] = {}
     backers: dict[Any, list[Any]] = defaultdict(list)
     for pk in lines:
-        for candidate in snapshot.entries[pk].fallbacks(COMPLEMENT, now):
+        entry = snapshot.entries[pk]
+        for candidate in entry.fallbacks(pk, snapshot.table, 3 * wanted + 2, skip):
             target = candidate.target
-            if target in skip:
-                continue
             backers[target].append(pk)
             if target not in found or candidate.rank() < found[target].rank():
                 found[target] = candidate
@@ -795,16 +872,8 @@ def best_sellers(limit: int | None = None, customer: Any = None) -> Recommendati
     limit = checked_limit(limit)
     if limit == 0 or not upcross_settings.COMPLEMENTS_ENABLED:
         return Recommendations()
-    snapshot = _Snapshot.load({}, customer)
-    key = cache.best_sellers_key()
-    stored = cache.get_many([key]).get(key)
-    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == snapshot.token:
-        ranked = list(stored[1])
-    else:
-        ranked, cards = _build_best_sellers(snapshot.token)
-        snapshot.cards.update(cards)
-        cache.set_many({key: (snapshot.token, tuple(ranked))}
-                       | {cache.card_key(pk): card for pk, card in cards.items()})
+    snapshot = _Snapshot.load({}, customer, fallback_below=1)
+    ranked = [pick.product for pick in snapshot.table.best_sellers()] if snapshot.table else []
     reason = str(REASONS[(COMPLEMENT, fallback_module.BEST_SELLER)])
     return Recommendations.of((
         Recommendation(product=card.shown, kind=COMPLEMENT,
@@ -812,20 +881,3 @@ def best_sellers(limit: int | None = None, customer: Any = None) -> Recommendati
                        score=1.0 / (1 + position))
         for position, (_target, card) in enumerate(snapshot.pick(ranked, limit))
     ), None)
-
-
-@bounded_read(ProductRelation)
-def _build_best_sellers(token: str) -> tuple[list[Any], dict[Any, Card]]:
-    """The catalogue's picks in rank order, and cards of the available ones (two queries)."""
-    adapter = get_adapter()
-    available = adapter.available_products(adapter.product_model()._default_manager.all())
-    rows = list(FallbackPick._default_manager.filter(category="")
-                .annotate(upcross_available=Exists(available.filter(pk=OuterRef("product"))))
-                .select_related("product").order_by("rank", "pk"))
-    products = {row.product_id: row.product for row in rows if row.upcross_available}
-    facts = adapter.product_facts(list(products)) if products else {}
-    cards = {pk: Card(token=token, product=products.get(pk),
-                      price=facts[pk].price if pk in facts else None,
-                      categories=facts[pk].categories if pk in facts else frozenset())
-             for pk in (row.product_id for row in rows)}
-    return [row.product_id for row in rows], cards

@@ -14,7 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from upcross import fallback
 from upcross.adapters import get_adapter
 from upcross.admin.utils import require
+from upcross.fallback_table import FallbackTable
 from upcross.models import (
+    FallbackPick,
     MiningRun,
     ProductRelation,
     RelationKind,
@@ -99,20 +101,24 @@ class SourceRow:
 
 def served_by() -> list[SourceRow]:
     """How many available products the complements widget serves from each source: the
-    origin of the first suggestion it shows (manual, rule, mined, category co-purchase,
+    origin of the first suggestion it shows (manual, rule, mined, or, for a product with
+    none of those, the first pick of its categories' fallback: category co-purchase or
     best seller), and how many it serves nothing (fallbacks switched off count as none)."""
     available = get_adapter().available_products()
     total = available.count()
-    showing = fallback.enabled("complements")
     rows = (ProductRelation.objects.active().complements()
             .filter(source__in=available.values("pk"), target__in=available.values("pk"))
+            .exclude(origin__in=fallback.FALLBACK_ORIGINS)
             .order_by().values_list("source", "origin").distinct())
     first: dict[Any, str] = {}
     for source, origin in rows:
-        if origin not in ORIGIN_RANK or (fallback.is_fallback(origin) and not showing):
+        if origin not in ORIGIN_RANK:
             continue
         if source not in first or ORIGIN_RANK[origin] < ORIGIN_RANK[first[source]]:
             first[source] = origin
+    if fallback.enabled("complements"):
+        first |= _served_by_fallback(
+            [pk for pk in available.values_list("pk", flat=True) if pk not in first])
     counts = Counter(first.values())
     result = [SourceRow(origin, str(RelationOrigin(origin).label), counts[origin],
                         round(100 * counts[origin] / total) if total else 0)
@@ -121,6 +127,29 @@ def served_by() -> list[SourceRow]:
     result.append(SourceRow("", str(_("Nothing (empty widget)")), empty,
                             round(100 * empty / total) if total else 0))
     return result
+
+
+def _served_by_fallback(pks: list[Any]) -> dict[Any, str]:
+    """Origin of the first fallback pick each of ``pks`` gets (products without one left out)."""
+    if not pks:
+        return {}
+    adapter = get_adapter()
+    picks = list(FallbackPick.objects.filter(product__in=adapter.available_products()
+                                             .values("pk")))
+    facts = adapter.product_facts({*pks, *(pick.product_id for pick in picks)})
+    table = FallbackTable.of("", picks, {pick.product_id: facts[pick.product_id].categories
+                                         for pick in picks})
+    # Products of the same categories share their fallback; the product itself is skipped.
+    heads: dict[frozenset[Any], list[Any]] = {}
+    served: dict[Any, str] = {}
+    for pk in pks:
+        categories = facts[pk].categories
+        if categories not in heads:
+            heads[categories] = table.for_product(categories, set(), 2)
+        chosen = [pick for pick in heads[categories] if pick.product != pk]
+        if chosen:
+            served[pk] = chosen[0].origin
+    return served
 
 
 def top_pairs(limit: int = TOP_PAIRS) -> list[ProductRelation]:
