@@ -87,9 +87,8 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=4)
     args = parser.parse_args()
     setup()
-    from django.core.management import call_command
-
     from django.conf import settings
+    from django.core.management import call_command
     from django.test import override_settings
 
     from demo_shop.catalog.models import Category, Product
