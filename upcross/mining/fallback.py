@@ -263,7 +263,7 @@ def _round_robin(lists: Iterable[tuple[Sequence[_Item], _Tag]]) -> Iterator[tupl
         position += 1
 
 
-def product_fallback(categories: Iterable[Any], by_category: Mapping[Any, list[Pick]],
+def product_fallback(categories: Iterable[Any], by_category: Mapping[Any, Sequence[Pick]],
                      excluded: set[Any], want: int,
                      categories_of: Mapping[Any, frozenset[Any]] | None = None) -> list[Pick]:
     """A product's fallback: its categories' ``category`` picks, then their

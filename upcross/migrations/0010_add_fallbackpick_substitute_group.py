@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         migrations.swappable_dependency(settings.UPCROSS_PRODUCT_MODEL),
-        ("upcross", "0008_add_showcase_decisions"),
+        ("upcross", "0009_add_product_view_statistics"),
     ]
 
     operations = [
