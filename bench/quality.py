@@ -66,6 +66,14 @@ METRICS = ("hr@4", "hr@10", "ndcg@10", "cov@4", "short@4", "fit_s")
 TOP = 10
 EASE_LAMBDAS = (10.0, 30.0, 100.0, 300.0, 1000.0)
 RULES_MIN_PAIRS = 2
+#: upcross's settings tried on the validation folds: (ITEM_MODEL_L2, ITEM_MODEL_DROPOUT)
+#: and CART_POPULARITY_WEIGHT. Above SMALL_CATALOGUE products only the weight is tried
+#: (at the default regularisation): every pair of the grid costs one item-model fit.
+UPCROSS_REGULARISATION = tuple(itertools.product((30.0, 100.0, 300.0), (0.0, 0.3, 0.5)))
+UPCROSS_PRIORS = (0.0, 0.1)
+#: Validation, for EASE and upcross alike: 3 folds of 20 % of the train baskets on a small
+#: catalogue, one fold of 10 % above it (each fit of a large one costs seconds).
+SMALL_CATALOGUE = 1_000
 
 
 # --- data ---------------------------------------------------------------------------------
@@ -238,18 +246,88 @@ def ease(x: sparse.csr_matrix, queries: list[np.ndarray], lam: float) -> list[li
     return top_of_scores(np.asarray(q @ b), queries, positive_only=False)
 
 
-def tune_ease(data: Dataset, train: list[int], seed: int) -> float:
-    """λ with the best NDCG@10 on a validation split (10 % of the train baskets)."""
+@dataclass
+class Fold:
+    part: Split
+    baskets: list[np.ndarray]  # the fold's train baskets
+    x: sparse.csr_matrix
+
+
+def validation_folds(data: Dataset, train: list[int], seed: int) -> list[Fold]:
+    """Validation folds carved from the train baskets only (never the test split)."""
     inner = Dataset(data.name, [data.baskets[i] for i in train], data.price, data.category,
                     data.customer[train], data.names)
-    part = split(inner, seed + 1000, share=0.1)
-    x = matrix([inner.baskets[i] for i in part.train], data.n_products)
-    best, best_lam = -1.0, EASE_LAMBDAS[0]
-    for lam in EASE_LAMBDAS:
-        figures = evaluate(ease(x, part.queries, lam), part.hidden, data.n_products)
-        if figures["ndcg@10"] > best:
-            best, best_lam = figures["ndcg@10"], lam
-    return best_lam
+    small = data.n_products <= SMALL_CATALOGUE
+    folds = []
+    for fold in range(3 if small else 1):
+        part = split(inner, seed + 1000 + fold, share=0.2 if small else 0.1)
+        baskets = [inner.baskets[i] for i in part.train]
+        folds.append(Fold(part, baskets, matrix(baskets, data.n_products)))
+    return folds
+
+
+def tune_ease(data: Dataset, folds: list[Fold]) -> float:
+    """λ with the best mean NDCG@10 on the validation folds."""
+    def quality(lam: float) -> float:
+        return sum(evaluate(ease(fold.x, fold.part.queries, lam), fold.part.hidden,
+                            data.n_products)["ndcg@10"] for fold in folds)
+
+    return max(EASE_LAMBDAS, key=quality)
+
+
+def upcross_scores(baskets: list[np.ndarray], n_products: int, l2: float, dropout: float
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """What the complements recompute stores, by upcross's own mining (pure computation,
+    default thresholds and per-product cap): a dense ``source x target`` score matrix
+    (0: no row), and each product's share of the orders (confidence / lift of its rows)."""
+    from upcross.conf import DEFAULTS
+    from upcross.mining import ItemModelParams, RuleParams, complement_rules
+    from upcross.mining.counting import build_baskets, count_baskets
+
+    orders = np.repeat(np.arange(len(baskets)), [len(b) for b in baskets])
+    counts = count_baskets(build_baskets(orders, np.concatenate(baskets)))
+    rules = complement_rules(counts, RuleParams(
+        min_pair_count=DEFAULTS["MIN_PAIR_COUNT"], min_confidence=DEFAULTS["MIN_CONFIDENCE"],
+        min_lift=DEFAULTS["MIN_LIFT"], max_per_product=DEFAULTS["MAX_PER_PRODUCT"],
+        item_model=ItemModelParams(DEFAULTS["ITEM_MODEL_MAX_ITEMS"], l2, dropout)))
+    codes = counts.product_ids.astype(np.int64)
+    scores = np.zeros((n_products, n_products))
+    scores[codes[rules.source], codes[rules.target]] = rules.score
+    share = np.zeros(n_products)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share[codes[rules.target]] = np.nan_to_num(rules.confidence / rules.lift)
+    return scores, share
+
+
+def upcross_ranking(scores: np.ndarray, share: np.ndarray, queries: list[np.ndarray],
+                    prior: float) -> list[list[int]]:
+    """The cart's ranking of mined complements as ``recommend.cart_complements`` makes it:
+    the sum of the lines' scores plus ``prior`` times the candidate's share of orders."""
+    q = query_matrix(queries, len(share))
+    summed = np.asarray(q @ scores)
+    candidates = np.asarray(q @ (scores != 0).astype(np.float64)) > 0
+    ranked = np.where(candidates, summed + prior * share[None, :], -np.inf)
+    return top_of_scores(ranked, queries, positive_only=False)
+
+
+def tune_upcross(data: Dataset, folds: list[Fold]) -> dict[str, float]:
+    """upcross's settings with the best mean NDCG@10 on the validation folds (the same
+    folds and criterion as EASE's λ)."""
+    from upcross.conf import DEFAULTS
+
+    grid = (UPCROSS_REGULARISATION if data.n_products <= SMALL_CATALOGUE
+            else ((DEFAULTS["ITEM_MODEL_L2"], DEFAULTS["ITEM_MODEL_DROPOUT"]),))
+    quality: dict[tuple[float, float, float], float] = {}
+    for l2, dropout in grid:
+        fitted = [upcross_scores(fold.baskets, data.n_products, l2, dropout) for fold in folds]
+        for prior in UPCROSS_PRIORS:
+            quality[(l2, dropout, prior)] = sum(
+                evaluate(upcross_ranking(scores, share, fold.part.queries, prior),
+                         fold.part.hidden, data.n_products)["ndcg@10"]
+                for fold, (scores, share) in zip(folds, fitted, strict=True))
+    l2, dropout, prior = max(quality, key=quality.__getitem__)
+    return {"ITEM_MODEL_L2": l2, "ITEM_MODEL_DROPOUT": dropout,
+            "CART_POPULARITY_WEIGHT": prior}
 
 
 # --- upcross through its real path ------------------------------------------------------
@@ -264,7 +342,13 @@ def setup_django(directory: str) -> None:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.core.management import call_command
+
+    # Local memory holds 300 keys by default: entries and cards of a catalogue would be
+    # culled and rebuilt over and over, which a shop's Redis never does.
+    for config in settings.CACHES.values():
+        config.setdefault("OPTIONS", {})["MAX_ENTRIES"] = 1_000_000
 
     call_command("migrate", verbosity=0)
 
@@ -313,8 +397,11 @@ def load_shop(data: Dataset, train: list[int], now: datetime) -> None:
             batch_size=5_000)
 
 
-def upcross_top(data: Dataset, part: Split, now: datetime) -> tuple[list[list[int]], float]:
+def upcross_top(data: Dataset, part: Split, now: datetime,
+                tuned: dict[str, float]) -> tuple[list[list[int]], float]:
+    from django.conf import settings
     from django.core.cache import caches
+    from django.test import override_settings
 
     from demo_shop.catalog.models import Product
     from upcross import recommend
@@ -323,17 +410,18 @@ def upcross_top(data: Dataset, part: Split, now: datetime) -> tuple[list[list[in
     load_shop(data, part.train, now)
     for alias in caches:
         caches[alias].clear()
-    started = time.perf_counter()
-    run = recomputing.recompute("all", now=now)
-    fit = time.perf_counter() - started
-    if run.status != "succeeded":
-        raise SystemExit(f"recompute {run.status}: {run.error}")
-    products = Product.objects.in_bulk()
-    top = []
-    for items in part.queries:
-        cart = [products[int(p) + 1] for p in items.tolist()]
-        found = recommend.cart_complements(cart, limit=TOP)
-        top.append([r.product.pk - 1 for r in found])
+    with override_settings(UPCROSS={**settings.UPCROSS, **tuned}):
+        started = time.perf_counter()
+        run = recomputing.recompute("all", now=now)
+        fit = time.perf_counter() - started
+        if run.status != "succeeded":
+            raise SystemExit(f"recompute {run.status}: {run.error}")
+        products = Product.objects.in_bulk()
+        top = []
+        for items in part.queries:
+            cart = [products[int(p) + 1] for p in items.tolist()]
+            found = recommend.cart_complements(cart, limit=TOP)
+            top.append([r.product.pk - 1 for r in found])
     return top, fit
 
 
@@ -355,11 +443,15 @@ def run_seed(data: Dataset, seed: int, now: datetime) -> dict[str, dict[str, flo
     timed("popularity", lambda: popularity(x, part.queries))
     timed("rules", lambda: rules(x, part.queries))
     timed("knn", lambda: knn(x, part.queries))
-    lam = tune_ease(data, part.train, seed)
+    folds = validation_folds(data, part.train, seed)
+    lam = tune_ease(data, folds)
     timed("ease", lambda: ease(x, part.queries, lam))
     results["ease"]["lambda"] = lam
-    top, fit = upcross_top(data, part, now)
-    results["upcross"] = {**evaluate(top, part.hidden, data.n_products), "fit_s": fit}
+    tuned = tune_upcross(data, folds)
+    top, fit = upcross_top(data, part, now, tuned)
+    results["upcross"] = {**evaluate(top, part.hidden, data.n_products), "fit_s": fit,
+                          "l2": tuned["ITEM_MODEL_L2"], "dropout": tuned["ITEM_MODEL_DROPOUT"],
+                          "prior": tuned["CART_POPULARITY_WEIGHT"]}
     results["_queries"] = {"n": float(len(part.queries))}
     return results
 

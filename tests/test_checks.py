@@ -188,6 +188,7 @@ def test_e010_upcross_is_not_a_dict(overrides: dict[str, Any]) -> None:
     {"PRODUCT_DISPLAY": "title"},
     {"FALLBACK": "on"},
     {"ITEM_MODEL_MAX_ITEMS": "5000"},
+    {"CART_POPULARITY_WEIGHT": "0.1"},
     {"MIN_LIFT": "1"},
 ], ids=lambda changes: "-".join(f"{k}={v}" for k, v in changes.items()))
 def test_e010_value_of_wrong_type(changes: dict[str, Any]) -> None:
@@ -225,6 +226,7 @@ def test_e105_max_per_category_below_one() -> None:
 @pytest.mark.parametrize("changes", [
     {"ITEM_MODEL_MAX_ITEMS": -1}, {"ITEM_MODEL_DROPOUT": 1}, {"ITEM_MODEL_DROPOUT": -0.1},
     {"ITEM_MODEL_L2": -1}, {"ITEM_MODEL_L2": 0, "ITEM_MODEL_DROPOUT": 0},
+    {"CART_POPULARITY_WEIGHT": -1},
 ], ids=lambda changes: "-".join(f"{k}={v}" for k, v in changes.items()))
 def test_e106_item_model_settings_out_of_range(changes: dict[str, Any]) -> None:
     messages = assert_only("upcross.E106", UPCROSS=with_upcross(**changes))

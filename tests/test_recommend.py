@@ -239,6 +239,27 @@ def test_cart_lines_that_agree_add_up() -> None:
     assert names(recommend.cart_complements([tent, stove])) == ["Mug", "Matches", "Hammock"]
 
 
+def test_cart_popularity_prior_settles_close_calls(settings: Settings) -> None:
+    """CART_POPULARITY_WEIGHT adds the weight times the candidate's share of all orders
+    (confidence / lift of its row): a close call goes to what more shoppers buy, a clear
+    one does not change, and 0 ranks by the evidence alone."""
+    tent = f.product("Tent", 200)
+    matches, hammock, lamp = f.product("Matches", 2), f.product("Hammock", 40), \
+        f.product("Lamp", 30)
+    # share of orders: matches 0.5 / 2.5 = 0.2, hammock 0.5 / 50 = 0.01, lamp 0.01
+    f.relation(tent, matches, origin="mined", score=0.10, pair_count=50, confidence=0.5,
+               lift=2.5)
+    f.relation(tent, hammock, origin="mined", score=0.11, pair_count=50, confidence=0.5,
+               lift=50.0)
+    f.relation(tent, lamp, origin="mined", score=0.20, pair_count=50, confidence=0.5,
+               lift=50.0)
+
+    assert recommend.upcross_settings.CART_POPULARITY_WEIGHT == 0.1  # the default
+    assert names(recommend.cart_complements([tent])) == ["Lamp", "Matches", "Hammock"]
+    settings.UPCROSS = {**settings.UPCROSS, "CART_POPULARITY_WEIGHT": 0}
+    assert names(recommend.cart_complements([tent])) == ["Lamp", "Hammock", "Matches"]
+
+
 def test_cart_upgrades_one_per_line_in_cart_order() -> None:
     phone, laptop = f.product("Phone", 300), f.product("Laptop", 900)
     phone_pro, laptop_pro = f.product("Phone Pro", 400), f.product("Laptop Pro", 1200)

@@ -44,7 +44,8 @@ Ids are stable public contract (README lists them):
 - E104 a ``FALLBACK`` value is not ``True`` or ``False``
 - E105 ``MAX_PER_CATEGORY`` is below 1
 - E106 the item model's settings are out of range (``ITEM_MODEL_MAX_ITEMS`` negative,
-  ``ITEM_MODEL_DROPOUT`` not from 0 to below 1, no regularisation)
+  ``ITEM_MODEL_DROPOUT`` not from 0 to below 1, no regularisation), or the cart's
+  ``CART_POPULARITY_WEIGHT`` is negative
 - E107 ``HOLDOUT_SHARE`` is not from 0 to 1
 - E108 ``CACHE_ALIAS`` is not a key of ``CACHES``
 
@@ -121,6 +122,7 @@ VALUE_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "ITEM_MODEL_MAX_ITEMS": ((int,), "a whole number of products (0: no item model)"),
     "ITEM_MODEL_L2": (_NUMBER, "a number of 0 or more"),
     "ITEM_MODEL_DROPOUT": (_NUMBER, "a share from 0 to below 1"),
+    "CART_POPULARITY_WEIGHT": (_NUMBER, "a number of 0 or more"),
     "UPGRADE_MIN_PRICE_INCREASE": (_NUMBER, "a percentage"),
     "UPGRADE_MAX_PRICE_INCREASE": (_NUMBER, "a percentage"),
     "UPGRADE_MAX_TOGETHER_LIFT": (_NUMBER, "a lift, e.g. 0.5"),
@@ -327,6 +329,11 @@ def _item_model_errors() -> list[checks.CheckMessage]:
             "E106", f"UPCROSS['ITEM_MODEL_L2'] = {l2!r} with ITEM_MODEL_DROPOUT = {dropout!r} "
                     "does not regularise the item model.",
             "Give ITEM_MODEL_L2 of 0 or more, and above 0 when ITEM_MODEL_DROPOUT is 0."))
+    prior = upcross_settings.get("CART_POPULARITY_WEIGHT")
+    if prior < 0:
+        messages.append(_error(
+            "E106", f"UPCROSS['CART_POPULARITY_WEIGHT'] = {prior!r} is negative.",
+            "Give e.g. 0.1 (the default), or 0 to rank cart complements by evidence alone."))
     return messages
 
 

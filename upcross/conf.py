@@ -107,6 +107,10 @@ DEFAULTS: dict[str, Any] = {
     "ITEM_MODEL_MAX_ITEMS": 5_000,
     "ITEM_MODEL_L2": 30.0,
     "ITEM_MODEL_DROPOUT": 0.5,
+    # Cart complements: a mined candidate's score (the sum over the cart's lines) plus this
+    # times its share of all orders, a popularity prior that settles close calls in favour
+    # of what more shoppers buy (0: off).
+    "CART_POPULARITY_WEIGHT": 0.1,
     "FOLD_VARIANTS": True,
     # A recompute that would remove more than this share (0 to 1) of the mined rows, or
     # that loaded no orders yet would remove any, fails and keeps the old rows (``--force``
@@ -404,6 +408,10 @@ class UpcrossSettings:
     @property
     def ITEM_MODEL_DROPOUT(self) -> float:
         return float(self.get("ITEM_MODEL_DROPOUT"))
+
+    @property
+    def CART_POPULARITY_WEIGHT(self) -> float:
+        return float(self.get("CART_POPULARITY_WEIGHT"))
 
     @property
     def FOLD_VARIANTS(self) -> bool:

@@ -91,6 +91,9 @@ class Candidate:
     pair_count: int | None
     starts_at: datetime | None
     ends_at: datetime | None
+    #: The target's share of all orders, from a mined row's evidence (confidence / lift):
+    #: the cart's popularity prior (``CART_POPULARITY_WEIGHT``). 0 without evidence.
+    share: float = 0.0
 
     def live(self, now: datetime) -> bool:
         """Inside the active window; the same rule as ``RelationQuerySet.active()``."""
@@ -335,7 +338,10 @@ def cart_complements(items: Iterable[Any], limit: int | None = None,
                 best[target] = candidate
     # Manual, then rule, then mined; mined ones by the sum of their lines' scores (the
     # item model's scores add up by construction): one strong line can beat two weak ones.
-    ranked = sorted(best, key=lambda t: (best[t].rank()[:2], -score[t]))
+    # A small popularity prior settles close calls (CART_POPULARITY_WEIGHT).
+    prior = upcross_settings.CART_POPULARITY_WEIGHT
+    ranked = sorted(best, key=lambda t: (best[t].rank()[:2],
+                                         -(score[t] + prior * best[t].share)))
 
     left_out = {str(x) for x in product_pks(exclude)}
 
@@ -747,6 +753,7 @@ def _build_entries(products: Mapping[Any, models.Model | None], token: str,
             target=row.target_id, origin=row.origin, position=row.position,
             score=row.score or 0.0, pair_count=row.pair_count,
             starts_at=row.starts_at, ends_at=row.ends_at,
+            share=row.confidence / row.lift if row.confidence and row.lift else 0.0,
         ))
         targets[row.target_id] = row.target
     with_table = table_below > 0 and any(
