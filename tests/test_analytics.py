@@ -83,7 +83,7 @@ def test_a_widget_add_is_attributed_through_to_the_placed_order(
 
 
 @pytest.mark.shop("demo")
-def test_a_cart_upgrade_swap_is_attributed_to_the_upgrade(
+def test_a_cart_upgrade_swap_is_attributed_to_the_upgrade_with_the_price_difference(
         django_capture_on_commit_callbacks: Any) -> None:
     phone = f.product("Phone", "300.00")
     better = f.product("Phone Pro", "360.00", in_category=f.category_of(phone))
@@ -98,7 +98,8 @@ def test_a_cart_upgrade_swap_is_attributed_to_the_upgrade(
         client.post(reverse("orders:checkout"), {"email": "ayu@example.com"})
     flush_events()
     stat = relation_stat("cart_upgrades", phone, better)
-    assert (stat.adds, stat.purchases, stat.revenue) == (1, 1, Decimal("360.00"))
+    # the swap earned what the order gained: 360 - 300, not the upgrade's full price
+    assert (stat.adds, stat.purchases, stat.revenue) == (1, 1, Decimal("60.00"))
 
 
 def test_forged_fields_cannot_credit_another_product_or_invent_widgets() -> None:

@@ -127,8 +127,9 @@ def test_basket_upgrade_swaps_the_line_keeping_its_quantity(shop: dict[str, Any]
     response = client.post(action, fields)
     assert response.status_code == 302
     assert basket_lines(client) == {"Tent Pro": 2, "Steel pegs": 1}
+    # the replaced tent's price is remembered: the swap earns the difference
     assert client.session[SESSION_KEY] == {str(shop["tent_pro"].pk):
-                                           ["cart_upgrades", str(shop["tent"].pk)]}
+                                           ["cart_upgrades", str(shop["tent"].pk), "199.00"]}
 
 
 @pytest.mark.parametrize("data", [{}, {"product_id": "x", "replacement_id": "1"},

@@ -73,6 +73,25 @@ class CartPricing:
     def total(self) -> Decimal:
         return self.subtotal - self.discount_total
 
+    def paid_per_line(self) -> dict[Any, Decimal]:
+        """``{product pk: the line's total after its bundles' discounts}``: each bundle's
+        discount shared among its products by their list price (what analytics credits
+        a widget with)."""
+        paid = {line.product.pk: line.total for line in self.lines}
+        unit = {line.product.pk: line.unit_price for line in self.lines}
+        for discount in self.discounts:
+            members = [p.pk for p in discount.products if p.pk in paid]
+            weight = sum((unit[pk] for pk in members), ZERO)
+            if not members or weight <= 0:
+                continue
+            left = discount.amount
+            for pk in members[:-1]:
+                part = discount_of(discount.amount * unit[pk] / weight, Decimal(100))
+                paid[pk] -= part
+                left -= part
+            paid[members[-1]] -= left
+        return paid
+
 
 def price_cart(lines: Iterable[Any],
                bundles: Sequence[BundleOffer] | None = None) -> CartPricing:

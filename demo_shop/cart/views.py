@@ -149,7 +149,7 @@ def swap(request: HttpRequest) -> HttpResponse:
         return _back(request)
     old_name = Product.objects.filter(pk=product_id).values_list("name", flat=True).first()
     cart.replace(product_id, replacement)
-    analytics.widget_add(request, replacement)
+    analytics.widget_add(request, replacement, replaced=product_id)  # earns the difference
     messages.success(request, _("Replaced %(old)s with %(new)s.") % {
         "old": old_name or _("the item"), "new": replacement.name,
     })

@@ -31,8 +31,11 @@ def checkout(request: HttpRequest) -> HttpResponse:
     order = place_order(cart, email=form.cleaned_data["email"],
                         customer=request.user if request.user.is_authenticated else None)
     # upcross: attribute widget-added lines, record the holdout group for the report.
+    # Each line with what it cost after bundle discounts: widgets earn what was paid.
+    paid = cart.pricing.paid_per_line()
     analytics.order_placed(request, order.pk, total=order.total, lines=[
-        (line.product.pk, line.quantity, line.product.price) for line in cart.lines])
+        (line.product.pk, line.quantity, line.product.price, paid.get(line.product.pk))
+        for line in cart.lines])
     cart.clear()
     request.session[LAST_ORDER_SESSION_KEY] = order.pk
     return redirect("orders:thanks", pk=order.pk)

@@ -24,6 +24,7 @@ from upcross.analytics import report
 from upcross.analytics.flush import flush_events
 from upcross.analytics.stats import Difference
 from upcross.csv_io import safe_cell
+from upcross.price_display import price_text
 
 logger = logging.getLogger("upcross.analytics")
 
@@ -48,36 +49,66 @@ def period(request: HttpRequest) -> tuple[int, datetime.date, datetime.date]:
     return days, end - datetime.timedelta(days=days - 1), end
 
 
+#: Up to this many days with orders, the chart shows dots per day (a line needs more).
+FEW_DAYS = 5
+#: Approximate width of one character of the charts' 12 px labels.
+CHAR_WIDTH = 7
+
+
 def aov_chart(series: list[dict[str, Any]], start: datetime.date,
               end: datetime.date) -> dict[str, Any]:
-    """Two polylines (exposed, holdout) of the daily average order value."""
+    """The daily average order value of each group (exposed, holdout): a line, and a dot
+    per day; dots only when a group has few days. Axis labels are money (the shop's price
+    display) and the left margin fits the longest of them."""
     span = max((end - start).days, 1)
     values = [entry[g] for entry in series for g in ("exposed", "holdout")
               if entry[g] is not None]
     top = max(values, default=0) * 1.1 or 1
-    inner_w, inner_h = CHART_WIDTH - 2 * CHART_PAD, CHART_HEIGHT - 2 * CHART_PAD
-
-    def point(day: datetime.date, value: float) -> str:
-        x = CHART_PAD + inner_w * (day - start).days / span
-        y = CHART_PAD + inner_h * (1 - value / top)
-        return f"{x:.1f},{y:.1f}"
-
-    lines = {group: " ".join(point(entry["day"], entry[group]) for entry in series
-                             if entry[group] is not None) for group in ("exposed", "holdout")}
-    ticks = [{"y": CHART_PAD + inner_h * (1 - fraction), "label": f"{top * fraction:,.0f}"}
+    ticks = [{"fraction": fraction, "label": price_text(round(top * fraction))}
              for fraction in (0, 0.5, 1)]
-    return {"width": CHART_WIDTH, "height": CHART_HEIGHT, "lines": lines, "ticks": ticks,
-            "left": CHART_PAD, "right": CHART_WIDTH - CHART_PAD,
+    left = max(CHART_PAD, 12 + CHAR_WIDTH * max(len(tick["label"]) for tick in ticks))
+    right = CHART_WIDTH - CHART_PAD // 2
+    inner_w, inner_h = right - left, CHART_HEIGHT - 2 * CHART_PAD
+
+    def x_of(day: datetime.date) -> float:
+        return left + inner_w * (day - start).days / span
+
+    def y_of(value: float) -> float:
+        return CHART_PAD + inner_h * (1 - value / top)
+
+    lines, dots = {}, []
+    for group in ("exposed", "holdout"):
+        points = [(x_of(entry["day"]), y_of(entry[group]), entry) for entry in series
+                  if entry[group] is not None]
+        lines[group] = (" ".join(f"{x:.1f},{y:.1f}" for x, y, _e in points)
+                        if len(points) > FEW_DAYS else "")
+        dots += [{"x": round(x, 1), "y": round(y, 1), "group": group,
+                  "title": f"{entry['day'].isoformat()}: {price_text(round(entry[group]))}"}
+                 for x, y, entry in points]
+    for tick in ticks:
+        tick["y"] = round(y_of(top * tick["fraction"]), 1)
+    days = [start + datetime.timedelta(days=i) for i in range(span + 1)]
+    shown_days = days if len(days) <= FEW_DAYS + 1 else [start, start + (end - start) / 2, end]
+    x_labels = [{"x": round(x_of(day), 1), "label": day.strftime("%m-%d"),
+                 "anchor": "start" if day == start else "end" if day == end else "middle"}
+                for day in shown_days]
+    return {"width": CHART_WIDTH, "height": CHART_HEIGHT, "lines": lines, "dots": dots,
+            "ticks": ticks, "left": left, "right": right, "x_labels": x_labels,
             "bottom": CHART_HEIGHT - CHART_PAD, "start": start, "end": end}
 
 
 def revenue_chart(rows: list[report.Row]) -> dict[str, Any]:
+    """One bar per widget, labelled in words; the label column fits the longest label
+    and the value column the longest amount (nothing clipped)."""
     top = max((float(row.revenue) for row in rows), default=0) or 1
-    bars = [{"label": row.widget, "y": 6 + index * 26, "text_y": 6 + index * 26 + 13,
-             "width": round(BAR_WIDTH * float(row.revenue) / top, 1), "value": row.revenue}
-            for index, row in enumerate(rows)]
-    return {"bars": bars, "height": 12 + 26 * len(bars), "label_width": 140,
-            "bar_width": BAR_WIDTH, "width": 140 + BAR_WIDTH + 120}
+    values = [price_text(row.revenue) for row in rows]
+    label_width = max([140, *(16 + CHAR_WIDTH * len(row.label) for row in rows)])
+    value_width = max([60, *(16 + CHAR_WIDTH * len(value) for value in values)])
+    bars = [{"label": row.label, "y": 6 + index * 26, "text_y": 6 + index * 26 + 13,
+             "width": round(BAR_WIDTH * float(row.revenue) / top, 1), "value": value}
+            for index, (row, value) in enumerate(zip(rows, values, strict=True))]
+    return {"bars": bars, "height": 12 + 26 * len(bars), "label_width": label_width,
+            "bar_width": BAR_WIDTH, "width": label_width + BAR_WIDTH + value_width}
 
 
 def _percent(value: float | None) -> str:

@@ -18,10 +18,10 @@ from __future__ import annotations
 from typing import Any
 
 
-def widget_add(request: Any, product: Any, quantity: int = 1) -> Any:
+def widget_add(request: Any, product: Any, quantity: int = 1, replaced: Any = None) -> Any:
     from upcross.analytics.attribution import widget_add as hook
 
-    return hook(request, product, quantity)
+    return hook(request, product, quantity, replaced)
 
 
 def order_placed(request: Any, order_id: Any, lines: Any, total: Any = None) -> Any:

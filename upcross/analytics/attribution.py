@@ -25,10 +25,13 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from upcross.adapters import get_adapter
 from upcross.analytics import counters, holdout
 from upcross.analytics.counters import Field
 from upcross.conf import upcross_settings
 from upcross.models import ExposureGroup, OrderExposure
+from upcross.money import quantize
+from upcross.showcases.registry import is_showcase
 
 SESSION_KEY = "upcross_attribution"
 WIDGET_FIELD = "upcross_widget"
@@ -40,8 +43,6 @@ WIDGETS = frozenset({"complements", "upgrades", "cart_complements", "cart_upgrad
 
 def is_widget(name: str) -> bool:
     """A widget whose adds are counted: one of ``WIDGETS`` or a registered showcase."""
-    from upcross.showcases.registry import is_showcase
-
     return name in WIDGETS or (isinstance(name, str) and is_showcase(name))
 
 
@@ -64,6 +65,8 @@ class Line(NamedTuple):
     product: str
     quantity: int
     unit_price: Decimal
+    #: What the line cost after the order's discounts (``None``: not given).
+    paid: Decimal | None = None
 
 
 def relation_value(source: Any, target: Any, widget: str = "") -> str:
@@ -130,11 +133,15 @@ def _throttled(request: Any) -> bool:
     return not AttributionThrottle().allow_request(request, None)
 
 
-def widget_add(request: Any, product: Any, quantity: int = 1) -> Touch | None:
+def widget_add(request: Any, product: Any, quantity: int = 1,
+               replaced: Any = None) -> Touch | None:
     """Count an add to cart made from a widget form; remember it for attribution.
 
     Call it from the host's add-to-cart (and swap) view after the product is in the
     cart. A post without upcross's fields is no widget add: returns ``None``.
+    ``replaced``: a swap view's replaced product (or pk). The swap then earns the
+    price difference, not the upgrade's full price: the replaced product's price now
+    is remembered and taken off the upgrade's when the order is placed.
     """
     if not upcross_settings.ANALYTICS_ENABLED:
         return None
@@ -148,31 +155,72 @@ def widget_add(request: Any, product: Any, quantity: int = 1) -> Touch | None:
         remembered = dict(session.get(SESSION_KEY) or {})
         remembered.pop(touch.target, None)
         remembered[touch.target] = [touch.widget, touch.source]
+        replaced_price = _price_of(replaced) if replaced is not None else None
+        if replaced_price is not None:
+            remembered[touch.target].append(str(replaced_price))
         while len(remembered) > MAX_REMEMBERED:
             remembered.pop(next(iter(remembered)))
         session[SESSION_KEY] = remembered
     return touch
 
 
+def _price_of(product: Any) -> Decimal | None:
+    """The product's price now (one query), to credit a swap with the difference."""
+    pk = getattr(product, "pk", product)
+    fact = get_adapter().product_facts([pk]).get(pk)
+    return fact.price if fact is not None else None
+
+
 def _lines(lines: Iterable[Any]) -> list[Line]:
     result = []
     for row in lines:
-        product, quantity, price = row
         try:
+            product, quantity, price, *rest = row
+            if len(rest) > 1:
+                raise ValueError("too many fields")
+            paid = Decimal(str(rest[0])) if rest and rest[0] is not None else None
             result.append(Line(counters.pk_text(product), max(0, int(quantity)),
-                               Decimal(str(price))))
+                               Decimal(str(price)), paid))
         except (TypeError, ValueError, InvalidOperation) as exc:
             raise ValueError(f"Not an order line (product, quantity, unit price): {row!r}") \
                 from exc
     return result
 
 
+def _paid_share(rows: list[Line], total: Decimal) -> Decimal:
+    """What share of the lines' list value the order's total is (at most 1: shipping or
+    fees above the lines are no widget's revenue)."""
+    listed = sum((line.unit_price * line.quantity for line in rows if line.paid is None),
+                 Decimal("0"))
+    paid_given = sum((line.paid for line in rows if line.paid is not None), Decimal("0"))
+    rest = total - paid_given
+    if listed <= 0 or rest >= listed:
+        return Decimal("1")
+    return max(Decimal("0"), rest / listed)
+
+
+def _credited(line: Line, share: Decimal, replaced_price: Any) -> Decimal:
+    """A line's revenue for its widget: what was paid, less a swapped-out product's price."""
+    paid = line.paid if line.paid is not None else line.unit_price * line.quantity * share
+    if replaced_price is not None:
+        try:
+            replaced = Decimal(str(replaced_price))
+        except (InvalidOperation, ValueError):
+            replaced = Decimal("0")
+        paid -= replaced * line.quantity
+    return quantize(max(paid, Decimal("0")))
+
+
 def order_placed(request: Any, order_id: Any, lines: Iterable[Any],
                  total: Decimal | int | float | str | None = None) -> OrderExposure | None:
     """Record a placed order: attribute widget-added lines, store the holdout group.
 
-    ``lines``: ``(product or pk, quantity, unit price)`` per order line; ``total``:
-    what the order costs (default: the sum of the lines). Call it once the order is
+    ``lines``: ``(product or pk, quantity, unit price)`` per order line, optionally with
+    a fourth field, what the line cost after discounts (``CartPricing.paid_per_line()``);
+    ``total``: what the order costs (default: the sum of the lines). A widget is
+    credited what was paid: the line's paid amount when given, else its share of the
+    order's discounts (lines times ``total / sum of lines`` when the total is lower);
+    a cart-line swap only the difference to the replaced product. Call it once the order is
     saved (in the same transaction or after it); calling it again for the same
     ``order_id`` changes nothing and returns ``None``, as does ``ANALYTICS_ENABLED``
     off. Lines that are not ``(product, quantity, price)`` raise ``ValueError``.
@@ -190,12 +238,13 @@ def order_placed(request: Any, order_id: Any, lines: Iterable[Any],
     counts: dict[Field, int] = {}
     attributed_items, attributed_revenue = 0, Decimal("0")
     widgets_in_order: set[str] = set()
+    share = _paid_share(rows, total_value)
     for line in rows:
         touch = remembered.get(line.product)
-        if not (isinstance(touch, list) and len(touch) == 2 and is_widget(touch[0])):
+        if not (isinstance(touch, list) and len(touch) in (2, 3) and is_widget(touch[0])):
             continue
         widget, source = str(touch[0]), str(touch[1])
-        revenue = line.unit_price * line.quantity
+        revenue = _credited(line, share, touch[2] if len(touch) == 3 else None)
         attributed_items += line.quantity
         attributed_revenue += revenue
         widgets_in_order.add(widget)

@@ -26,6 +26,7 @@ from django.db.models import Avg, Count, Sum
 from django.db.models.functions import TruncDate
 
 from upcross.adapters import get_adapter
+from upcross.analytics.labels import widget_label
 from upcross.analytics.stats import Difference, welch
 from upcross.models import ExposureGroup, OrderExposure, RelationDailyStat, WidgetDailyStat
 
@@ -51,6 +52,11 @@ class Row:
     target: str = ""
     source_name: str = ""
     target_name: str = ""
+
+    @property
+    def label(self) -> str:
+        """The widget in words ("Product page: add this too")."""
+        return widget_label(self.widget)
 
     @property
     def ctr(self) -> float | None:

@@ -44,6 +44,7 @@ from upcross.analytics import counters
 from upcross.analytics.attribution import relation_value, sign_touch
 from upcross.analytics.counters import pk_text as analytics_pk
 from upcross.conf import upcross_settings
+from upcross.price_display import price_html
 from upcross.read_timeout import RelationsUnavailable
 from upcross.recommend import Recommendation
 
@@ -738,3 +739,9 @@ def _decimal(value: Any) -> Any:
         return Decimal(str(value))
     except (InvalidOperation, ValueError):
         return None
+
+
+@register.filter
+def upcross_price(amount: Any) -> str:
+    """``{{ amount|upcross_price }}``: the amount through the shop's price partial."""
+    return price_html(amount)

@@ -58,7 +58,8 @@ def swap(request: HttpRequest) -> HttpResponse:
     line.delete()
     basket.reset_offer_applications()
     basket.add_product(replacement, quantity)
-    analytics.widget_add(request, credited_product(request, replacement), quantity)
+    analytics.widget_add(request, credited_product(request, replacement), quantity,
+                         replaced=line.product)  # a swap earns the price difference
     messages.success(request, _("Replaced %(old)s with %(new)s.") % {
         "old": line.product.get_title(), "new": replacement.get_title()})
     return _back(request)
