@@ -64,9 +64,9 @@ def aov_chart(series: list[dict[str, Any]], start: datetime.date,
     values = [entry[g] for entry in series for g in ("exposed", "holdout")
               if entry[g] is not None]
     top = max(values, default=0) * 1.1 or 1
-    ticks = [{"fraction": fraction, "label": price_text(round(top * fraction))}
-             for fraction in (0, 0.5, 1)]
-    left = max(CHART_PAD, 12 + CHAR_WIDTH * max(len(tick["label"]) for tick in ticks))
+    fractions = (0.0, 0.5, 1.0)
+    labels = [price_text(round(top * fraction)) for fraction in fractions]
+    left = max(CHART_PAD, 12 + CHAR_WIDTH * max(len(label) for label in labels))
     right = CHART_WIDTH - CHART_PAD // 2
     inner_w, inner_h = right - left, CHART_HEIGHT - 2 * CHART_PAD
 
@@ -85,8 +85,8 @@ def aov_chart(series: list[dict[str, Any]], start: datetime.date,
         dots += [{"x": round(x, 1), "y": round(y, 1), "group": group,
                   "title": f"{entry['day'].isoformat()}: {price_text(round(entry[group]))}"}
                  for x, y, entry in points]
-    for tick in ticks:
-        tick["y"] = round(y_of(top * tick["fraction"]), 1)
+    ticks = [{"y": round(y_of(top * fraction), 1), "label": label}
+             for fraction, label in zip(fractions, labels, strict=True)]
     days = [start + datetime.timedelta(days=i) for i in range(span + 1)]
     shown_days = days if len(days) <= FEW_DAYS + 1 else [start, start + (end - start) / 2, end]
     x_labels = [{"x": round(x_of(day), 1), "label": day.strftime("%m-%d"),
