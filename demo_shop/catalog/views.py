@@ -7,7 +7,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.html import escape
 
+from demo_shop.cart.cart import Cart
 from demo_shop.catalog.models import Category, Product
+from upcross.showcases import recent_product_ids
 
 PRODUCTS_PER_PAGE = 24
 
@@ -21,8 +23,14 @@ def product_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
         category = get_object_or_404(Category, slug=slug)
         products = products.filter(category=category)
     page = Paginator(products, PRODUCTS_PER_PAGE).get_page(request.GET.get("page"))
+    home = category is None and page.number == 1
+    cart_lines = Cart(request.session).lines if home else []
     return render(request, "catalog/product_list.html", {
         "products": page.object_list, "page_obj": page, "category": category,
+        # The home page's showcases: "For you" once the visitor has a history here.
+        "home": home, "cart_lines": cart_lines,
+        "returning": home and bool(request.user.is_authenticated or cart_lines
+                                   or recent_product_ids(request)),
     })
 
 
