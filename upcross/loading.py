@@ -116,12 +116,27 @@ def partition_bounds(
 ) -> list[tuple[Any, Any]]:
     """Split the orders into ``partitions`` contiguous key ranges of about equal size.
 
-    Bounds are JSON-friendly (UUIDs become strings) so they can travel as task kwargs.
+    Integer keys (auto-increment ids, about evenly spread): the range between the
+    smallest and the largest key in the window cut into equal spans, from one
+    aggregate query (no sort: at 10M orders the exact split below costs a sorted pass
+    over every line per cut). Other keys: cuts at every ``total / partitions``-th
+    distinct key. Bounds are JSON-friendly (UUIDs become strings) so they can travel
+    as task kwargs.
     """
     adapter = adapter or get_adapter()
     if partitions <= 1:
         return [(None, None)]
     order_path = adapter.order_line_path("order")
+    queryset = order_lines(adapter, since)
+    if _is_integer(queryset.model, order_path):
+        span = queryset.order_by().aggregate(lo=models.Min(order_path),
+                                             hi=models.Max(order_path))
+        if span["lo"] is None:
+            return [(None, None)]
+        lo, hi = int(span["lo"]), int(span["hi"]) + 1
+        even = list(dict.fromkeys(lo + (hi - lo) * k // partitions
+                                  for k in range(1, partitions)))
+        return list(itertools.pairwise([None, *[c for c in even if lo < c < hi], None]))
     keys = (
         order_lines(adapter, since).order_by(order_path)
         .values_list(order_path, flat=True).distinct()
