@@ -178,22 +178,25 @@ def _note_shown(request: Any, shown: Iterable[tuple[str, str]]) -> None:
 def get_upcross_complements(context: template.Context, product: Any, limit: Any = None,
                             cart: Any = None) -> list[Recommendation]:
     """``cart=`` (optional): leave out what the cart holds."""
-    request = context.get("request")
-    if widget_disabled(request, "complements"):
-        return []
-    return recommend.complements(product, limit=_limit(limit), customer=_customer(request),
-                                 exclude=recommend.product_pks(cart))
+    return _of_product(context, "complements", recommend.complements, product, limit, cart)
 
 
 @register.simple_tag(takes_context=True)
 @_no_items
 def get_upcross_upgrades(context: template.Context, product: Any, limit: Any = None,
                          cart: Any = None) -> list[Recommendation]:
+    return _of_product(context, "upgrades", recommend.upgrades, product, limit, cart)
+
+
+def _of_product(context: template.Context, widget: str,
+                read: Callable[..., list[Recommendation]], product: Any, limit: Any,
+                cart: Any) -> list[Recommendation]:
+    """A product widget's suggestions for this request (none when the widget is off)."""
     request = context.get("request")
-    if widget_disabled(request, "upgrades"):
+    if widget_disabled(request, widget):
         return []
-    return recommend.upgrades(product, limit=_limit(limit), customer=_customer(request),
-                              exclude=recommend.product_pks(cart))
+    return read(product, limit=_limit(limit), customer=_customer(request),
+                exclude=recommend.product_pks(cart))
 
 
 @register.simple_tag(takes_context=True)
