@@ -70,3 +70,28 @@ def test_home_page_shows_best_sellers_on_offer_and_for_a_returning_visitor_for_y
         DOCS.mkdir(exist_ok=True)
         page.wait_for_function("[...document.images].every(img => img.complete)")
         page.screenshot(path=str(DOCS / "showcases-home.png"), full_page=True)
+
+
+def test_product_page_shows_similar_products_and_what_this_visitor_viewed(
+        live_server: Any, catalog: dict[str, Any]) -> None:
+    outdoor = f.category_of(catalog["tent"])
+    demo_product("Trail Tent 3P", "tent-3p", "2399000", outdoor, "#24543d")
+    cache.clear()
+    with open_page(1280, 1400) as page:
+        for slug in ("pot", "mug"):
+            page.goto(f"{live_server.url}/p/{slug}/")
+        page.goto(f"{live_server.url}/p/tent/")
+        similar = page.locator(".upcross-showcase-similar")
+        assert similar.is_visible()
+        text = similar.inner_text()
+        assert "Trail Tent 3P" in text  # same category, shares "Trail Tent"
+        assert "Trail Tent 2P" not in text  # not the product itself
+        assert "Enamel Mug" not in text  # another category
+        recent = page.locator(".upcross-showcase-recently-viewed")
+        assert recent.is_visible()
+        viewed = recent.inner_text()
+        assert viewed.index("Enamel Mug") < viewed.index("Titanium Pot Set")  # newest first
+        assert "Trail Tent 2P" not in viewed  # the page itself is left out
+        DOCS.mkdir(exist_ok=True)
+        page.wait_for_function("[...document.images].every(img => img.complete)")
+        page.screenshot(path=str(DOCS / "showcases-product.png"), full_page=True)
