@@ -120,6 +120,15 @@ def sale_weight() -> Any:
     return ExpressionWrapper(quantity * decay, output_field=FloatField())
 
 
+class EarliestEnd(Least):
+    """``LEAST`` of moments; on MariaDB/MySQL cast back to a DATETIME, which ``LEAST`` of
+    DATETIME subqueries and a literal is not there (the driver would hand over text)."""
+
+    def as_mysql(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        sql, params = self.as_sql(compiler, connection, **extra_context)
+        return f"CAST({sql} AS DATETIME(6))", params
+
+
 class OnOffer(Showcase):
     """Products in a limited-time relation or bundle whose window is open, ending
     soonest first."""
@@ -144,8 +153,8 @@ class OnOffer(Showcase):
             return Coalesce(Subquery(earliest.values(column)[:1], output_field=DateTimeField()),
                             far)
 
-        score = Least(first_end(relations, "target"), first_end(bundles, "product"),
-                      first_end(bundle_items, "product"), output_field=DateTimeField())
+        score = EarliestEnd(first_end(relations, "target"), first_end(bundles, "product"),
+                            first_end(bundle_items, "product"), output_field=DateTimeField())
         found = []
         for product in self.top(products, candidates, score, pool, descending=False):
             ends_at = getattr(product, "upcross_score", None)
