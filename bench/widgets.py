@@ -22,7 +22,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -52,26 +51,9 @@ def setup(redis_url: str | None) -> None:
 
 def build_catalog(lines: int) -> tuple[Any, list[Any]]:
     """40 products, each with 8 mined complements and 2 upgrades; returns a phone and a cart."""
-    from demo_shop.catalog.models import Category, Product
-    from upcross.models import ProductRelation
+    from tests.factories import widget_page_catalog
 
-    category = Category.objects.create(name="Bench", slug="bench")
-    products = [
-        Product.objects.create(category=category, name=f"Product {i}", slug=f"product-{i}",
-                               sku=f"B{i}", price=Decimal(100_000 + 10_000 * i), stock=50)
-        for i in range(40)
-    ]
-    relations = []
-    for i, source in enumerate(products):
-        for j in range(1, 9):
-            relations.append(ProductRelation(
-                source=source, target=products[(i + j) % 40], kind="complement",
-                origin="mined", score=1 / j, pair_count=100 - j))
-        for j in (1, 2):
-            if i + j < 40:
-                relations.append(ProductRelation(source=source, target=products[i + j],
-                                                 kind="upgrade", origin="rule", score=1 / j))
-    ProductRelation.objects.bulk_create(relations)
+    products = widget_page_catalog("bench")
     return products[0], products[10:10 + lines]
 
 

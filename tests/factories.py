@@ -143,3 +143,30 @@ def render_tags(source: str, **context: Any) -> str:
     request.user = AnonymousUser()
     get_token(request)
     return Template("{% load upcross %}" + source).render(RequestContext(request, context))
+
+
+def widget_page_catalog(slug: str) -> list[Any]:
+    """40 demo-shop products in one category, each with 8 mined complements and 2 rule
+    upgrades: the pages ``bench/widgets.py`` times and ``tests/test_page.py`` counts
+    (the demo shape only)."""
+    from demo_shop.catalog.models import Category, Product
+
+    category = Category.objects.create(name=slug.title(), slug=slug)
+    products = [
+        Product.objects.create(category=category, name=f"Product {i}", slug=f"{slug}-{i}",
+                               sku=f"{slug.upper()}{i}", price=Decimal(100_000 + 10_000 * i),
+                               stock=50)
+        for i in range(40)
+    ]
+    relations = []
+    for i, source in enumerate(products):
+        for j in range(1, 9):
+            relations.append(ProductRelation(
+                source=source, target=products[(i + j) % 40], kind="complement",
+                origin="mined", score=1 / j, pair_count=100 - j))
+        for j in (1, 2):
+            if i + j < 40:
+                relations.append(ProductRelation(source=source, target=products[i + j],
+                                                 kind="upgrade", origin="rule", score=1 / j))
+    ProductRelation.objects.bulk_create(relations)
+    return products

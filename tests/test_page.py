@@ -14,6 +14,7 @@ import pytest
 import redis
 from django.test import Client, override_settings
 
+from tests import factories
 from upcross import cache, page
 from upcross.analytics import counters
 from upcross.models import Bundle, BundleItem, ProductRelation
@@ -35,25 +36,7 @@ def _fresh() -> Iterator[None]:
 def catalog() -> list[Any]:
     """40 products, each with 8 mined complements and 2 upgrades (as ``bench/widgets.py``),
     and a curated bundle on the first one's page."""
-    from demo_shop.catalog.models import Category, Product  # the demo shape only
-
-    category = Category.objects.create(name="Page", slug="page")
-    products = [
-        Product.objects.create(category=category, name=f"Product {i}", slug=f"page-{i}",
-                               sku=f"PG{i}", price=Decimal(100_000 + 10_000 * i), stock=50)
-        for i in range(40)
-    ]
-    relations = []
-    for i, source in enumerate(products):
-        for j in range(1, 9):
-            relations.append(ProductRelation(
-                source=source, target=products[(i + j) % 40], kind="complement",
-                origin="mined", score=1 / j, pair_count=100 - j))
-        for j in (1, 2):
-            if i + j < 40:
-                relations.append(ProductRelation(source=source, target=products[i + j],
-                                                 kind="upgrade", origin="rule", score=1 / j))
-    ProductRelation.objects.bulk_create(relations)
+    products = factories.widget_page_catalog("page")
     bundle = Bundle.objects.create(product=products[0], name="Kit", discount_percent=10)
     BundleItem.objects.create(bundle=bundle, product=products[20])
     BundleItem.objects.create(bundle=bundle, product=products[21])
