@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 import pytest
@@ -17,7 +18,14 @@ MIDDLEWARE_PATH = "upcross.analytics.middleware.HoldoutMiddleware"
 
 
 def test_ten_thousand_visitors_split_close_to_the_share_and_stay_put() -> None:
-    visitors = [holdout.new_visitor_id() for _ in range(10_000)]
+    # Visitor ids in new_visitor_id()'s format (32 hex digits) from a fixed seed: the
+    # share bounds below are about 3.3 standard deviations, which fresh random ids miss
+    # now and then (a flaky suite); fresh ids are checked for uniqueness and format.
+    assert len({holdout.new_visitor_id() for _ in range(1_000)}) == 1_000
+    assert all(holdout.valid_visitor_id(holdout.new_visitor_id()) for _ in range(100))
+    rng = random.Random(11)
+    visitors = [f"{rng.getrandbits(128):032x}" for _ in range(10_000)]
+    assert all(holdout.valid_visitor_id(v) for v in visitors)
     first = [holdout.is_held_out(f"visitor:{v}", share=0.1, salt="s1") for v in visitors]
     again = [holdout.is_held_out(f"visitor:{v}", share=0.1, salt="s1") for v in visitors]
     assert first == again  # sticky
