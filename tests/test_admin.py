@@ -567,7 +567,7 @@ def test_recompute_reports_an_unreachable_queue(merch_client: Client, monkeypatc
     def broker_down(**kwargs: Any) -> None:
         raise ConnectionRefusedError("broker down")
 
-    monkeypatch.setattr(tasks.recompute, "delay", broker_down)
+    monkeypatch.setattr(tasks.recompute, "apply_async", broker_down)
     response = merch_client.post(reverse("admin:upcross_miningrun_recompute"),
                                  {"kind": "all"}, follow=True)
     assert response.status_code == 200

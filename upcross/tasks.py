@@ -7,6 +7,8 @@ order range, whose additive counts ``upcross.recompute_merge`` sums exactly and
 writes. Without a result backend (or eagerly) the partitions are counted one
 after the other in this task: same rows either way.
 
+:func:`enqueue_recompute` sends it on commit for the admin buttons and the staff API.
+
 Transient database and broker errors are retried with exponential backoff;
 ``acks_late`` keeps the message until the work is done. Time limits come from
 ``UPCROSS["TASK_SOFT_TIME_LIMIT"]`` / ``["TASK_TIME_LIMIT"]``.
@@ -15,11 +17,12 @@ Transient database and broker errors are retried with exponential backoff;
 from __future__ import annotations
 
 import base64
+import logging
 from dataclasses import asdict
 from typing import Any
 
 from celery import Task, chord, shared_task
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F
 from kombu.exceptions import OperationalError as BrokerOperationalError
 
@@ -30,6 +33,8 @@ from upcross.conf import upcross_settings
 from upcross.counting import MiningParameters, count_orders
 from upcross.mining import CoCounts, merge_counts
 from upcross.models import MiningRun, MiningRunStatus
+
+logger = logging.getLogger("upcross.tasks")
 
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, BrokerOperationalError)
 
@@ -74,6 +79,32 @@ def recompute(self: Task, kind: str = "all", partitions: int = 1,
         return _fan_out(kind, partitions, task_id, force)
     run = recomputing.recompute(kind, partitions, task_id=task_id, force=bool(force))
     return {"run": run.pk, "status": run.status}
+
+
+def enqueue_recompute(kind: str = "all", *, partitions: int = 1, force: bool = False,
+                      task_id: str | None = None) -> Exception | None:
+    """Send :func:`recompute` once the surrounding transaction commits.
+
+    The one sender behind the admin's "Recompute now" and "Apply rules" buttons and
+    the staff API. ``task_id`` names the message (the task records its ``MiningRun``
+    under it). With ``CELERY_TASK_ALWAYS_EAGER`` (the demo without Redis) the task
+    runs right there. Returns the error when sending failed right away (no
+    surrounding transaction: ``on_commit`` runs at once), so the caller can say so
+    instead of answering a 500; a failure after a later commit is only logged.
+    """
+    failure: list[Exception] = []
+
+    def send() -> None:
+        try:
+            recompute.apply_async(
+                kwargs={"kind": kind, "partitions": partitions, "force": force},
+                task_id=task_id)
+        except Exception as exc:  # broker unreachable, or an eager run that failed
+            logger.exception("upcross: could not start the recompute task %s", task_id or "")
+            failure.append(exc)
+
+    transaction.on_commit(send)
+    return failure[0] if failure else None
 
 
 def _fan_out(kind: str, partitions: int, task_id: str, force: bool = False) -> dict[str, Any]:

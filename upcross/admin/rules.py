@@ -14,11 +14,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from upcross.adapters import get_adapter
-from upcross.admin.runs import recompute_failed
 from upcross.admin.utils import has_upcross_perm, require
 from upcross.csv_io import resolve_products
 from upcross.models import ComplementRule, MiningRunKind, UpgradeRule, UpgradeRuleSort
 from upcross.rule_evaluation import evaluate_rule
+from upcross.tasks import enqueue_recompute
 
 PREVIEW_BUTTON = "_preview"
 
@@ -133,7 +133,7 @@ class UpgradeRuleAdmin(admin.ModelAdmin):
         rule rows (queued on commit exactly like “Recompute now”)."""
         require(self.can_apply(request))
         changelist = reverse(f"admin:{self._url_name('changelist')}")
-        if recompute_failed(self.recompute_kind):
+        if enqueue_recompute(self.recompute_kind) is not None:
             messages.error(request, self.apply_failed_message)
             return HttpResponseRedirect(changelist)
         messages.success(request, self.apply_started_message)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from django import forms
 from django.apps import apps
 from django.contrib import admin, messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html
@@ -18,8 +16,7 @@ from django.views.decorators.http import require_POST
 from upcross.admin.utils import ReadOnlyAdminMixin, has_upcross_perm, require
 from upcross.models import MiningRun, MiningRunKind, MiningRunStatus
 from upcross.recompute import GUARD_PREFIX
-
-logger = logging.getLogger(__name__)
+from upcross.tasks import enqueue_recompute
 
 SCHEDULE_NAME = "upcross: nightly recompute"
 TASK_NAME = "upcross.recompute"
@@ -43,43 +40,6 @@ def refused_by_guard() -> MiningRun | None:
             GUARD_PREFIX in last.error:
         return last
     return None
-
-
-def enqueue_recompute(kind: str, force: bool = False) -> list[Exception]:
-    """Send the recompute task once the surrounding transaction commits.
-
-    With ``CELERY_TASK_ALWAYS_EAGER`` (the demo without Redis) it runs right there.
-    Returns the list that collects a failure to send (broker down): filled at once
-    outside a transaction; inside one, the failure is only logged (no 500 after commit).
-    """
-    from upcross import tasks
-
-    errors: list[Exception] = []
-
-    def send() -> None:
-        try:
-            if force:
-                tasks.recompute.delay(kind=kind, force=True)
-            else:
-                tasks.recompute.delay(kind=kind)
-        except Exception as exc:
-            logger.exception("upcross: could not enqueue the recompute")
-            errors.append(exc)
-
-    transaction.on_commit(send)
-    return errors
-
-
-def recompute_failed(kind: str, force: bool = False) -> bool:
-    """Start the recompute (:func:`enqueue_recompute`); ``True`` if it could not be sent.
-
-    A missing task module counts as a failure too: the admin says so, never a 500.
-    """
-    try:
-        return bool(enqueue_recompute(kind, force))
-    except ImportError:
-        logger.exception("upcross: the recompute task cannot be imported")
-        return True
 
 
 def schedule_link(request: HttpRequest) -> str | None:
@@ -145,7 +105,7 @@ class MiningRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             messages.error(request, _("Choose what to recompute."))
             return HttpResponseRedirect(changelist)
         kind = form.cleaned_data["kind"]
-        if recompute_failed(kind, form.cleaned_data["force"]):
+        if enqueue_recompute(kind, force=form.cleaned_data["force"]) is not None:
             messages.error(request, _("The recompute could not be started (the task queue is "
                                       "unreachable). Try again, or run “manage.py "
                                       "upcross_recompute”."))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import uuid
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
@@ -46,8 +45,7 @@ from upcross.api.permissions import IsStaffWithModelPermission
 from upcross.api.throttling import EventsRateThrottle
 from upcross.conf import upcross_settings
 from upcross.models import MiningRun, ProductRelation
-
-logger = logging.getLogger("upcross.api")
+from upcross.tasks import enqueue_recompute
 
 UNKNOWN_PRODUCT = _("Unknown or unavailable product.")
 DUPLICATE_RELATION = _("A relation of this kind between these two products already exists.")
@@ -466,31 +464,6 @@ class RelationDetailView(RelationMixin, generics.RetrieveUpdateDestroyAPIView):
 # --- staff: mining runs ---------------------------------------------------------------
 
 
-def enqueue_recompute(kind: str, partitions: int, task_id: str,
-                      force: bool = False) -> Exception | None:
-    """Send ``upcross.recompute`` once the request's transaction commits.
-
-    The task records its own ``MiningRun`` under ``task_id``. Returns the error when
-    sending failed right away (no surrounding transaction: ``on_commit`` runs at
-    once), so the view can answer 503 instead of a 500.
-    """
-    from upcross import tasks
-
-    failure: list[Exception] = []
-
-    def send() -> None:
-        try:
-            tasks.recompute.apply_async(
-                kwargs={"kind": kind, "partitions": partitions, "force": force},
-                task_id=task_id)
-        except Exception as exc:  # broker unreachable, or an eager run that failed
-            logger.exception("upcross could not start the recompute task %s", task_id)
-            failure.append(exc)
-
-    transaction.on_commit(send)
-    return failure[0] if failure else None
-
-
 @extend_schema(
     methods=["GET"], summary=str(_("List mining runs (staff)")),
     parameters=[s.RunFilterSerializer],
@@ -533,7 +506,7 @@ class MiningRunListView(StaffAPIMixin, generics.ListCreateAPIView):
         partitions = trigger.validated_data["partitions"]
         force = trigger.validated_data["force"]
         task_id = str(uuid.uuid4())
-        failure = enqueue_recompute(kind, partitions, task_id, force)
+        failure = enqueue_recompute(kind, partitions=partitions, force=force, task_id=task_id)
         run = MiningRun.objects.filter(task_id=task_id).order_by("-pk").first()
         if failure is not None and run is None:
             raise QueueUnavailable()
