@@ -170,3 +170,26 @@ def test_a_warm_showcase_answer_is_one_cache_read_and_a_pin_makes_it_stale(
     ShowcaseDecision.objects.create(showcase="best_sellers", product=sold[4], position=0)
     fresh = client.get(url, {"limit": 2}).json()
     assert fresh["results"][0]["product"]["name"] == "Seller 4"
+
+
+def test_a_new_order_reranks_the_best_sellers_in_the_tag_and_the_api_at_once(
+        sold: list[Any]) -> None:
+    """Orders feed the best sellers (and "for you" falls back to them): an order bumps the
+    orders token, so the cached list, the rendered box and the API answer go stale."""
+    client = client_for()
+
+    def first_in_api(name: str) -> str:
+        response = client.get(reverse("upcross_api:showcase", args=[name]), {"limit": 2})
+        return str(response.json()["results"][0]["product"]["name"])
+
+    def first_in_box(tag: str) -> str:
+        html = render("{% " + tag + " limit=2 %}")
+        titles = [f"Seller {i}" for i in range(len(sold))]
+        return min((html.index(title), title) for title in titles if title in html)[1]
+
+    assert first_in_box("upcross_best_sellers") == first_in_api("best_sellers") == "Seller 0"
+    assert first_in_box("upcross_for_you") == first_in_api("for_you") == "Seller 0"
+    for _ in range(6):
+        f.order([sold[4]])
+    assert first_in_box("upcross_best_sellers") == first_in_api("best_sellers") == "Seller 4"
+    assert first_in_box("upcross_for_you") == first_in_api("for_you") == "Seller 4"

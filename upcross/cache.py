@@ -6,7 +6,9 @@ generation tokens make invalidation cheap:
 - ``upcross:gen`` stamps everything built from relations (per-product entries and
   product cards). Bumping it (a relation changed, a recompute finished) makes every
   stamped value stale at once, without scanning or deleting keys.
-- ``upcross:bgen`` stamps each customer's "already bought" set; an order change bumps it.
+- ``upcross:bgen``, the orders token, stamps what is built from orders: each customer's
+  "already bought" set and the showcases ranked by sales (best sellers); an order
+  change bumps it.
 - ``upcross:hgen`` stamps rendered widget HTML (fragments); a product change bumps it,
   because a name, picture or price shown in some other product's widget may have changed.
 
@@ -254,8 +256,7 @@ def delete_many(keys: Iterable[str]) -> None:
 
 def html_token(found: Mapping[str, Any]) -> str:
     """The current fragment token from a ``get_many`` result (created when missing)."""
-    token = found.get(HTML_GENERATION_KEY)
-    return token if token is not None else _create_token(HTML_GENERATION_KEY)
+    return current_tokens(found, (HTML_GENERATION_KEY,))[0]
 
 
 def tokens(found: Mapping[str, Any]) -> tuple[str, str]:
@@ -264,13 +265,15 @@ def tokens(found: Mapping[str, Any]) -> tuple[str, str]:
     A missing token is created (``add``, so concurrent readers agree on one).
     When the cache is down the fresh tokens match nothing, and nothing is cached.
     """
-    generation = found.get(GENERATION_KEY)
-    bought_generation = found.get(BOUGHT_GENERATION_KEY)
-    if generation is None:
-        generation = _create_token(GENERATION_KEY)
-    if bought_generation is None:
-        bought_generation = _create_token(BOUGHT_GENERATION_KEY)
+    generation, bought_generation = current_tokens(found, (GENERATION_KEY,
+                                                           BOUGHT_GENERATION_KEY))
     return generation, bought_generation
+
+
+def current_tokens(found: Mapping[str, Any], keys: Iterable[str]) -> tuple[str, ...]:
+    """The tokens ``keys`` from a ``get_many`` result, each created when missing."""
+    return tuple(token if (token := found.get(key)) is not None else _create_token(key)
+                 for key in keys)
 
 
 def _create_token(key: str) -> str:
@@ -310,7 +313,8 @@ def invalidate_relations() -> None:
 
 
 def invalidate_bought() -> None:
-    """An order changed: every customer's "already bought" set is stale."""
+    """An order changed: every customer's "already bought" set and every showcase ranked
+    from orders (their lists, boxes and API answers) are stale."""
     bump(BOUGHT_GENERATION_KEY)
 
 
@@ -342,10 +346,11 @@ CSRF_PLACEHOLDER = "upcross-csrf-placeholder"
 Shown = tuple[tuple[str, str], ...]
 
 
-def fragment_stamp(found: Mapping[str, Any], personal: bool) -> tuple[Any, ...]:
-    """The tokens a fragment depends on; the "already bought" one only if ``personal``."""
+def fragment_stamp(found: Mapping[str, Any], orders: bool) -> tuple[Any, ...]:
+    """The tokens a fragment depends on; the orders one only if ``orders`` (a signed-in
+    customer's box leaves out what they bought; a best sellers box ranks by orders)."""
     generation, bought_generation = tokens(found)
-    return (generation, bought_generation if personal else None, html_token(found))
+    return (generation, bought_generation if orders else None, html_token(found))
 
 
 def fragment_hit(stored: Any, stamp: tuple[Any, ...]) -> tuple[str, Shown] | None:

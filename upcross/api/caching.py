@@ -11,7 +11,8 @@ answer in one ``get_many`` (one Redis ``MGET``), with no SQL and no serialisatio
 An answer is stamped with the relations token (a relation, rule, bundle or recompute
 changed) and the fragments token (a product changed: its name, price or availability
 may show in any answer, and a product that became unavailable or was created turns a
-``200`` into a ``404`` or back). It also expires when a relation's active window
+``200`` into a ``404`` or back); a showcase ranked from orders also with the orders
+token (an order changed). It also expires when a relation's active window
 opens or closes. The key holds everything else the answer depends on: the path
 (the view and the product), the scheme and host (URLs in the answer are absolute),
 the language, the negotiated media type, upcross's version and whatever the view
@@ -42,7 +43,9 @@ ANSWER_PREFIX = f"{cache.PREFIX}a:"
 #: The statuses worth keeping: an answer, and "no such product" (asked for again and
 #: again by a storefront that still links to it).
 CACHED_STATUSES = (200, 404)
-_STAMP_KEYS = (cache.GENERATION_KEY, cache.HTML_GENERATION_KEY)
+#: The tokens an answer is stamped with, unless the view says more
+#: (:meth:`CachedAnswerMixin.answer_stamp_keys`).
+STAMP_KEYS = (cache.GENERATION_KEY, cache.HTML_GENERATION_KEY)
 
 
 def answer_key(parts: tuple[Any, ...]) -> str:
@@ -79,9 +82,14 @@ class CachedAnswerMixin(_APIView):
         """What besides the path, host, language and media type changes the answer."""
         return ()
 
+    def answer_stamp_keys(self, request: Request) -> tuple[str, ...]:
+        """The cache tokens whose bump makes the answer stale (a showcase ranked from
+        orders adds the orders token)."""
+        return STAMP_KEYS
+
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
-        self._answer_slot: tuple[str, tuple[str, str]] | None = None
+        self._answer_slot: tuple[str, tuple[str, ...]] | None = None
         if getattr(self, (request.method or "").lower(), None) is None:
             return  # DRF answers 405 next
         key = answer_key((
@@ -90,13 +98,14 @@ class CachedAnswerMixin(_APIView):
             get_language(), getattr(request, "accepted_media_type", None),
             self.answer_key_parts(request),
         ))
-        found = cache.get_many([*_STAMP_KEYS, key])
+        stamp_keys = self.answer_stamp_keys(request)
+        found = cache.get_many([*stamp_keys, key])
         stored = found.get(key)
-        stamp = (found.get(cache.GENERATION_KEY), found.get(cache.HTML_GENERATION_KEY))
+        stamp = tuple(found.get(token_key) for token_key in stamp_keys)
         if (isinstance(stored, tuple) and len(stored) == 5 and stored[0] == stamp
                 and None not in stamp and (stored[1] is None or time.time() < stored[1])):
             raise _Answered(_response(stored))
-        self._answer_slot = (key, (cache.tokens(found)[0], cache.html_token(found)))
+        self._answer_slot = (key, cache.current_tokens(found, stamp_keys))
 
     # DRF's stubs say Response; a cached answer is a plain HttpResponse.
     def handle_exception(self, exc: Exception) -> HttpResponseBase:  # type: ignore[override]

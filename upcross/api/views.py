@@ -33,6 +33,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
+from upcross import cache
 from upcross.adapters import get_adapter
 from upcross.api import serializers as s
 from upcross.api.authentication import RejectMalformedCredentials
@@ -337,6 +338,16 @@ class ShowcaseView(UpcrossAPIMixin, CachedAnswerMixin, ConditionalGetMixin,
     def answer_key_parts(self, request: Request) -> tuple[Any, ...]:
         return tuple(request.query_params.get(name)
                      for name in ("limit", "category", "viewed", "cart", "product"))
+
+    def answer_stamp_keys(self, request: Request) -> tuple[str, ...]:
+        from upcross import showcases
+
+        keys = super().answer_stamp_keys(request)
+        found = showcases.get(self.kwargs["name"])
+        scope = showcases.Scope(category=request.query_params.get("category") or "")
+        if found is not None and found.shows_orders(scope):
+            return (*keys, cache.BOUGHT_GENERATION_KEY)
+        return keys
 
     def get_object(self) -> dict[str, Any]:
         from upcross import showcases

@@ -67,6 +67,7 @@ class BestSellers(Showcase):
     name = "best_sellers"
     title = _("Best sellers")
     scoped = True
+    from_orders = True
 
     def rank(self, products: models.QuerySet, scope: Scope,
              pool: int) -> list[tuple[models.Model, Ranked]]:

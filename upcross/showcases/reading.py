@@ -8,10 +8,11 @@ products, the merchandiser's blocked ones left out, pinned ones first, then the
 showcase's own ranking), and one more fetches the facts (price, categories) of the
 ranked products: cold two queries, warm none. The ranked list (with the product
 instances) is cached per showcase, category and, for a personal showcase, visitor,
-stamped with the relations and fragment tokens (and, personal, the purchases
-token): a recompute, a relation, a decision, a product or an order change makes it
-stale. A signed-in shopper's purchases, left out of every showcase, come from the
-cache the other widgets share (one query when it is cold).
+stamped with the relations and fragment tokens (and, ranked from orders or personal
+to a signed-in customer, the orders token): a recompute, a relation, a decision, a
+product or an order change makes it stale. A signed-in shopper's purchases, left out
+of every showcase, come from the cache the other widgets share (one query when it is
+cold).
 """
 
 from __future__ import annotations
@@ -103,8 +104,8 @@ def _read(found_showcase: Showcase, scope: Scope, visitor: Visitor, limit: int,
         keys.append(cache.bought_key(customer))
     found = cache.get_many(keys)
     generation, bought_generation = cache.tokens(found)
-    stamp = (generation, cache.html_token(found),
-             bought_generation if found_showcase.personal and customer is not None else None)
+    by_orders = found_showcase.from_orders or (found_showcase.personal and customer is not None)
+    stamp = (generation, cache.html_token(found), bought_generation if by_orders else None)
     stored = found.get(key)
     if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == stamp:
         items: tuple[Item, ...] = stored[1]

@@ -53,12 +53,15 @@ class Showcase:
 
     ``personal``: the ranking depends on the visitor (cached per visitor).
     ``scoped``: takes a category (per-category best sellers).
+    ``from_orders``: ranked from the shop's orders (best sellers): what is cached of it
+    is stamped with the orders token, so a new or changed order makes it stale.
     """
 
     name: str = ""
     title: Any = ""
     personal: bool = False
     scoped: bool = False
+    from_orders: bool = False
     #: A personal showcase leaves out what the visitor viewed (not "recently viewed").
     leaves_out_viewed: bool = True
     #: Ranks for one product (``product=``), like "similar products".
@@ -96,6 +99,20 @@ class Showcase:
     def fallback(self, scope: Scope) -> str | None:
         """The showcase shown instead when this one has nothing (``None``: none)."""
         return None
+
+    def shows_orders(self, scope: Scope) -> bool:
+        """Whether what is shown for ``scope`` may come from orders: this showcase ranks
+        from them, or one down its fallback chain does (an answer or a rendered box
+        holding the fallback's products is stamped with the orders token too)."""
+        seen: set[str] = set()
+        current: Showcase | None = self
+        while current is not None and current.name not in seen:
+            if current.from_orders:
+                return True
+            seen.add(current.name)
+            name = current.fallback(scope)
+            current = get(name) if name else None
+        return False
 
 
 _registry: dict[str, Showcase] = {}

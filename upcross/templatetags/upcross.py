@@ -251,7 +251,8 @@ def _widget(context: template.Context, widget: str, template_name: str, subject:
             limit: Any, compute: Callable[[], Any],
             values: Callable[[Any], dict[str, Any]],
             prefetched: dict[str, Any] | None = None, fragment: str | None = None,
-            shown_of: Callable[[Any], tuple[tuple[str, str], ...]] | None = None) -> str:
+            shown_of: Callable[[Any], tuple[tuple[str, str], ...]] | None = None,
+            from_orders: bool = False) -> str:
     request = context.get("request")
     if widget_disabled(request, widget) or not _enabled(widget):
         return ""
@@ -267,7 +268,7 @@ def _widget(context: template.Context, widget: str, template_name: str, subject:
     customer_pk = getattr(_customer(request), "pk", None)
     key = _fragment_key(fragment or widget, subject, limit, customer_pk)
     found = prefetched if prefetched is not None else cache.get_many([*cache.TOKEN_KEYS, key])
-    stamp = cache.fragment_stamp(found, personal=customer_pk is not None)
+    stamp = cache.fragment_stamp(found, orders=from_orders or customer_pk is not None)
     hit = cache.fragment_hit(found.get(key), stamp)
     if hit is not None:
         html, shown = hit
@@ -620,7 +621,8 @@ def upcross_showcase(context: template.Context, name: str, limit: Any = None,
         lambda items: {"items": items, "widget": name, "showcase": name,
                        "box_title": title or found.title,
                        "box_name": "showcase upcross-showcase-" + name.replace("_", "-"),
-                       "request": request})
+                       "request": request},
+        from_orders=found.shows_orders(scope))
 
 
 def _showcase_template(context: template.Context, name: str, default: str) -> str:
