@@ -227,6 +227,38 @@ def test_for_you_pin_block_and_budget(django_assert_num_queries: Any) -> None:
     assert names(showcase("for_you", 2, visitor=other)) == ["Pot", "Sofa"]
 
 
+@pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "signed_in"])
+@pytest.mark.parametrize(("name", "anonymous", "buyer_sees"), [
+    ("best_sellers", ["Sofa", "Pegs"], ["Sofa", "Pot"]),
+    ("for_you", ["Pegs"], ["Lamp"]),
+])
+def test_cold_two_queries_warm_none_signed_in_or_not(
+        name: str, anonymous: list[str], buyer_sees: list[str], signed_in: bool,
+        django_assert_num_queries: Any) -> None:
+    """A signed-in shopper's purchases (left out) cost no query of their own: the list's
+    ranking query marks them, and the marks are cached beside the list."""
+    p = taste()  # Sofa sold 3 times
+    buyer = f.customer()
+    sell(p["Pegs"], 2, buyer=buyer)
+    sell(p["Pot"], 1)
+    cache.clear()
+    visitor = make_visitor(viewed=[p["Tent"]], customer=buyer if signed_in else None)
+    limit = len(anonymous)
+    with django_assert_num_queries(2):
+        cold = showcase(name, limit, visitor=visitor)
+    with django_assert_num_queries(0):
+        warm = showcase(name, limit, visitor=visitor)
+    assert names(cold) == names(warm) == (buyer_sees if signed_in else anonymous)
+    if signed_in:
+        sell(p["Sofa"], 1, buyer=buyer)  # the orders token: the marks are stale too
+        assert "Sofa" not in names(showcase(name, 3, visitor=visitor))
+        other = f.customer("other")
+        sell(p["Pot"], 1, buyer=other)  # the list is shared, the marks are not
+        assert "Pot" not in names(showcase(name, 3, visitor=make_visitor(
+            viewed=[p["Tent"]], customer=other)))
+        assert "Pegs" not in names(showcase(name, 3, visitor=visitor))
+
+
 def test_unknown_showcase_is_a_lookup_error() -> None:
     from upcross.showcases.reading import UnknownShowcase
 

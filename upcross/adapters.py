@@ -467,14 +467,24 @@ class ShopAdapter:
         plans = installments.plans_from(upcross_settings.INSTALLMENTS)
         return installments.best_plan(price, plans) if plans else None
 
-    def customer_product_pks(self, customer: Any) -> set[Any]:
-        """Pks of the products ``customer`` (a user or its pk) bought, from ``order_lines()``."""
+    def bought_products(self, customer: Any) -> models.QuerySet | None:
+        """The pks of the products ``customer`` (a user or its pk) bought, as a query over
+        ``order_lines()`` (usable as a subquery: ``pk__in=``); ``None`` when the orders
+        name no customer or product."""
         paths = self.order_line_paths()
         if not paths["customer"] or not paths["product"] or self.order_line_model() is None:
-            return set()
+            return None
         customer_pk = getattr(customer, "pk", customer)
         rows = self.order_lines().filter(**{paths["customer"]: customer_pk})
-        return set(rows.order_by().values_list(paths["product"], flat=True).distinct())
+        return rows.order_by().values(paths["product"])
+
+    def customer_product_pks(self, customer: Any) -> set[Any]:
+        """Pks of the products ``customer`` bought (:meth:`bought_products`, run)."""
+        bought = self.bought_products(customer)
+        product_path = self.order_line_paths()["product"]
+        if bought is None or not product_path:
+            return set()
+        return set(bought.values_list(product_path, flat=True).distinct())
 
 
 def _display_value(product: models.Model, spec: str | Callable[..., Any] | None) -> Any:

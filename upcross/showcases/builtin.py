@@ -203,12 +203,8 @@ class ForYou(Showcase):
         adapter = get_adapter()
         seen = [*visitor.viewed, *visitor.cart]
         sources = Q(source__in=seen) if seen else Q(pk__in=[])
-        bought = None
-        paths = adapter.order_line_paths()
-        if visitor.customer is not None and paths["customer"] and paths["product"] \
-                and adapter.order_line_model() is not None:
-            bought = adapter.order_lines().filter(**{paths["customer"]: visitor.customer}) \
-                .values(paths["product"])
+        bought = None if visitor.customer is None else adapter.bought_products(visitor.customer)
+        if bought is not None:
             sources |= Q(source__in=bought)
         relations = (ProductRelation.objects.active().filter(sources)
                      .filter(kind=RelationKind.COMPLEMENT.value,

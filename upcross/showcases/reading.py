@@ -11,8 +11,11 @@ instances) is cached per showcase, category and, for a personal showcase, visito
 stamped with the relations and fragment tokens (and, ranked from orders or personal
 to a signed-in customer, the orders token): a recompute, a relation, a decision, a
 product or an order change makes it stale. A signed-in shopper's purchases, left out
-of every showcase, come from the cache the other widgets share (one query when it is
-cold).
+of every showcase, come from the cache the other widgets share; when that is cold too,
+a list being built marks them in its ranking query (cold stays two queries) and keeps
+the marks beside it, per customer, stamped like the list and with the orders token.
+Only a cached list read by a customer neither cached costs one query (the purchases,
+then cached for every widget).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import models
-from django.db.models import OuterRef, Subquery
+from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -101,19 +104,38 @@ def _read(found_showcase: Showcase, scope: Scope, visitor: Visitor, limit: int,
     key = list_key(found_showcase, scope)
     keys = [*cache.TOKEN_KEYS, key]
     if customer is not None:
-        keys.append(cache.bought_key(customer))
+        keys += [cache.bought_key(customer), bought_in_list_key(key, customer)]
     found = cache.get_many(keys)
     generation, bought_generation = cache.tokens(found)
     by_orders = found_showcase.from_orders or (found_showcase.personal and customer is not None)
     stamp = (generation, cache.html_token(found), bought_generation if by_orders else None)
-    stored = found.get(key)
-    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == stamp:
-        items: tuple[Item, ...] = stored[1]
+    bought: frozenset[Any] | None = frozenset()
+    if customer is not None:
+        bought = _stamped(found.get(cache.bought_key(customer)), bought_generation)
+    items: tuple[Item, ...] | None = _stamped(found.get(key), stamp)
+    if items is not None:
+        if bought is None:
+            bought = _stamped(found.get(bought_in_list_key(key, customer)),
+                              (stamp, bought_generation))
     else:
-        items = build(found_showcase, scope)
-        cache.set_many({key: (stamp, items)})
-    bought = _bought(found, customer, bought_generation) if customer is not None else frozenset()
+        # The customer's purchases not cached: the ranking query marks them.
+        items, bought_ranked = build(found_showcase, scope,
+                                     buyer=customer if bought is None else None)
+        values: dict[str, Any] = {key: (stamp, items)}
+        if bought is None and bought_ranked is not None:
+            bought = bought_ranked
+            values[bought_in_list_key(key, customer)] = ((stamp, bought_generation), bought)
+        cache.set_many(values)
+    if bought is None:
+        bought = _load_bought(customer, bought_generation)
     return _pick(found_showcase, items, limit, visitor, bought, exclude)
+
+
+def _stamped(value: Any, stamp: Any) -> Any:
+    """What a cached ``(stamp, value)`` pair holds, if stamped with ``stamp``; else ``None``."""
+    if isinstance(value, tuple) and len(value) == 2 and value[0] == stamp:
+        return value[1]
+    return None
 
 
 def list_key(found_showcase: Showcase, scope: Scope) -> str:
@@ -123,20 +145,43 @@ def list_key(found_showcase: Showcase, scope: Scope) -> str:
     return f"{cache.PREFIX}s:{found_showcase.name}:{digest}"
 
 
-def build(found_showcase: Showcase, scope: Scope) -> tuple[Item, ...]:
-    """Rank the showcase (one query) and fetch the ranked products' facts (one more)."""
+def bought_in_list_key(key: str, customer: Any) -> str:
+    """Which products of the cached list ``key`` the customer bought (marked by the
+    ranking query that built it; see :func:`build`)."""
+    return f"{key}:b:{customer}"
+
+
+def build(found_showcase: Showcase, scope: Scope,
+          buyer: Any = None) -> tuple[tuple[Item, ...], frozenset[Any] | None]:
+    """Rank the showcase (one query) and fetch the ranked products' facts (one more).
+
+    With ``buyer`` (a customer pk) the ranking query also marks the ranked products the
+    customer bought (``upcross_bought``, an uncorrelated ``IN`` the database runs once):
+    returned beside the items, which stay the same for everyone (they are cached
+    shared). ``None`` when not asked for, or when a showcase's ``rank()`` dropped the
+    mark (it did not build on the queryset it was given).
+    """
     adapter = get_adapter()
     products = decided(found_showcase.name, scope.category,
                        adapter.available_products(adapter.product_model()._default_manager.all()))
+    bought_query = None if buyer is None else adapter.bought_products(buyer)
+    if bought_query is not None:
+        products = products.annotate(upcross_bought=ExpressionWrapper(
+            Q(pk__in=bought_query), output_field=BooleanField()))
     ranked = found_showcase.rank(products, scope, POOL)
+    bought = None
+    if bought_query is not None and all(hasattr(p, "upcross_bought") for p, _row in ranked):
+        bought = frozenset(row.pk for product, row in ranked
+                           if getattr(product, "upcross_bought", False))
     facts = adapter.product_facts([row.pk for _product, row in ranked]) if ranked else {}
     items = []
     for product, row in ranked:
+        product.__dict__.pop("upcross_bought", None)  # nobody's purchases in the shared list
         fact = facts.get(row.pk)
         items.append(Item(ranked=row, pinned=getattr(product, "upcross_pin", None) is not None,
                           product=product, price=fact.price if fact else None,
                           categories=fact.categories if fact else frozenset()))
-    return tuple(items)
+    return tuple(items), bought
 
 
 def decided(name: str, category: str, products: models.QuerySet) -> models.QuerySet:
@@ -150,10 +195,8 @@ def decided(name: str, category: str, products: models.QuerySet) -> models.Query
             .annotate(upcross_pin=Subquery(pins.order_by("position").values("position")[:1])))
 
 
-def _bought(found: dict[str, Any], customer: Any, bought_generation: str) -> frozenset[Any]:
-    stamped = found.get(cache.bought_key(customer))
-    if isinstance(stamped, tuple) and len(stamped) == 2 and stamped[0] == bought_generation:
-        return stamped[1]
+def _load_bought(customer: Any, bought_generation: str) -> frozenset[Any]:
+    """The customer's purchases (one query), cached for the widgets and showcases."""
     bought = frozenset(get_adapter().customer_product_pks(customer))
     cache.set_many({cache.bought_key(customer): (bought_generation, bought)})
     return bought
