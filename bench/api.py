@@ -3,6 +3,7 @@
     .venv/bin/python bench/api.py [--duration 10] [--concurrency 8] [--workers 2]
                                   [--rounds 3] [--products 200]
                                   [--redis redis://127.0.0.1:6379/9]
+                                  [--worker-cache SECONDS]
 
 Builds a throwaway demo shop (SQLite in a temporary directory, ``DEBUG`` off; Redis
 as the cache with ``--redis``, else each gunicorn worker's local memory), starts
@@ -105,6 +106,9 @@ def main() -> None:
     parser.add_argument("--sequential", type=int, default=500,
                         help="requests of the one-client latency phase")
     parser.add_argument("--redis", default=None, help="Redis URL for the cache (else locmem)")
+    parser.add_argument("--worker-cache", type=float, default=None, metavar="SECONDS",
+                        help="API_WORKER_CACHE_SECONDS of the served shop (default: the "
+                             "setting's default; 0: every warm request reads the cache)")
     parser.add_argument("--rounds", type=int, default=3,
                         help="alternating rounds per endpoint in the concurrent phase")
     args = parser.parse_args()
@@ -115,6 +119,10 @@ def main() -> None:
     data_dir = tempfile.mkdtemp(prefix="upcross-bench-api-")
     env = loopback.environment(data_dir, args.redis)
     env["DJANGO_SETTINGS_MODULE"] = "bench.api_settings"  # the demo + the constant URL
+    if args.worker_cache is not None:
+        if args.worker_cache < 0:
+            parser.error("--worker-cache must be 0 or more")
+        env["BENCH_API_WORKER_CACHE_SECONDS"] = str(args.worker_cache)
     try:
         pks = loopback.build_shop(env, args.products)
 
@@ -136,6 +144,7 @@ def main() -> None:
     print(f"  gunicorn {args.workers} sync workers on {loopback.HOST}; load generator in "
           f"another process; {args.products} products with 8 complements each; "
           f"CPUs {os.cpu_count()}; load average {load_average()}")
+    print(f"  API_WORKER_CACHE_SECONDS: {worker_cache_seconds(args)}")
     print(f"  complements answer holds {report['sample_results']} items (limit 4); "
           f"the constant one 4")
     rates = {}
@@ -160,6 +169,14 @@ def main() -> None:
               f"{loopback.percentiles([x for run in rounds for x in run['latencies']])}")
     print(f"  ratio complements / constant: {rates['complements'] / rates['constant']:.2f} "
           f"(requests/s, same run)")
+
+
+def worker_cache_seconds(args: argparse.Namespace) -> str:
+    if args.worker_cache is not None:
+        return f"{args.worker_cache:g}"
+    from upcross.conf import DEFAULTS
+
+    return f"{DEFAULTS['API_WORKER_CACHE_SECONDS']:g} (default)"
 
 
 def load_average() -> str:

@@ -96,10 +96,11 @@ def _closed_breakers() -> Iterator[None]:
     """Each test starts with upcross's outage breakers closed (an outage a test staged
     must not leave the next test without its cache) and no widget adds counted against
     the test client's address (the attribution throttle is per minute, the suite is not)."""
-    from upcross import cache
+    from upcross import cache, worker_cache
     from upcross.analytics import counters
     from upcross.api.throttling import AttributionThrottle
 
+    worker_cache.forget()  # a worker's kept answers outlive the test's rolled-back rows
     cache.breaker.reset()
     counters.breaker.reset()
     cache.call("reset throttle", lambda: AttributionThrottle().forget("127.0.0.1"), None)

@@ -8,18 +8,22 @@ unavailable or a new product make the kept answers stale.
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
+from django.core.cache import caches
 from django.urls import reverse
 from django.utils import translation
 from rest_framework.test import APIRequestFactory
 
 from tests import factories
 from tests.test_api_support import client_for, make_product, missing_pk, pk_json
-from upcross import cache
+from tests.upcross_overrides import with_upcross
+from upcross import cache, worker_cache
 from upcross.api import caching
 from upcross.api.views import ProductComplementsView
+from upcross.conf import upcross_settings
 from upcross.models import ProductRelation
 
 pytestmark = pytest.mark.django_db
@@ -200,3 +204,77 @@ def test_the_kept_answer_is_stamped_and_dropped_when_the_tokens_move(
     cache.invalidate_relations()
     assert pk_json(shop["bag"]) not in result_pks(client.get(target))
     assert caching.ANSWER_PREFIX.startswith(cache.PREFIX)
+
+
+# --- the worker tier (upcross.worker_cache) ----------------------------------------------
+
+
+def count_shared_reads(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The key lists of every read that reaches the shared cache (Redis in CI)."""
+    reads: list[list[str]] = []
+    real = cache._get_many
+
+    def counted(backend: Any, keys: list[str]) -> dict[str, Any]:
+        reads.append(keys)
+        return real(backend, keys)
+
+    monkeypatch.setattr(cache, "_get_many", counted)
+    return reads
+
+
+def test_a_warm_answer_kept_by_the_worker_makes_no_round_trip(
+    shop: dict[str, Any], monkeypatch: pytest.MonkeyPatch, django_assert_num_queries: Any,
+) -> None:
+    client = client_for()
+    target = product_url("product-complements", shop["camera"].pk)
+    cold = client.get(target)
+    reads = count_shared_reads(monkeypatch)
+    first = client.get(target)  # read back from the shared cache once, then kept
+    assert len(reads) == 1
+    with django_assert_num_queries(0):
+        second = client.get(target)
+    assert len(reads) == 1
+    assert first.content == second.content == cold.content
+    assert second["ETag"] == cold["ETag"]
+
+
+def test_with_the_worker_tier_off_each_warm_answer_reads_the_shared_cache_once(
+    shop: dict[str, Any], monkeypatch: pytest.MonkeyPatch, settings: Any,
+) -> None:
+    settings.UPCROSS = with_upcross(API_WORKER_CACHE_SECONDS=0)
+    client = client_for()
+    target = product_url("product-complements", shop["camera"].pk)
+    client.get(target)
+    reads = count_shared_reads(monkeypatch)
+    for _ in range(3):
+        assert client.get(target).status_code == 200
+    assert len(reads) == 3
+
+
+def test_a_change_from_another_process_shows_once_the_kept_tokens_expire(
+    shop: dict[str, Any], settings: Any,
+) -> None:
+    """Another process moves the token in the shared cache (this worker's tier is not
+    told): the kept answer may be served until the tier's seconds are over, then not."""
+    settings.UPCROSS = with_upcross(API_WORKER_CACHE_SECONDS=0.5)
+    client = client_for()
+    target = product_url("product-complements", shop["camera"].pk)
+    client.get(target)
+    client.get(target)  # kept by this worker now
+    ProductRelation.objects.filter(source=shop["camera"], target=shop["bag"]).update(
+        status="blocked")
+    backend = caches[upcross_settings.CACHE_ALIAS]
+    backend.set(cache.GENERATION_KEY, cache.new_token(), timeout=None)  # not cache.bump()
+    assert pk_json(shop["bag"]) in result_pks(client.get(target))  # within the 0.5 s
+    time.sleep(0.6)
+    assert pk_json(shop["bag"]) not in result_pks(client.get(target))
+
+
+def test_the_worker_tier_is_never_longer_than_clients_may_keep_the_answer(
+    settings: Any,
+) -> None:
+    settings.UPCROSS = with_upcross(API_WORKER_CACHE_SECONDS=30, API_CACHE_MAX_AGE=5)
+    assert upcross_settings.API_WORKER_CACHE_SECONDS == 5
+    settings.UPCROSS = with_upcross(API_WORKER_CACHE_SECONDS=30, API_CACHE_MAX_AGE=0)
+    assert upcross_settings.API_WORKER_CACHE_SECONDS == 0
+    assert worker_cache.get_many(["anything"]) == {}

@@ -28,7 +28,7 @@ ALL_IDS = {
     "upcross.E011", "upcross.E012", "upcross.E013", "upcross.E014", "upcross.E015",
     "upcross.E016", "upcross.E017", "upcross.E018", "upcross.E019", "upcross.E020",
     "upcross.E021", "upcross.E022", "upcross.E023", "upcross.E024", "upcross.E025",
-    "upcross.E026", "upcross.E027", "upcross.E028", "upcross.E029",
+    "upcross.E026", "upcross.E027", "upcross.E028", "upcross.E029", "upcross.E030",
     "upcross.W001", "upcross.W002", "upcross.W003", "upcross.W004",
 }
 
@@ -379,6 +379,10 @@ def test_e025_attribution_max_age_below_cache_timeout() -> None:
 
 def test_e029_impressions_mode_unknown() -> None:
     assert_only("upcross.E029", UPCROSS=with_upcross(IMPRESSIONS="scrolled"))
+
+
+def test_e030_worker_cache_seconds_below_zero() -> None:
+    assert_only("upcross.E030", UPCROSS=with_upcross(API_WORKER_CACHE_SECONDS=-1))
 
 
 def test_each_range_id_can_be_silenced_alone() -> None:

@@ -48,6 +48,7 @@ from django.core.cache.backends.redis import RedisCache
 from django.core.signals import setting_changed
 
 from upcross import page as pages
+from upcross import worker_cache
 from upcross.conf import upcross_settings
 
 logger = logging.getLogger("upcross.cache")
@@ -199,6 +200,7 @@ class Breaker:
 
 def _bump_all_tokens() -> None:
     """Recovery: whatever changed while the cache was unreachable is stale now."""
+    worker_cache.forget()
     _backend().set_many({key: new_token() for key in TOKEN_KEYS}, timeout=None)
 
 
@@ -301,6 +303,7 @@ def bump(*keys: str) -> None:
     """Make everything stamped with these tokens stale (default: all)."""
     values = {key: new_token() for key in (keys or TOKEN_KEYS)}
     _page_wrote(values)
+    worker_cache.forget()  # this process sees its own change at once
     # While the cache is down this writes nothing; the first successful probe after the
     # outage bumps every token (Breaker.on_recovery), so the change is not lost.
     call("invalidate", lambda: _backend().set_many(values, timeout=None), None)

@@ -37,6 +37,7 @@ Ids are stable public contract (README lists them):
 - E028 an ``INSTALLMENTS`` plan is malformed (months below 2, a negative amount or
   interest, an unknown key)
 - E029 ``IMPRESSIONS`` is neither ``"render"`` nor ``"seen"``
+- E030 ``API_WORKER_CACHE_SECONDS`` is below 0
 - E101 ``UPGRADE_MIN_PRICE_INCREASE`` is above ``UPGRADE_MAX_PRICE_INCREASE``
 - E102 ``EVENTS_THROTTLE_RATE`` or ``ATTRIBUTION_THROTTLE_RATE`` is not a rate
 - E103 a money setting is out of range or not a number (``BUNDLE_DISCOUNT_PERCENT``,
@@ -119,6 +120,7 @@ VALUE_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "MAX_PER_PRODUCT": ((int,), "a whole number"),
     "RECOMPUTE_MAX_REMOVED_SHARE": ((*_NUMBER, _NONE), "a share from 0 to 1, or None"),
     "READ_TIMEOUT": ((*_NUMBER, _NONE), "a number of seconds or None"),
+    "API_WORKER_CACHE_SECONDS": (_NUMBER, "a number of seconds (0: off)"),
     "ITEM_MODEL_MAX_ITEMS": ((int,), "a whole number of products (0: no item model)"),
     "ITEM_MODEL_L2": (_NUMBER, "a number of 0 or more"),
     "ITEM_MODEL_DROPOUT": (_NUMBER, "a share from 0 to below 1"),
@@ -659,6 +661,10 @@ _RANGES: dict[str, tuple[str, Callable[[Any], bool], str, str]] = {
     "READ_TIMEOUT": ("E027", lambda v: not v > 0, "is not above 0",
                      "Give the longest wait in seconds for uncached relations (e.g. 2), or "
                      "None for no bound."),
+    "API_WORKER_CACHE_SECONDS": (
+        "E030", lambda v: v < 0, "is below 0",
+        "Give how long a worker may keep an API answer before it checks the shared cache "
+        "again, in seconds (e.g. 1; 0: off)."),
     "RECOMPUTE_MAX_REMOVED_SHARE": (
         "E022", lambda v: not 0 <= v <= 1, "is not from 0 to 1",
         "Give the share of mined relations a recompute may remove (e.g. 0.5), or None."),

@@ -138,6 +138,11 @@ DEFAULTS: dict[str, Any] = {
     # and the ``max-age`` of the public read endpoints' ``Cache-Control``.
     "EVENTS_THROTTLE_RATE": "120/min",
     "API_CACHE_MAX_AGE": 60,
+    # Seconds each worker process keeps the public read endpoints' answers (and the cache
+    # tokens they are checked against) in its own memory, so a warm request makes no
+    # round trip to Redis; a change made in another process shows within that time.
+    # At most API_CACHE_MAX_AGE; 0: off (every warm request reads the shared cache once).
+    "API_WORKER_CACHE_SECONDS": 1,
     # Largest request body any upcross API endpoint reads (bytes): a larger one is a JSON
     # 413 before any parsing. Also bounds the cart add's attribution fields.
     "API_MAX_BODY_BYTES": 64 * 1024,
@@ -416,6 +421,12 @@ class UpcrossSettings:
     @property
     def FOLD_VARIANTS(self) -> bool:
         return bool(self.get("FOLD_VARIANTS"))
+
+    @property
+    def API_WORKER_CACHE_SECONDS(self) -> float:
+        """Never longer than clients may keep the answer (``API_CACHE_MAX_AGE``)."""
+        seconds = float(self.get("API_WORKER_CACHE_SECONDS") or 0)
+        return max(0.0, min(seconds, self.API_CACHE_MAX_AGE))
 
     @property
     def READ_TIMEOUT(self) -> float | None:

@@ -6,7 +6,10 @@ display, the serializer, the JSON renderer, the ``ETag`` digest) costs far more 
 handing back bytes that were already built. :class:`CachedAnswerMixin` stores the
 final representation of a ``200`` or ``404`` answer: body, status, headers and the
 ``ETag`` computed once. A warm request then fetches the two cache tokens and the
-answer in one ``get_many`` (one Redis ``MGET``), with no SQL and no serialisation.
+answer in one ``get_many`` (one Redis ``MGET``), with no SQL and no serialisation;
+each worker process also keeps the tokens and answers it read for
+``API_WORKER_CACHE_SECONDS`` (:mod:`upcross.worker_cache`), so most warm requests
+make no round trip at all.
 
 An answer is stamped with the relations token (a relation, rule, bundle or recompute
 changed) and the fragments token (a product changed: its name, price or availability
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.http import HttpResponse, HttpResponseBase
@@ -36,7 +40,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 import upcross
-from upcross import cache
+from upcross import cache, worker_cache
 from upcross.conf import upcross_settings
 
 ANSWER_PREFIX = f"{cache.PREFIX}a:"
@@ -99,11 +103,15 @@ class CachedAnswerMixin(_APIView):
             self.answer_key_parts(request),
         ))
         stamp_keys = self.answer_stamp_keys(request)
-        found = cache.get_many([*stamp_keys, key])
-        stored = found.get(key)
-        stamp = tuple(found.get(token_key) for token_key in stamp_keys)
-        if (isinstance(stored, tuple) and len(stored) == 5 and stored[0] == stamp
-                and None not in stamp and (stored[1] is None or time.time() < stored[1])):
+        keys = [*stamp_keys, key]
+        kept = _fresh(worker_cache.get_many(keys), key, stamp_keys)
+        if kept is not None:
+            raise _Answered(_response(kept))
+        found = cache.get_many(keys)
+        stored = _fresh(found, key, stamp_keys)
+        if stored is not None:
+            worker_cache.keep({name: found[name] for name in stamp_keys})
+            worker_cache.keep({key: stored}, seconds=upcross_settings.CACHE_TIMEOUT)
             raise _Answered(_response(stored))
         self._answer_slot = (key, cache.current_tokens(found, stamp_keys))
 
@@ -131,6 +139,20 @@ class CachedAnswerMixin(_APIView):
         stored = (stamp, expires, response.status_code, response.content,
                   tuple(response.items()))
         cache.set_many({key: stored}, timeout=timeout)
+        # The answer only: the tokens this worker keeps are always ones it read back.
+        worker_cache.keep({key: stored}, seconds=timeout)
+
+
+def _fresh(found: Mapping[str, Any], key: str,
+           stamp_keys: tuple[str, ...]) -> tuple[Any, ...] | None:
+    """The answer stored under ``key`` in ``found`` if its stamp equals the tokens there
+    and its window has not closed."""
+    stored = found.get(key)
+    stamp = tuple(found.get(token_key) for token_key in stamp_keys)
+    if (isinstance(stored, tuple) and len(stored) == 5 and stored[0] == stamp
+            and None not in stamp and (stored[1] is None or time.time() < stored[1])):
+        return stored
+    return None
 
 
 def _response(stored: tuple[Any, ...]) -> HttpResponse:
