@@ -14,33 +14,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
-import sys
-import tempfile
 from collections import Counter
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
+import throwaway
+
 ITEM = re.compile(r'<li class="upcross-item">')
-
-
-def setup() -> None:
-    sys.path.insert(0, str(REPO))
-    os.environ["DEMO_DATA_DIR"] = tempfile.mkdtemp(prefix="upcross-coverage-")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "demo_shop.settings"
-    os.environ["DJANGO_DEBUG"] = "0"
-    os.environ.pop("DATABASE_URL", None)
-    os.environ.pop("REDIS_URL", None)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("seed_demo", verbosity=0)
 
 
 def section(html: str, name: str) -> str:
@@ -86,7 +67,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--limit", type=int, default=4)
     args = parser.parse_args()
-    setup()
+    throwaway.demo_shop("upcross-coverage-")
     from django.conf import settings
     from django.core.management import call_command
     from django.test import override_settings
@@ -94,6 +75,7 @@ def main() -> None:
     from demo_shop.catalog.models import Category, Product
     from upcross import recommend
 
+    call_command("seed_demo", verbosity=0)
     call_command("upcross_recompute", kind="all", verbosity=0)
     category = Category.objects.order_by("pk").first()
     # Created after the recompute, never ordered: the cold-start path (on commit).

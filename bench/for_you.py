@@ -23,28 +23,10 @@ import datetime
 import json
 import os
 import random
-import sys
-import tempfile
 import time
 from decimal import Decimal
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-
-
-def setup() -> None:
-    sys.path.insert(0, str(REPO))
-    os.environ["DEMO_DATA_DIR"] = tempfile.mkdtemp(prefix="upcross-bench-")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "demo_shop.settings"
-    os.environ["DJANGO_DEBUG"] = "0"
-    os.environ.pop("DATABASE_URL", None)
-    os.environ.pop("REDIS_URL", None)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+import throwaway
 
 
 def build_shop(args: argparse.Namespace, rng: random.Random) -> list[list[int]]:
@@ -131,7 +113,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.groups * args.group_size > args.products:
         parser.error("--groups x --group-size must not exceed --products")
-    setup()
+    throwaway.demo_shop("upcross-bench-")
     rng = random.Random(args.seed)
     tastes = build_shop(args, rng)
     from upcross.recompute import recompute

@@ -25,31 +25,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
-import tempfile
 import time
 from io import StringIO
 from pathlib import Path
 from typing import Any
 
+import throwaway
+
 REPO = Path(__file__).resolve().parent.parent
-
-
-def _setup() -> None:
-    sys.path.insert(0, str(REPO))
-    os.environ["DEMO_DATA_DIR"] = tempfile.mkdtemp(prefix="upcross-upgrade-check-")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "demo_shop.settings"
-    os.environ["DJANGO_DEBUG"] = "0"
-    for name in ("DATABASE_URL", "REDIS_URL"):  # SQLite and local memory: throwaway
-        os.environ.pop(name, None)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def _in_band(lower: Any, higher: Any) -> bool:
@@ -115,7 +100,7 @@ def evaluate_upgrades() -> dict[str, Any]:
     from django.conf import settings
 
     if not settings.configured:
-        _setup()
+        throwaway.demo_shop("upcross-upgrade-check-")
         return measure()
     result = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--json"],
                             capture_output=True, text=True, check=True, cwd=REPO)

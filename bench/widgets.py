@@ -18,35 +18,18 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
-import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
+import throwaway
 
 
 def setup(redis_url: str | None) -> None:
-    sys.path.insert(0, str(REPO))
-    os.environ["DEMO_DATA_DIR"] = tempfile.mkdtemp(prefix="upcross-bench-")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "demo_shop.settings"
-    os.environ["DJANGO_DEBUG"] = "0"  # no query log: measure what production runs
-    os.environ.pop("DATABASE_URL", None)
-    if redis_url:
-        os.environ["REDIS_URL"] = redis_url
-    else:
-        os.environ.pop("REDIS_URL", None)
-    import django
-
-    django.setup()
+    throwaway.demo_shop("upcross-bench-", redis_url)
     from django.conf import settings
 
     settings.MIDDLEWARE = [*settings.MIDDLEWARE, f"{__name__}.WidgetsOffMiddleware"]
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def build_catalog(lines: int) -> tuple[Any, list[Any]]:

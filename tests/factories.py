@@ -8,7 +8,7 @@ The active shape is ``settings.UPCROSS_TEST_SHOP``: "demo" (integer pks, ``name`
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -105,6 +105,35 @@ def order(products: Iterable[Any], buyer: Any = None) -> Any:
     for item in products:
         Line.objects.create(order=placed, item=item, qty=1)
     return placed
+
+
+def shoes_and_hats(rank: Callable[[Any, int], Any]) -> Any:
+    """Products ranked Cap > Sandal > Boot by ``rank(product, weight)`` (sales, views...)
+    in two categories; returns the one of Sandal and Boot (Cap's is another)."""
+    shoes, hats = category("Shoes"), category("Hats")
+    for name, shelf, weight in (("Cap", hats, 5), ("Sandal", shoes, 2), ("Boot", shoes, 1)):
+        rank(product(name, in_category=shelf), weight)
+    return shoes
+
+
+def left_out_catalog(rank: Callable[[Any, int], Any]) -> Any:
+    """Products ranked Gone > Carted > Owned > Left by ``rank(product, weight)``, and the
+    visitor a showcase shows only Left: Gone is unavailable, Carted in the cart, Owned
+    bought (one order by the visitor, on top of its rank)."""
+    from upcross.showcases import make_visitor
+
+    gone, carted, owned, left = (product(name) for name in ("Gone", "Carted", "Owned", "Left"))
+    for item, weight in ((gone, 5), (carted, 4), (owned, 2), (left, 1)):
+        rank(item, weight)
+    buyer = customer()
+    order([owned], buyer=buyer)
+    set_available(gone, False)
+    return make_visitor(cart=[carted], customer=buyer)
+
+
+def names(results: Iterable[Any]) -> list[str]:
+    """The product names of suggestions, in their order."""
+    return [r.name for r in results]
 
 
 def relation(source: Any, target: Any, kind: str = "complement", origin: str = "manual",

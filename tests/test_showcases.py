@@ -22,8 +22,7 @@ def _fresh_cache() -> None:
     cache.clear()
 
 
-def names(results: Any) -> list[str]:
-    return [r.name for r in results]
+names = f.names
 
 
 def sell(product: Any, times: int, days_ago: float = 0, buyer: Any = None) -> None:
@@ -53,26 +52,14 @@ def test_best_sellers_rank_recent_sales_above_older_ones() -> None:
 
 
 def test_best_sellers_per_category() -> None:
-    shoes, hats = f.category("Shoes"), f.category("Hats")
-    boot, sandal = f.product("Boot", in_category=shoes), f.product("Sandal", in_category=shoes)
-    cap = f.product("Cap", in_category=hats)
-    sell(cap, 5)
-    sell(sandal, 2)
-    sell(boot, 1)
+    shoes = f.shoes_and_hats(rank=sell)
     assert names(showcase("best_sellers", 4)) == ["Cap", "Sandal", "Boot"]
     assert names(showcase("best_sellers", 4, category=f.category_value(shoes))) == [
         "Sandal", "Boot"]
 
 
 def test_best_sellers_leave_out_unavailable_cart_and_bought() -> None:
-    gone, carted, owned, left = (f.product(n) for n in ("Gone", "Carted", "Owned", "Left"))
-    buyer = f.customer()
-    sell(gone, 5)
-    sell(carted, 4)
-    sell(owned, 3, buyer=buyer)
-    sell(left, 1)
-    f.set_available(gone, False)
-    visitor = make_visitor(cart=[carted], customer=buyer)
+    visitor = f.left_out_catalog(rank=sell)
     assert names(showcase("best_sellers", 4, visitor=visitor)) == ["Left"]
     assert names(showcase("best_sellers", 4)) == ["Carted", "Owned", "Left"]
 

@@ -22,8 +22,7 @@ def _fresh_cache() -> None:
     cache.clear()
 
 
-def names(results: Any) -> list[str]:
-    return [r.name for r in results]
+names = f.names
 
 
 def coviewed(first: Any, second: Any, sessions: int, days_ago: int = 0) -> None:

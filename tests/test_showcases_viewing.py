@@ -23,8 +23,7 @@ def _fresh_cache() -> None:
     cache.clear()
 
 
-def names(results: Any) -> list[str]:
-    return [r.name for r in results]
+names = f.names
 
 
 def viewed(product: Any, views: int, days_ago: int = 0) -> None:
@@ -48,25 +47,14 @@ def test_most_viewed_ranks_recent_views_above_older_ones() -> None:
 
 
 def test_most_viewed_per_category() -> None:
-    shoes, hats = f.category("Shoes"), f.category("Hats")
-    boot, sandal = f.product("Boot", in_category=shoes), f.product("Sandal", in_category=shoes)
-    cap = f.product("Cap", in_category=hats)
-    viewed(cap, 50)
-    viewed(sandal, 20)
-    viewed(boot, 10)
+    shoes = f.shoes_and_hats(rank=viewed)
     assert names(showcase("most_viewed", 4)) == ["Cap", "Sandal", "Boot"]
     assert names(showcase("most_viewed", 4, category=f.category_value(shoes))) == [
         "Sandal", "Boot"]
 
 
 def test_most_viewed_leaves_out_unavailable_cart_and_bought() -> None:
-    gone, carted, owned, left = (f.product(n) for n in ("Gone", "Carted", "Owned", "Left"))
-    buyer = f.customer()
-    f.order([owned], buyer=buyer)
-    for views, product in enumerate((left, owned, carted, gone), start=1):
-        viewed(product, views * 10)
-    f.set_available(gone, False)
-    visitor = make_visitor(cart=[carted], customer=buyer)
+    visitor = f.left_out_catalog(rank=viewed)
     assert names(showcase("most_viewed", 4, visitor=visitor)) == ["Left"]
     assert names(showcase("most_viewed", 4)) == ["Carted", "Owned", "Left"]
 
