@@ -21,7 +21,7 @@ from typing import Any
 
 import throwaway
 
-ITEM = re.compile(r'<li class="upcross-item">')
+ITEM = re.compile(r'<li class="upcross-item"[\s>]')
 
 
 def section(html: str, name: str) -> str:
