@@ -237,3 +237,23 @@ def test_contrib_app_after_upcross_is_warned_about(monkeypatch: pytest.MonkeyPat
     late = [config for config in configs if config is not contrib] + [contrib]
     monkeypatch.setattr(oscar_checks.apps, "get_app_configs", lambda: late)
     assert [message.id for message in oscar_checks.check_app_order()] == ["upcross.W201"]
+
+
+def test_relation_rows_and_fallback_picks_read_in_one_query(
+        shop: dict[str, Any], django_assert_num_queries: Any) -> None:
+    """The read path's first query (upcross.read_rows) on Oscar's own Product model: the
+    relation rows and the fallback picks in one UNION ALL, products built from columns."""
+    from upcross import read_rows
+    from upcross.models import FallbackPick
+
+    relate(shop["tent"], shop["pegs"])
+    FallbackPick.objects.create(category="", product=shop["tent_pro"], origin="best_seller",
+                                rank=0, orders=3)
+    with django_assert_num_queries(1):
+        rows, picks = read_rows.read(ProductRelation.objects.all(), with_picks=True)
+    assert [(row.source_id, row.target_id) for row in rows] == [(shop["tent"].pk,
+                                                                 shop["pegs"].pk)]
+    assert [pick.product_id for pick in picks] == [shop["tent_pro"].pk]
+    for built, product in ((rows[0].target, shop["pegs"]), (picks[0].product, shop["tent_pro"])):
+        assert built == product and built is not None and built.title == product.title
+        assert built.date_created == product.date_created

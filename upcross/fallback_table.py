@@ -6,7 +6,9 @@ with it, the catalogue's best sellers). They are *not* copied to every product: 
 product short of suggestions of its own gets its fallback from its categories' picks
 when a widget is rendered. The table is small (a few dozen picks per category), is
 cached as one value stamped with the relations' generation token (like the entries),
-and choosing one product's fallback from it costs no query.
+and choosing one product's fallback from it costs no query. When the cache lost it,
+its picks are read in the same statement as the relation rows of the widget's
+products (:mod:`upcross.read_rows`), so the first widget costs no query more.
 """
 
 from __future__ import annotations
@@ -34,8 +36,9 @@ class FallbackTable:
     @classmethod
     def of(cls, token: str, rows: Iterable[Any],
            categories: Mapping[Any, Iterable[Any]]) -> FallbackTable:
-        """The table of stored ``FallbackPick`` rows (available products only, in rank
-        order); ``categories``: each picked product's category values."""
+        """The table of stored picks (``FallbackPick`` rows, or :class:`upcross.read_rows.Row`
+        of the read path; available products only, in rank order); ``categories``: each
+        picked product's category values."""
         picks: dict[Any, list[picking.Pick]] = defaultdict(list)
         groups: dict[str, set[Any]] = defaultdict(set)
         for row in rows:

@@ -27,12 +27,12 @@ from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from upcross import cache
+from upcross import cache, read_rows
 from upcross import fallback as fallback_module
 from upcross.adapters import AddToCart, get_adapter
 from upcross.conf import upcross_settings
@@ -40,7 +40,6 @@ from upcross.display import ProductDisplayMixin
 from upcross.diversity import Diversity
 from upcross.fallback_table import FallbackTable
 from upcross.models import (
-    FallbackPick,
     ProductRelation,
     RelationKind,
     RelationOrigin,
@@ -558,8 +557,12 @@ class _Snapshot:
     def load(cls, products: Mapping[Any, models.Model | None], customer: Any,
              fallback_below: int = 0) -> _Snapshot:
         """``fallback_below``: also the fallback table when a product has fewer complement
-        candidates of its own (0: never). Cold, it costs one query more, built with the
-        entries (two alone), once per generation."""
+        candidates of its own (0: never).
+
+        Cold, two queries whatever is missing: entries (with the table, when it is
+        wanted and not cached: :func:`_build_entries`), or the table alone when only it
+        is missing and a product needs it (:func:`_read_table`). Warm, none.
+        """
         fallback = fallback_below > 0
         customer_pk = _customer_pk(customer)
         keys = [cache.GENERATION_KEY, cache.BOUGHT_GENERATION_KEY]
@@ -581,14 +584,8 @@ class _Snapshot:
         below = fallback_below if fallback and table is None else 0
         cards: dict[Any, Card] = {}
         missing = {pk: products[pk] for pk in products if pk not in entries}
-        if below and (not products or any(entry.short(below) for entry in entries.values())):
-            table_cards, table = _read_table(token)
-            cards.update(table_cards)
-            cache.set_many({cache.fallback_key(): table}
-                           | {cache.card_key(pk): card for pk, card in table_cards.items()})
-            below = 0
-        if missing:
-            built, built_cards, built_table = _build_entries(missing, token, below)
+        if missing:  # the table, if wanted, comes in the same two queries
+            built, built_cards, built_table = _build_entries(missing, token, bool(below))
             cards.update(built_cards)
             entries.update(built)
             fresh: dict[str, Any] = {cache.entry_key(pk): entry for pk, entry in built.items()}
@@ -597,6 +594,11 @@ class _Snapshot:
                 fresh[cache.fallback_key()] = table
             cache.set_many(fresh | {cache.card_key(pk): card
                                     for pk, card in built_cards.items()})
+        elif below and (not products or any(entry.short(below) for entry in entries.values())):
+            table_cards, table = _read_table(token)
+            cards.update(table_cards)
+            cache.set_many({cache.fallback_key(): table}
+                           | {cache.card_key(pk): card for pk, card in table_cards.items()})
         bought: frozenset[Any] = frozenset()
         if customer_pk is not None:
             stamped = found.get(cache.bought_key(customer_pk))
@@ -685,18 +687,22 @@ def _build_cards(pks: list[Any], token: str) -> dict[Any, Card]:
 
 @bounded_read(ProductRelation)
 def _build_entries(products: Mapping[Any, models.Model | None], token: str,
-                   table_below: int = 0
+                   with_table: bool = False
                    ) -> tuple[dict[Any, Entry], dict[Any, Card], FallbackTable | None]:
     """Entries of ``products`` and cards of every product they suggest, in two queries;
-    ``table_below``: when a product has fewer complement rows than that, also the
-    fallback table and its products' cards, in one more (their facts come with query 2).
+    ``with_table``: also the fallback table and its products' cards, in the same two.
 
-    Query 1: relation rows (own active rows of both kinds, the parent's active rows
-    for variants, own blocked rows, upgrades and manual rows pointing at the products,
-    active upgrades between the products' targets: the substitutes a widget must not
-    show side by side) with their targets and whether each target is available.
-    Query 2: ``product_facts`` of the products and of every available target. A parent
-    given by a callable costs one more query (its facts come first).
+    Query 1 (:mod:`upcross.read_rows`): relation rows (own active rows of both kinds,
+    the parent's active rows for variants, own blocked rows, upgrades and manual rows
+    pointing at the products, active upgrades between the products' targets: the
+    substitutes a widget must not show side by side) with their targets and whether
+    each target is available; ``with_table``: ``UNION ALL`` the fallback picks of
+    available products, with the products. The picks are read whether or not a product
+    turns out short of complements (that is known only after the query): the table is
+    cached with the entries, and read once per generation either way.
+    Query 2: ``product_facts`` of the products, of every available target and of every
+    picked product. A parent given by a callable costs one more query (its facts come
+    first).
     """
     adapter = get_adapter()
     model = adapter.product_model()
@@ -706,23 +712,16 @@ def _build_entries(products: Mapping[Any, models.Model | None], token: str,
     sources = Q(source__in=pks)
     if parent_source is not None:
         sources |= Q(source__in=parent_source)
-    available = adapter.available_products(model._default_manager.all())
     active = Q(status=RelationStatus.ACTIVE.value)
     suggested = ProductRelation._default_manager.filter(sources & active).values("target")
-    rows = (
-        ProductRelation._default_manager.filter(
-            (sources & active)
-            | Q(source__in=pks, status=RelationStatus.BLOCKED.value)
-            | Q(kind=UPGRADE, target__in=pks)
-            | (Q(target__in=pks, origin=RelationOrigin.MANUAL.value) & active)
-            | (Q(kind=UPGRADE, source__in=suggested, target__in=suggested) & active)
-        )
-        .filter(kind__in=KINDS)
-        .annotate(upcross_available=Exists(available.filter(pk=OuterRef("target"))))
-        .select_related("target")
-        # Ties in rank keep the order rows were made in, on every database.
-        .order_by("pk")
-    )
+    relations = ProductRelation._default_manager.filter(
+        (sources & active)
+        | Q(source__in=pks, status=RelationStatus.BLOCKED.value)
+        | Q(kind=UPGRADE, target__in=pks)
+        | (Q(target__in=pks, origin=RelationOrigin.MANUAL.value) & active)
+        | (Q(kind=UPGRADE, source__in=suggested, target__in=suggested) & active)
+    ).filter(kind__in=KINDS)
+    rows, picks = read_rows.read(relations, with_picks=with_table)
     by_source: dict[Any, dict[str, list[Candidate]]] = defaultdict(lambda: defaultdict(list))
     blocked: dict[Any, set[tuple[str, Any]]] = defaultdict(set)
     neighbours: dict[Any, set[Any]] = defaultdict(set)
@@ -747,7 +746,7 @@ def _build_entries(products: Mapping[Any, models.Model | None], token: str,
             if row.source_id in pk_set:
                 blocked[row.source_id].add((row.kind, row.target_id))
             continue
-        if row.status != RelationStatus.ACTIVE.value or not row.upcross_available:
+        if row.target is None:  # inactive, or its target is unavailable
             continue
         by_source[row.source_id][row.kind].append(Candidate(
             target=row.target_id, origin=row.origin, position=row.position,
@@ -756,12 +755,7 @@ def _build_entries(products: Mapping[Any, models.Model | None], token: str,
             share=row.confidence / row.lift if row.confidence and row.lift else 0.0,
         ))
         targets[row.target_id] = row.target
-    with_table = table_below > 0 and any(
-        len(by_source.get(pk, {}).get(COMPLEMENT, ())
-            or by_source.get(parents.get(pk), {}).get(COMPLEMENT, ())) < table_below
-        for pk in pks)
-    table_rows = _table_rows() if with_table else []
-    facts = adapter.product_facts([*pks, *targets, *(row.product_id for row in table_rows)])
+    facts = adapter.product_facts([*pks, *targets, *(pick.product_id for pick in picks)])
     entries = {}
     for pk in pks:
         fact = facts[pk]
@@ -785,8 +779,10 @@ def _build_entries(products: Mapping[Any, models.Model | None], token: str,
                  categories=facts[pk].categories)
         for pk, product in targets.items()
     }
-    table_cards, table = _table_cards(table_rows, token, facts)
-    return entries, cards | table_cards, table if with_table else None
+    if not with_table:
+        return entries, cards, None
+    table_cards, table = _table_cards(picks, token, facts)
+    return entries, cards | table_cards, table
 
 
 def _parent_sources(products: Mapping[Any, models.Model | None],
@@ -818,31 +814,25 @@ def _parent_sources(products: Mapping[Any, models.Model | None],
 # --- the fallback chain: cart fill-up and best sellers (upcross.fallback_table) -------
 
 
-def _table_rows() -> list[FallbackPick]:
-    """The stored fallback picks of available products, with the products (one query)."""
-    adapter = get_adapter()
-    available = adapter.available_products(adapter.product_model()._default_manager.all())
-    return list(FallbackPick._default_manager
-                .filter(Exists(available.filter(pk=OuterRef("product"))))
-                .select_related("product").order_by("category", "rank", "pk"))
-
-
-def _table_cards(rows: list[FallbackPick], token: str, facts: Mapping[Any, Any] | None
+def _table_cards(picks: list[read_rows.PickRow], token: str, facts: Mapping[Any, Any] | None
                  ) -> tuple[dict[Any, Card], FallbackTable]:
     """Cards of the picked products and the table; ``facts``: theirs, or ``None`` to read
     them (one query)."""
-    products = {row.product_id: row.product for row in rows}
+    products = {pick.product_id: pick.product for pick in picks}
     if facts is None or any(pk not in facts for pk in products):
         facts = get_adapter().product_facts(list(products)) if products else {}
     cards = {pk: Card(token=token, product=product, price=facts[pk].price,
                       categories=facts[pk].categories) for pk, product in products.items()}
-    return cards, FallbackTable.of(token, rows, {pk: facts[pk].categories for pk in products})
+    return cards, FallbackTable.of(token, picks, {pk: facts[pk].categories for pk in products})
 
 
 @bounded_read(ProductRelation)
 def _read_table(token: str) -> tuple[dict[Any, Card], FallbackTable]:
-    """The fallback table alone, with its products' cards (two queries)."""
-    return _table_cards(_table_rows(), token, None)
+    """The fallback table alone, with its products' cards (two queries: the picks of
+    available products with the products, their facts), for products whose entries
+    are cached while the table is not."""
+    _rows, picks = read_rows.read(None, with_picks=True)
+    return _table_cards(picks, token, None)
 
 
 def _fill_cart(lines: Mapping[Any, Any], snapshot: _Snapshot, now: datetime, skip: set[Any],
