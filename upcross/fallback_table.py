@@ -36,7 +36,7 @@ class FallbackTable:
     @classmethod
     def of(cls, token: str, rows: Iterable[Any],
            categories: Mapping[Any, Iterable[Any]]) -> FallbackTable:
-        """The table of stored picks (``FallbackPick`` rows, or :class:`upcross.read_rows.Row`
+        """The table of stored picks (``FallbackPick`` rows, or :class:`upcross.read_rows.PickRow`
         of the read path; available products only, in rank order); ``categories``: each
         picked product's category values."""
         picks: dict[Any, list[picking.Pick]] = defaultdict(list)
