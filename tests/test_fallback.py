@@ -7,6 +7,8 @@ an empty widget for a product without relations); these tests turn it on.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -327,20 +329,26 @@ def test_first_widget_after_the_cache_lost_the_table_costs_two_queries(
         assert "Often bought with products like this" in html or "A best seller" in html
 
 
+@contextmanager
+def entry_cached_table_lost() -> Iterator[Shop]:
+    """After a recompute and a cache clear, the lonely product's entry cached by a widget
+    without the fallback, and the fallback table not cached."""
+    shop = Shop()
+    with fallback():
+        recomputing.recompute("complements")
+        cache.clear()
+        assert recommend.complements(shop.lonely, limit=4, fallback=False) == []
+        yield shop
+
+
 def test_a_cart_of_cached_and_new_lines_reads_the_table_with_the_new_ones(
         django_assert_max_num_queries: Any) -> None:
     """A line whose entry a widget without the fallback cached, and a line never seen:
     the missing entry and the missing table come in the same two queries (reading the
     table first, then the entry, cost four)."""
-    shop = Shop()
-    with fallback():
-        recomputing.recompute("complements")
-        cache.clear()
-        # Its entry is cached, the table is not.
-        assert recommend.complements(shop.lonely, limit=4, fallback=False) == []
-        with django_assert_max_num_queries(2):
-            found = recommend.cart_complements([f.Line(shop.lonely), f.Line(shop.guard)],
-                                               limit=4)
+    with entry_cached_table_lost() as shop, django_assert_max_num_queries(2):
+        found = recommend.cart_complements([f.Line(shop.lonely), f.Line(shop.guard)],
+                                           limit=4)
     assert len(found) == 4
     assert {item.origin for item in found} <= {"mined", "category", "best_seller"}
 
@@ -348,11 +356,7 @@ def test_a_cart_of_cached_and_new_lines_reads_the_table_with_the_new_ones(
 def test_a_missing_table_alone_is_read_in_two_queries(django_assert_num_queries: Any) -> None:
     """The product's entry is cached (by a widget without the fallback), the table is
     not: the picks with their products, and their facts."""
-    shop = Shop()
-    with fallback():
-        recomputing.recompute("complements")
-        cache.clear()
-        assert recommend.complements(shop.lonely, limit=4, fallback=False) == []
+    with entry_cached_table_lost() as shop:
         with django_assert_num_queries(2):
             found = recommend.complements(shop.lonely, limit=4)
         with django_assert_num_queries(0):
