@@ -110,6 +110,15 @@ def _closed_breakers() -> Iterator[None]:
 
 
 @pytest.fixture
+def fresh_cache() -> None:
+    """upcross's cache starts empty: no answer, token or fallback table of an earlier
+    test (whose rows were rolled back) is read by this one."""
+    from upcross import cache
+
+    cache.clear()
+
+
+@pytest.fixture
 def eager_celery() -> Iterator[Any]:
     """Tasks run at once in this process (``task_always_eager``), as in the demo without
     a broker; the previous setting is restored after the test."""

@@ -12,15 +12,14 @@ from django.test import Client, RequestFactory
 from pytest_django import Settings
 
 from tests import factories as f
-from upcross import bundles, cache
+from upcross import bundles
 from upcross.models import Bundle, BundleItem
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache(settings: Settings) -> None:
-    cache.clear()
+def _upcross_settings(fresh_cache: None, settings: Settings) -> None:
     settings.UPCROSS = {**settings.UPCROSS, "BUNDLE_DISCOUNT_PERCENT": 10, "BUNDLE_SIZE": 3,
                         "PRICE_QUANTUM": "0.01"}
 

@@ -16,11 +16,11 @@ from django.urls import reverse
 from demo_shop.catalog.demo_data import NOT_UPGRADES, true_upgrades
 from demo_shop.catalog.models import Category, Product
 from demo_shop.orders.models import Order, OrderLine
-from upcross import cache
 from upcross import recompute as recomputing
 from upcross.models import MiningRun, ProductRelation
 
-pytestmark = [pytest.mark.shop("demo"), pytest.mark.django_db]
+pytestmark = [pytest.mark.shop("demo"), pytest.mark.django_db,
+              pytest.mark.usefixtures("fresh_cache")]
 
 _SECTION = re.compile(r'<section class="upcross upcross-([\w-]+)"(.*?)</section>', re.S)
 _NAME = re.compile(r'<a class="upcross-name" href="([^"]+)">')
@@ -45,11 +45,6 @@ def demo(django_db_setup: None, django_db_blocker) -> Iterator[dict[str, Product
         Product.objects.all().delete()
         Category.objects.all().delete()
         get_user_model().objects.filter(username__startswith="customer").delete()
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> None:
-    cache.clear()
 
 
 def upgrade_pairs() -> set[frozenset[int]]:

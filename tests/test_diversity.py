@@ -14,16 +14,10 @@ from upcross import bundles, cache, recommend
 from upcross.checks import check_settings_shape
 from upcross.diversity import Diversity
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> None:
-    cache.clear()
-
-
-def names(results: list[Any]) -> list[str]:
-    return [r.name for r in results]
+names = f.names
 
 
 @pytest.fixture

@@ -18,15 +18,14 @@ from django.utils.translation import override
 from pytest_django import Settings
 
 from tests import factories as f
-from upcross import cache, recommend
+from upcross import recommend
 from upcross.models import MiningRun
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache(settings: Settings) -> None:
-    cache.clear()
+def _upcross_settings(fresh_cache: None, settings: Settings) -> None:
     settings.UPCROSS = {**settings.UPCROSS, "CACHE_FRAGMENTS": True}
 
 

@@ -9,7 +9,6 @@ import pytest
 from pytest_django import Settings
 
 from tests import factories as f
-from upcross import cache
 from upcross.models import Bundle, BundleItem
 from upcross.pricing import price_cart
 
@@ -19,8 +18,7 @@ D = Decimal
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache(settings: Settings) -> None:
-    cache.clear()
+def _upcross_settings(fresh_cache: None, settings: Settings) -> None:
     # Curated bundles only, unless a test builds them from complements.
     settings.UPCROSS = {**settings.UPCROSS, "BUNDLE_DISCOUNT_PERCENT": None,
                         "PRICE_QUANTUM": "0.01", "PRICE_ROUNDING": "ROUND_HALF_UP"}

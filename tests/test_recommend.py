@@ -11,19 +11,13 @@ from django.utils.translation import override
 from pytest_django import Settings
 
 from tests import factories as f
-from upcross import cache, recommend
+from upcross import recommend
 from upcross.signals import relations_recomputed
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> None:
-    cache.clear()
-
-
-def names(results: list[recommend.Recommendation]) -> list[str]:
-    return [r.name for r in results]
+names = f.names
 
 
 def test_manual_by_position_then_rule_then_mined_by_score() -> None:

@@ -12,15 +12,10 @@ from pytest_django import Settings
 from tests import factories as f
 from upcross import cache, recommend
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 
 DOWN = {"BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": "redis://127.0.0.1:1/0"}  # nothing listens on port 1
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> None:
-    cache.clear()
 
 
 def tokens() -> dict[str, Any]:

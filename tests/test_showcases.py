@@ -14,12 +14,7 @@ from upcross.models import Bundle, BundleItem, ShowcaseDecision
 from upcross.showcases import make_visitor, showcase
 from upcross.showcases.builtin import decay_weight
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> None:
-    cache.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 
 
 names = f.names

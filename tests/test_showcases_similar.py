@@ -10,16 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests import factories as f
-from upcross import cache
 from upcross.models import CoViewDailyStat, ShowcaseDecision
 from upcross.showcases import make_visitor, showcase
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> None:
-    cache.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 
 
 names = f.names

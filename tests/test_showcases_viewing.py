@@ -11,16 +11,11 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from tests import factories as f
-from upcross import cache, tracking
+from upcross import tracking
 from upcross.models import ProductViewDailyStat, ShowcaseDecision
 from upcross.showcases import make_visitor, showcase, visitor_of
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> None:
-    cache.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 
 
 names = f.names

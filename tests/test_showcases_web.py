@@ -16,17 +16,11 @@ from django.urls import reverse
 from tests import factories as f
 from tests.admin_support import make_merchandiser
 from tests.test_api_support import client_for, fresh_throttle, pk_json  # noqa: F401
-from upcross import cache
 from upcross.api.events import event_count
 from upcross.models import ShowcaseDecision
 from upcross.showcases import VIEWED_SESSION_KEY
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> None:
-    cache.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 
 
 def render(source: str, viewed: list[Any] | None = None, **context: Any) -> str:

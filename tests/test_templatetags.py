@@ -16,14 +16,8 @@ from django.utils.translation import override
 from pytest_django import Settings
 
 from tests import factories as f
-from upcross import cache
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> None:
-    cache.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 
 
 def make_request(user: Any = None, **attrs: Any) -> HttpRequest:

@@ -12,17 +12,11 @@ from django.test import Client, RequestFactory
 from pytest_django import Settings
 
 from tests import factories as f
-from upcross import cache
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 
 SCRIPT = "<script>alert(1)</script>"
 EVIL_IMAGE = '/media/x.png" onerror="alert(2)'
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> None:
-    cache.clear()
 
 
 def evil_image_url(product: Any) -> str:
