@@ -119,6 +119,15 @@ def fresh_cache() -> None:
 
 
 @pytest.fixture
+def fresh_counters(fresh_cache: None) -> None:
+    """A fresh cache and empty live widget counters: no impression, click or add of an
+    earlier test is flushed into this one's daily rows."""
+    from tests.analytics_support import discard_counters
+
+    discard_counters()
+
+
+@pytest.fixture
 def eager_celery() -> Iterator[Any]:
     """Tasks run at once in this process (``task_always_eager``), as in the demo without
     a broker; the previous setting is restored after the test."""

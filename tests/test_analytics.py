@@ -20,19 +20,12 @@ from django.urls import reverse
 
 from tests import factories as f
 from tests.analytics_support import discard_counters
-from upcross import cache
 from upcross.analytics import counters
 from upcross.analytics.attribution import SESSION_KEY, parse_touch, relation_value
 from upcross.analytics.flush import flush_events
 from upcross.models import OrderExposure, RelationDailyStat, WidgetDailyStat
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def clean_counters() -> None:
-    cache.clear()
-    discard_counters()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_counters")]
 
 
 def hidden_fields(html: str, widget_class: str) -> dict[str, str]:

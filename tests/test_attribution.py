@@ -10,24 +10,12 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from tests import factories as f
-from tests.analytics_support import discard_counters
-from upcross import cache
 from upcross.analytics import order_placed, widget_add
 from upcross.analytics.attribution import SESSION_KEY, relation_value, sign_touch
 from upcross.analytics.flush import flush_events
-from upcross.api.throttling import AttributionThrottle
 from upcross.models import RelationDailyStat, WidgetDailyStat
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def clean() -> Any:
-    cache.clear()
-    discard_counters()
-    AttributionThrottle().forget("127.0.0.1")
-    yield
-    AttributionThrottle().forget("127.0.0.1")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_counters")]
 
 
 def adds() -> int:

@@ -22,7 +22,7 @@ from django.utils import timezone
 from pytest_django import Settings
 
 from tests import factories as f
-from upcross import cache, followup
+from upcross import followup
 from upcross.models import FollowUp, FollowUpOptOut
 
 pytestmark = pytest.mark.django_db
@@ -55,8 +55,7 @@ class SlowBackend(EmailBackend):
 
 
 @pytest.fixture(autouse=True)
-def _settings(settings: Settings) -> None:
-    cache.clear()
+def _settings(fresh_cache: None, settings: Settings) -> None:
     OPTED_OUT.clear()
     settings.UPCROSS = {**settings.UPCROSS, "FOLLOW_UP_ENABLED": True, "FOLLOW_UP_DAYS": 7,
                         "FOLLOW_UP_MAX_LATE_DAYS": 3, "SITE_URL": "https://shop.example",

@@ -13,14 +13,13 @@ from django.test import RequestFactory
 from pytest_django import Settings
 
 from tests import factories as f
-from upcross import cache, nudges, recommend
+from upcross import nudges, recommend
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _settings(settings: Settings) -> None:
-    cache.clear()
+def _settings(fresh_cache: None, settings: Settings) -> None:
     settings.UPCROSS = {**settings.UPCROSS, "FREE_SHIPPING_THRESHOLD": "100.00",
                         "BUNDLE_DISCOUNT_PERCENT": None, "PRICE_QUANTUM": "0.01"}
 

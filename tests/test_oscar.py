@@ -16,20 +16,13 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from tests.analytics_support import discard_counters
-from upcross import cache
 from upcross import recompute as recomputing
 from upcross.analytics.attribution import SESSION_KEY
 from upcross.analytics.flush import flush_events
 from upcross.models import OrderExposure, ProductRelation, RelationDailyStat, WidgetDailyStat
 
-pytestmark = [pytest.mark.shop("oscar"), pytest.mark.django_db]
-
-
-@pytest.fixture(autouse=True)
-def clean_counters() -> None:
-    cache.clear()
-    discard_counters()
+pytestmark = [pytest.mark.shop("oscar"), pytest.mark.django_db,
+              pytest.mark.usefixtures("fresh_counters")]
 
 
 @pytest.fixture

@@ -25,8 +25,7 @@ MIDDLEWARE_PATH = "upcross.middleware.PageMiddleware"
 
 
 @pytest.fixture(autouse=True)
-def _fresh() -> Iterator[None]:
-    cache.clear()
+def _fresh(fresh_cache: None) -> Iterator[None]:
     page.forget_learned()
     yield
     page.forget_learned()

@@ -15,27 +15,15 @@ from django.utils import timezone
 
 from tests import factories as f
 from tests.admin_support import make_merchandiser
-from tests.analytics_support import discard_counters
-from upcross import cache
 from upcross.analytics import order_placed as record_order
 from upcross.analytics import widget_add
 from upcross.analytics.attribution import relation_value
 from upcross.analytics.flush import flush_events
-from upcross.api.throttling import AttributionThrottle
 from upcross.models import OrderExposure, WidgetDailyStat
 from upcross.pricing import BundleDiscount, CartPricing, PricedLine
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_counters")]
 REPORT = "admin:upcross_widgetdailystat_changelist"
-
-
-@pytest.fixture(autouse=True)
-def clean() -> Any:
-    cache.clear()
-    discard_counters()
-    AttributionThrottle().forget("127.0.0.1")
-    yield
-    AttributionThrottle().forget("127.0.0.1")
 
 
 def added_from(widget: str, source: Any, product: Any, replaced: Any = None) -> Any:
